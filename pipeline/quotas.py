@@ -1,0 +1,120 @@
+"""The quota per community and test: a quota table in the input wins over config; config is the
+fallback; every difference, and the programme's own inconsistency (declared goal vs the sum of the
+quotas, 333 vs 306 in the seed), is reported, never silently resolved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipeline.problems import Problem, problem
+from pipeline.settings import TEST_LABELS, TESTS, Settings
+
+QUOTA_FRAME_COLUMNS = ["community", "name", "quota_nt", "quota_serum", "weekly_nt", "weekly_serum", "source"]
+
+
+def effective_quotas(
+    settings: Settings, table: pd.DataFrame, totals: list[dict[str, Any]] | None = None
+) -> tuple[pd.DataFrame, list[Problem], list[dict[str, Any]]]:
+    """Returns (quotas per community, problems, warnings for summary.json)."""
+    problems: list[Problem] = []
+    warnings: list[dict[str, Any]] = []
+    from_table: dict[str, dict[str, Any]] = {}
+    for rec in table.to_dict("records"):
+        key = rec["community"]
+        if key in from_table:
+            problems.append(
+                problem(
+                    "quota_duplicate",
+                    f"任务分配表中 {key} 出现多次，以最后一行为准",
+                    "请删除重复的行。",
+                    severity="警告",
+                    file=rec["src_file"],
+                    sheet=rec["src_sheet"],
+                    row=int(rec["src_row"]),
+                    value=key,
+                )
+            )
+        from_table[key] = rec
+    rows = []
+    for c in settings.communities:
+        rec = from_table.get(c.key)
+        row: dict[str, Any] = {"community": c.key, "name": c.name}
+        if rec is None:
+            row.update({f"quota_{t}": c.quota(t) for t in TESTS})
+            row.update({f"weekly_{t}": c.weekly(t) for t in TESTS})
+            row["source"] = "配置文件" if table.empty else "配置文件（任务分配表中无此社区）"
+            if not table.empty:
+                problems.append(
+                    problem(
+                        "quota_missing",
+                        f"任务分配表中没有 {c.name}，使用配置文件中的任务数",
+                        "请确认任务分配表是否完整。",
+                        severity="警告",
+                        value=c.name,
+                    )
+                )
+        else:
+            for t in TESTS:
+                row[f"quota_{t}"] = float(rec[f"annual_{t}"])
+                row[f"weekly_{t}"] = float(rec[f"weekly_{t}"])
+                for what, configured in (("quota", c.quota(t)), ("weekly", c.weekly(t))):
+                    got = row[f"{what}_{t}"]
+                    if abs(got - configured) > 1e-9:
+                        label = "年度" if what == "quota" else "每周"
+                        problems.append(
+                            problem(
+                                "quota_differs",
+                                f"{c.name}{label}{TEST_LABELS[t]}任务数：任务分配表为 {got:g}，配置文件为 "
+                                f"{configured:g}，以任务分配表为准",
+                                "如任务分配表有误，请改正后重新运行；如配置文件过时，请更新 config.toml。",
+                                severity="警告",
+                                file=rec["src_file"],
+                                sheet=rec["src_sheet"],
+                                row=int(rec["src_row"]),
+                                value=f"{got:g}",
+                            )
+                        )
+            row["source"] = f"任务分配表（{rec['src_file']} 第{int(rec['src_row'])}行）"
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=QUOTA_FRAME_COLUMNS)
+
+    sums = {t: float(frame[f"quota_{t}"].sum()) for t in TESTS}
+    # When both tests sum alike (the seed's 306 / 306), one warning speaks for both.
+    labels = {"nt": "超声NT筛查和血清学筛查各", "serum": ""} if sums["nt"] == sums["serum"] else TEST_LABELS
+    for t in TESTS:
+        total = sums[t]
+        declared = settings.quota.declared_total or settings.programme.goal
+        if declared and abs(total - declared) > 1e-9 and labels[t]:
+            warnings.append(
+                {
+                    "code": "goal_vs_quota_sum",
+                    "test": t,
+                    "declared": declared,
+                    "sum": total,
+                    "message": (
+                        f"{labels[t]}：方案目标任务为 {declared:g} 人，但各社区任务数合计为 {total:g} 人"
+                        f"（相差 {declared - total:g}）。可能的解释：差额为任务分配表（年度剩余任务）制定前"
+                        f"已完成的数量，或为未分配到社区的任务。本工具按各社区任务数考核，不自行取舍，请办事处确认。"
+                    ),
+                }
+            )
+        for entry in totals or []:
+            stated = entry.get(f"annual_{t}")
+            if stated is not None and abs(stated - total) > 1e-9:
+                warnings.append(
+                    {
+                        "code": "table_total_vs_sum",
+                        "test": t,
+                        "declared": stated,
+                        "sum": total,
+                        "message": (
+                            f"{TEST_LABELS[t]}：任务分配表合计行为 {stated:g}，各社区之和为 {total:g}"
+                            f"（{entry['file']} 第{entry['row']}行）。"
+                        ),
+                    }
+                )
+    for w in warnings:
+        problems.append(problem(w["code"], w["message"], "请办事处确认任务数口径。", severity="警告"))
+    return frame, problems, warnings

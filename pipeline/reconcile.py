@@ -1,0 +1,348 @@
+"""People and screenings: who is on which roster, who was screened for which test, on which date,
+for which community, and who still needs following up.
+
+Pure functions on DataFrames: settings and ``as_of`` are arguments; no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.normalize import Normalized
+from pipeline.problems import Problem, problem
+from pipeline.settings import TEST_LABELS, TESTS, Settings
+from pipeline.text import CommunityResolver
+
+FOLLOWUP_LABELS = {
+    "open": "窗口期内未筛查",
+    "soon": "即将进入窗口期",
+    "missed": "已错过窗口期",
+    "no_dates": "日期不可用",
+}
+FOLLOWUP_ORDER = {"open": 0, "soon": 1, "no_dates": 2, "missed": 3}
+
+
+@dataclass
+class Reconciled:
+    women: pd.DataFrame
+    screenings: pd.DataFrame  # one row per woman and test: the first screening
+    duplicates: pd.DataFrame  # later repeats of a woman's test
+    after_as_of: pd.DataFrame  # log rows dated after as_of (ignored for counting)
+    missing_from_roster: pd.DataFrame  # 漏报: screened, on no roster, community from the address
+    unassignable: pd.DataFrame  # screened, on no roster, no community
+    conflicts: pd.DataFrame  # women on two communities' rosters
+    roster_duplicates: pd.DataFrame  # the same woman twice in one submission
+    self_unverified: pd.DataFrame  # 自报未核实
+    followup: pd.DataFrame
+    high_risk: pd.DataFrame
+    spot_check: pd.DataFrame
+    submissions: pd.DataFrame  # one row per roster submission (file/sheet/community/date)
+    paper_rosters: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _as_ts(day: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def _np_key(name: pd.Series, phone: pd.Series) -> pd.Series:
+    return ("NP:" + name.fillna("") + "|" + phone.fillna("")).where(name.notna() & phone.notna())
+
+
+def person_keys(frame: pd.DataFrame, np_to_id: dict[str, str], merges: dict[str, str]) -> pd.Series:
+    """A woman's key: ``ID:<id>``, else ``NP:<name>|<phone>`` (linked to an ID when a record with
+    that ID carries the same name and phone), then redirected by the office's manual merges."""
+    by_id = ("ID:" + frame["id"]).where(frame["id"].notna())
+    by_np = _np_key(frame["name"], frame["phone"])
+    linked = by_np.map(np_to_id)
+    key = by_id.fillna(linked).fillna(by_np)
+    return key.replace(merges) if merges else key
+
+
+def _np_links(*frames: pd.DataFrame) -> dict[str, str]:
+    """name+phone -> ID key, where exactly one ID carries that name and phone."""
+    parts = [f.loc[f["id"].notna(), ["id", "name", "phone"]] for f in frames if len(f)]
+    if not parts:
+        return {}
+    both = pd.concat(parts, ignore_index=True).dropna()
+    if both.empty:
+        return {}
+    both = both.assign(np=_np_key(both["name"], both["phone"]), key="ID:" + both["id"]).drop_duplicates(["np", "key"])
+    unique = both.groupby("np")["key"].agg(["first", "size"])
+    unique = unique[unique["size"] == 1]
+    return dict(zip(unique.index, unique["first"], strict=True))
+
+
+def _merges(register: pd.DataFrame, np_to_id: dict[str, str]) -> dict[str, str]:
+    rows = register[register["action"] == "merge"]
+    if rows.empty:
+        return {}
+    source = person_keys(rows, np_to_id, {})
+    target = ("ID:" + rows["merge_id"]).where(rows["merge_id"].notna())
+    pairs = pd.DataFrame({"s": source, "t": target}).dropna()
+    pairs = pairs[pairs["s"] != pairs["t"]]
+    return dict(zip(pairs["s"], pairs["t"], strict=True))
+
+
+def _submissions(roster: pd.DataFrame) -> pd.DataFrame:
+    if roster.empty:
+        return pd.DataFrame(columns=["src_file", "src_sheet", "community", "report_date", "rows"])
+    sub = (
+        roster.groupby(["src_file", "src_sheet"], sort=False, dropna=False)
+        .agg(
+            community=("community", lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA),
+            report_date=("report_date", "max"),
+            rows=("src_row", "size"),
+        )
+        .reset_index()
+    )
+    return sub
+
+
+def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconciled:
+    problems: list[Problem] = []
+    day = _as_ts(as_of)
+    roster = norm.roster.copy()
+    log = norm.log.copy()
+    register = norm.register.copy()
+
+    # --- roster submissions: dated history; those submitted after as_of are not yet known.
+    submissions = _submissions(roster)
+    undated = submissions[submissions["report_date"].isna()]
+    for rec in undated.to_dict("records"):
+        problems.append(
+            problem(
+                "roster_undated",
+                "花名册未注明填报日期（表中、标题和文件名中都没有），无法判断是哪一次上报",
+                "请在标题中写明“填报日期：2020年5月8日”，或在文件名中加上日期（如 新民社区花名册20200508.xlsx）。",
+                severity="警告",
+                file=rec["src_file"],
+                sheet=rec["src_sheet"],
+            )
+        )
+    future = submissions["report_date"].notna() & (submissions["report_date"] > day)
+    if future.any():
+        later = submissions[future][["src_file", "src_sheet"]]
+        roster = roster.merge(later.assign(_later=True), on=["src_file", "src_sheet"], how="left")
+        roster = roster[roster["_later"].isna()].drop(columns="_later")
+    # Undated submissions sort first: any dated submission is taken as newer.
+    roster["_order"] = roster["report_date"].fillna(pd.Timestamp.min)
+
+    np_to_id = _np_links(roster, log, register)
+    merges = _merges(register, np_to_id)
+    roster["pkey"] = person_keys(roster, np_to_id, merges)
+    log["pkey"] = person_keys(log, np_to_id, merges)
+    register["pkey"] = person_keys(register, np_to_id, merges) if len(register) else pd.Series(dtype="string")
+
+    # --- duplicates within one submission
+    dup_mask = roster.duplicated(["src_file", "src_sheet", "pkey"], keep="first")
+    roster_duplicates = roster[dup_mask].copy()
+    roster = roster[~dup_mask]
+
+    # --- women: latest known values per woman (later submissions win, blanks do not erase)
+    roster = roster.sort_values(["_order", "src_file", "src_sheet", "src_row"], kind="stable")
+    grouped = roster.groupby("pkey", sort=False)
+    women = grouped.last()
+    women["first_seen"] = grouped["report_date"].min()
+    women["last_seen"] = grouped["report_date"].max()
+    women["submissions"] = grouped.size()
+    communities_of = grouped["community"].agg(lambda s: list(dict.fromkeys(s)))
+    if settings.rosters.conflict_assign == "first":
+        women["community"] = grouped["community"].first()
+    conflict = communities_of.map(len) > 1
+    women["conflict"] = conflict
+    women["rosters"] = communities_of.map("、".join)
+    women = women.reset_index()
+
+    # A woman missing from her community's latest submission stays, with her last status.
+    latest_sub = (
+        roster.groupby("community")["report_date"].max().rename("community_latest").reset_index()
+    )
+    women = women.merge(latest_sub, on="community", how="left")
+    women["in_latest"] = women["last_seen"].isna() | (women["last_seen"] >= women["community_latest"])
+    women = women.drop(columns=["community_latest", "_order"], errors="ignore")
+
+    # LMP: reported, else EDD - 280 days, else registration date - gestational age.
+    w = settings.windows
+    from_edd = women["edd"] - pd.to_timedelta(w.edd_to_lmp_days, unit="D")
+    from_gest = women["reg_date"] - pd.to_timedelta(women["gest_days"].astype("float"), unit="D")
+    women["lmp_source"] = np.select(
+        [women["lmp"].notna(), from_edd.notna(), from_gest.notna()],
+        ["末次月经", "预产期推算", "孕周推算"],
+        default="无",
+    )
+    women["lmp_used"] = women["lmp"].fillna(from_edd).fillna(from_gest)
+
+    conflicts = women[women["conflict"]].copy()
+    for rec in conflicts.to_dict("records"):
+        problems.append(
+            problem(
+                "roster_conflict",
+                f"同一孕妇同时出现在多个社区的花名册上（{rec['rosters']}），只计一次，计入{rec['community']}",
+                "请相关社区核实她的实际居住地，并从不应列入的花名册中删除。",
+                severity="警告",
+                file=rec["src_file"],
+                sheet=rec["src_sheet"],
+                row=int(rec["src_row"]),
+                value=rec["name"] if isinstance(rec["name"], str) else "",
+            )
+        )
+
+    # --- closings from the register
+    closes = register[register["action"] == "close"].sort_values("event_date", kind="stable")
+    closes = closes[closes["event_date"].isna() | (closes["event_date"] <= day)]
+    close_info = closes.groupby("pkey").last()[["reason", "event_date"]] if len(closes) else None
+    women["closed_reason"] = women["pkey"].map(close_info["reason"]) if close_info is not None else pd.NA
+    women["closed_date"] = women["pkey"].map(close_info["event_date"]) if close_info is not None else pd.NaT
+
+    # --- screenings
+    resolver = CommunityResolver((c.key, c.name, c.short, c.variants) for c in settings.communities)
+    log = log.sort_values(["screen_date", "src_file", "src_row"], kind="stable")
+    after = log["screen_date"] > day
+    after_as_of = log[after].copy()
+    log = log[~after]
+    first = ~log.duplicated(["pkey", "test"], keep="first")
+    duplicates = log[~first].copy()
+    scr = log[first].copy()
+
+    on_roster = scr["pkey"].isin(women["pkey"])
+    scr["community"] = scr["pkey"].map(women.set_index("pkey")["community"])
+    addr_text = scr["log_community"].fillna(scr["address"])
+    uniques = addr_text.dropna().unique()
+    lookup = {u: resolver.in_text(u).key for u in uniques}
+    from_address = addr_text.map(lookup, na_action="ignore")
+    scr["attribution"] = np.where(on_roster, "花名册", np.where(from_address.notna(), "住址（漏报）", "无法归属"))
+    scr["community"] = scr["community"].where(on_roster, from_address)
+
+    # Gestational age at screening: from the roster's LMP, else the log's own LMP or 孕周.
+    lmp = scr["pkey"].map(women.set_index("pkey")["lmp_used"]).fillna(scr["lmp"])
+    ga = (scr["screen_date"] - lmp).dt.days
+    ga = ga.where(ga.notna(), scr["gest_days"].astype("float"))
+    scr["ga_days"] = ga
+    lo = scr["test"].map({t: w.days(t)[0] for t in TESTS})
+    hi = scr["test"].map({t: w.days(t)[1] for t in TESTS})
+    scr["in_window"] = pd.array(np.where(ga.isna(), None, (ga >= lo) & (ga <= hi)), dtype="boolean")
+    scr["window_flag"] = np.select(
+        [ga.isna(), ga < lo, ga > hi], ["孕周未知", "早于窗口期", "晚于窗口期"], default=""
+    )
+    prog = settings.programme
+    scr["counted"] = (scr["screen_date"] >= _as_ts(prog.count_from)) & scr["community"].notna()
+    scr["subsidy"] = (scr["screen_date"] >= _as_ts(prog.subsidy_from)) & (
+        scr["screen_date"] <= _as_ts(prog.subsidy_to)
+    )
+    high_words = tuple(settings.tests.high_risk)
+    scr["high_risk"] = scr["result"].fillna("").str.contains("|".join(high_words), regex=True) if high_words else False
+
+    missing_from_roster = scr[scr["attribution"] == "住址（漏报）"].copy()
+    unassignable = scr[scr["attribution"] == "无法归属"].copy()
+    for rec in unassignable.to_dict("records"):
+        problems.append(
+            problem(
+                "screening_unassignable",
+                f"{TEST_LABELS[rec['test']]}记录对应的孕妇不在任何社区的花名册上，住址中也没有社区名称，无法计入任何社区",
+                "请卫生院补填住址（写明社区），或请相关社区把她补报到花名册。",
+                severity="警告",
+                file=rec["src_file"],
+                sheet=rec["src_sheet"],
+                row=int(rec["src_row"]),
+                value=rec["name"] if isinstance(rec["name"], str) else "",
+            )
+        )
+
+    # --- self-reports without a log record (自报未核实); a record the community did not report is fine
+    done_keys = scr[["pkey", "test"]].assign(_logged=True)
+    unverified_parts = []
+    for t in TESTS:
+        reported = women[women[f"self_{t}"].fillna(False).astype(bool)].assign(test=t)
+        joined = reported.merge(done_keys, on=["pkey", "test"], how="left")
+        missing = joined[joined["_logged"].isna()].drop(columns="_logged")
+        if len(missing):
+            unverified_parts.append(missing.assign(self_date=missing[f"self_{t}_date"]))
+    self_unverified = (
+        pd.concat(unverified_parts, ignore_index=True)
+        if unverified_parts
+        else women.iloc[0:0].assign(test=pd.Series(dtype="string"), self_date=pd.Series(dtype="datetime64[ns]"))
+    )
+
+    # --- follow-up: per woman and test not yet screened, by urgency
+    followup = _followup(women, scr, settings, day)
+
+    # --- high-risk results awaiting prenatal diagnosis
+    diag = register[register["action"] == "diagnosis"]
+    diagnosed = set(diag["pkey"]) | set(women.loc[women["closed_reason"].notna(), "pkey"])
+    high_risk = scr[scr["high_risk"] & ~scr["pkey"].isin(diagnosed)].copy()
+
+    # --- random spot-check list per community (reproducible)
+    spot_check = _spot_check(women, settings)
+
+    paper = register[register["action"] == "paper"][["community", "event_date", "note", "src_file", "src_row"]]
+
+    return Reconciled(
+        women=women,
+        screenings=scr.reset_index(drop=True),
+        duplicates=duplicates.reset_index(drop=True),
+        after_as_of=after_as_of.reset_index(drop=True),
+        missing_from_roster=missing_from_roster.reset_index(drop=True),
+        unassignable=unassignable.reset_index(drop=True),
+        conflicts=conflicts.reset_index(drop=True),
+        roster_duplicates=roster_duplicates.reset_index(drop=True),
+        self_unverified=self_unverified,
+        followup=followup,
+        high_risk=high_risk.reset_index(drop=True),
+        spot_check=spot_check,
+        submissions=submissions,
+        paper_rosters=paper.reset_index(drop=True),
+        problems=problems,
+    )
+
+
+def _followup(women: pd.DataFrame, scr: pd.DataFrame, settings: Settings, day: pd.Timestamp) -> pd.DataFrame:
+    active = women[women["closed_reason"].isna()]
+    parts = []
+    soon = pd.Timedelta(days=settings.followup.opening_within_days)
+    for t in TESTS:
+        lo, hi = settings.windows.days(t)
+        done = scr.loc[scr["test"] == t, "pkey"]
+        todo = active[~active["pkey"].isin(done)].copy()
+        opens = todo["lmp_used"] + pd.Timedelta(days=lo)
+        closes = todo["lmp_used"] + pd.Timedelta(days=hi)
+        status = np.select(
+            [
+                todo["lmp_used"].isna(),
+                (opens <= day) & (day <= closes),
+                (opens > day) & (opens <= day + soon),
+                closes < day,
+            ],
+            ["no_dates", "open", "soon", "missed"],
+            default="",
+        )
+        todo = todo.assign(test=t, window_opens=opens, window_closes=closes, status=status)
+        todo["days_left"] = (todo["window_closes"] - day).dt.days
+        parts.append(todo[todo["status"] != ""])
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if out.empty:
+        return out
+    out["status_label"] = out["status"].map(FOLLOWUP_LABELS)
+    out["_order"] = out["status"].map(FOLLOWUP_ORDER)
+    out = out.sort_values(["community", "_order", "days_left", "name"], kind="stable", na_position="last")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _spot_check(women: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    size = settings.spot_check.size
+    parts = []
+    for c in settings.communities:
+        pool = women[(women["community"] == c.key)].sort_values("pkey")
+        if pool.empty or size <= 0:
+            continue
+        # A stable per-community seed: the same config and data give the same list on any machine.
+        digest = hashlib.sha256(f"{settings.spot_check.seed}|{c.key}".encode()).digest()
+        rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
+        pick = rng.choice(len(pool), size=min(size, len(pool)), replace=False)
+        parts.append(pool.iloc[np.sort(pick)])
+    return pd.concat(parts, ignore_index=True) if parts else women.iloc[0:0]

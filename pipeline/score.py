@@ -1,0 +1,413 @@
+"""Targets, rates, ranks, lagging communities, streaks and their consequences, roster timeliness,
+payments. Pure functions on DataFrames: settings, ``as_of`` and the issued history are arguments."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.settings import TESTS, Cadence, Settings
+
+EPS = 1e-9
+
+
+# ----------------------------------------------------------------------------------------------
+# Periods
+
+
+def periods(cadence: Cadence, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive (first, last) day pairs covering ``start``..``end`` by the cadence."""
+    out: list[tuple[dt.date, dt.date]] = []
+    first = start
+    while first <= end:
+        last = _period_end(cadence, first)
+        out.append((first, min(last, end)))
+        first = last + dt.timedelta(days=1)
+    return out
+
+
+def _period_end(cadence: Cadence, first: dt.date) -> dt.date:
+    if cadence.kind == "days":
+        return first + dt.timedelta(days=cadence.every - 1)
+    if cadence.kind == "weekday":
+        ahead = (cadence.weekday - first.isoweekday()) % 7
+        return first + dt.timedelta(days=ahead)
+    year, month = first.year, first.month
+    while True:
+        month_len = calendar.monthrange(year, month)[1]
+        ends = sorted({min(d, month_len) for d in cadence.ends})
+        for d in ends:
+            candidate = dt.date(year, month, d)
+            if candidate >= first:
+                return candidate
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+
+
+def completed_periods(cadence: Cadence, settings: Settings, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
+    p = settings.programme
+    return [(a, b) for a, b in periods(cadence, p.assess_from, p.end) if b <= as_of]
+
+
+# ----------------------------------------------------------------------------------------------
+# Standing at a date
+
+
+def expected(weekly: pd.Series | float, quota: pd.Series | float, assess_from: dt.date, day: dt.date):  # type: ignore[no-untyped-def]
+    """Weekly quota × days since assess_from (inclusive) / 7, capped at the annual quota."""
+    days = max((day - assess_from).days + 1, 0)
+    return np.minimum(np.asarray(weekly, dtype=float) * days / 7.0, np.asarray(quota, dtype=float))
+
+
+@dataclass
+class Progress:
+    """Cumulative counted screenings per community and test, by day."""
+
+    table: pd.DataFrame  # index: day (Timestamp); columns: (community, test)
+    both: pd.DataFrame  # cumulative women with both tests, columns: community
+
+    def done(self, day: dt.date, communities: list[str]) -> pd.DataFrame:
+        ts = pd.Timestamp(day)
+        pos = self.table.index.searchsorted(ts, side="right") - 1
+        out = pd.DataFrame(0.0, index=communities, columns=list(TESTS))
+        if pos >= 0:
+            row = self.table.iloc[pos]
+            for (community, test), value in row.items():
+                if community in out.index:
+                    out.loc[community, test] = value
+        return out
+
+
+def progress(screenings: pd.DataFrame) -> Progress:
+    counted = screenings[screenings["counted"]]
+    if counted.empty:
+        empty = pd.DataFrame(index=pd.DatetimeIndex([]))
+        return Progress(empty, empty)
+    daily = counted.groupby(["screen_date", "community", "test"]).size().unstack(["community", "test"], fill_value=0)
+    table = daily.sort_index().cumsum()
+    both_dates = counted.pivot_table(index=["pkey", "community"], columns="test", values="screen_date", aggfunc="min")
+    if set(TESTS) <= set(both_dates.columns):
+        complete = both_dates.dropna(subset=list(TESTS))
+        when = complete[list(TESTS)].max(axis=1).rename("day").reset_index()
+        both = when.groupby(["day", "community"]).size().unstack("community", fill_value=0).sort_index().cumsum()
+    else:
+        both = pd.DataFrame(index=pd.DatetimeIndex([]))
+    return Progress(table, both)
+
+
+def standing(quotas: pd.DataFrame, prog: Progress, settings: Settings, day: dt.date) -> pd.DataFrame:
+    """Per community at ``day``: quota, expected, done, rate, remaining per test; combined rate, rank."""
+    q = quotas.set_index("community")
+    keys = list(q.index)
+    done = prog.done(day, keys)
+    out = pd.DataFrame(index=pd.Index(keys, name="community"))
+    out["name"] = q["name"]
+    for t in TESTS:
+        out[f"quota_{t}"] = q[f"quota_{t}"]
+        out[f"expected_{t}"] = expected(q[f"weekly_{t}"], q[f"quota_{t}"], settings.programme.assess_from, day)
+        out[f"done_{t}"] = done[t].astype(int)
+        out[f"rate_{t}"] = (out[f"done_{t}"] / out[f"expected_{t}"]).where(out[f"expected_{t}"] > 0)
+        out[f"quota_rate_{t}"] = (out[f"done_{t}"] / out[f"quota_{t}"]).where(out[f"quota_{t}"] > 0)
+        out[f"remaining_{t}"] = (out[f"quota_{t}"] - out[f"done_{t}"]).clip(lower=0)
+    exp_total = out[[f"expected_{t}" for t in TESTS]].sum(axis=1)
+    done_total = out[[f"done_{t}" for t in TESTS]].sum(axis=1)
+    out["rate"] = (done_total / exp_total).where(exp_total > 0)
+    out["meets"] = np.logical_and.reduce([out[f"done_{t}"] + EPS >= out[f"expected_{t}"] for t in TESTS])
+    out["rank"] = out["rate"].rank(ascending=False, method="min").astype("Int64")
+    return out
+
+
+def lagging_mask(rate: pd.Series, meets: pd.Series, count: int) -> pd.Series:
+    """The ``count`` lowest rates are lagging; all tied at the cut are named; a community at or
+    above its expected count is never named; with nothing expected there is no ranking."""
+    valid = rate.dropna()
+    if count <= 0 or valid.empty:
+        return pd.Series(False, index=rate.index)
+    cutoff = valid.sort_values().iloc[min(count, len(valid)) - 1]
+    return (rate.notna() & (rate <= cutoff + EPS) & ~meets.astype(bool)).reindex(rate.index, fill_value=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Period histories
+
+
+def history(
+    quotas: pd.DataFrame, prog: Progress, settings: Settings, spans: list[tuple[dt.date, dt.date]]
+) -> pd.DataFrame:
+    """The standing at the end of each period (one row per period and community), with the
+    period's own figures and the rank change against the previous period."""
+    rows = []
+    prev: pd.DataFrame | None = None
+    for n, (first, last) in enumerate(spans, start=1):
+        now = standing(quotas, prog, settings, last)
+        before = standing(quotas, prog, settings, first - dt.timedelta(days=1))
+        block = now.copy()
+        for t in TESTS:
+            block[f"period_done_{t}"] = now[f"done_{t}"] - before[f"done_{t}"]
+            block[f"period_expected_{t}"] = now[f"expected_{t}"] - before[f"expected_{t}"]
+        pe = sum(block[f"period_expected_{t}"] for t in TESTS)
+        pd_ = sum(block[f"period_done_{t}"] for t in TESTS)
+        block["period_rate"] = (pd_ / pe).where(pe > 0)
+        block["period_rank"] = block["period_rate"].rank(ascending=False, method="min").astype("Int64")
+        block["prev_rank"] = prev["rank"] if prev is not None else pd.array([pd.NA] * len(block), dtype="Int64")
+        block["rank_change"] = (block["prev_rank"] - block["rank"]).astype("Int64")
+        block.insert(0, "period_end", pd.Timestamp(last))
+        block.insert(0, "period_start", pd.Timestamp(first))
+        block.insert(0, "period", n)
+        rows.append(block.reset_index())
+        prev = now
+    if not rows:
+        return pd.DataFrame()
+    return pd.concat(rows, ignore_index=True)
+
+
+def _streak(flags: pd.Series, groups: pd.Series) -> pd.Series:
+    """Length of the run of True ending at each row, within each group (rows in period order)."""
+    f = flags.astype(bool)
+    breaks = (~f).groupby(groups).cumsum()
+    return f.astype(int).groupby([groups, breaks]).cumsum()
+
+
+def circulars(
+    quotas: pd.DataFrame,
+    prog: Progress,
+    settings: Settings,
+    as_of: dt.date,
+    issued: Mapping[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """Each completed circular period: rank, lagging (as issued where a circular was issued),
+    streaks, consequences and praise/criticism per community."""
+    spans = completed_periods(settings.cadence.circular, settings, as_of)
+    hist = history(quotas, prog, settings, spans)
+    if hist.empty:
+        return hist
+    r = settings.ranking
+    rate_col = "rate" if r.rank_by == "cumulative" else "period_rate"
+    parts = []
+    for _, block in hist.groupby("period", sort=True):
+        lag = lagging_mask(block[rate_col], block["meets"], r.lagging_count)
+        block = block.assign(computed_lagging=lag.to_numpy())
+        parts.append(block)
+    hist = pd.concat(parts, ignore_index=True)
+    hist["issued"] = False
+    hist["lagging"] = hist["computed_lagging"]
+    if issued:
+        key = hist["period_end"].dt.strftime("%Y-%m-%d")
+        has = key.isin(list(issued))
+        named = [
+            (c in issued.get(k, [])) for k, c in zip(key, hist["community"], strict=True)
+        ]
+        hist["issued"] = has
+        hist["lagging"] = np.where(has, named, hist["computed_lagging"])
+    hist["differs_from_issued"] = hist["issued"] & (hist["lagging"] != hist["computed_lagging"])
+    hist = hist.sort_values(["community", "period"], kind="stable")
+    hist["lag_streak"] = _streak(hist["lagging"], hist["community"])
+    hist["stage_met"] = hist["meets"]
+    hist["miss_streak"] = _streak(~hist["stage_met"].astype(bool), hist["community"])
+    texts = r.lagging_texts
+    hist["honours_lost"] = (hist["lag_streak"] >= len(texts)).groupby(hist["community"]).cummax() if texts else False
+    miss_rules = sorted((int(k), v) for k, v in r.stage_miss_texts.items())
+    consequences = []
+    for lag_n, miss_n, lost in zip(hist["lag_streak"], hist["miss_streak"], hist["honours_lost"], strict=True):
+        items: list[str] = []
+        if lag_n >= 1 and texts:
+            items.append(texts[min(lag_n, len(texts)) - 1])
+        if lost and texts and texts[-1] not in items:
+            items.append(f"{texts[-1]}（延续）")
+        rule = [text for k, text in miss_rules if miss_n >= k]
+        if rule:
+            items.append(rule[-1])
+        consequences.append(items)
+    hist["consequences"] = consequences
+    hist["commendation"] = np.where(hist["stage_met"], r.praise_text, r.criticism_text)
+    return hist.sort_values(["period", "rank", "community"], kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Roster timeliness
+
+
+def due_dates(settings: Settings, until: dt.date) -> list[dt.date]:
+    r = settings.rosters
+    dues = [r.first_due]
+    year, month = r.first_due.year, r.first_due.month
+    end = min(until, settings.programme.end)
+    while dt.date(year, month, 1) <= end:
+        month_len = calendar.monthrange(year, month)[1]
+        for d in sorted(r.update_days):
+            day = dt.date(year, month, min(d, month_len))
+            if r.first_due < day <= end:
+                dues.append(day)
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return sorted(set(dues))
+
+
+def timeliness(submissions: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
+    """Per community and due date up to as_of: on time, late (days) or missing."""
+    dues = due_dates(settings, as_of)
+    keys = [c.key for c in settings.communities]
+    if not dues:
+        return pd.DataFrame(columns=["community", "due", "status", "submitted", "days_late"])
+    grid = pd.DataFrame([(c, d) for c in keys for d in dues], columns=["community", "due"])
+    grid["due"] = pd.to_datetime(grid["due"])
+    prev = {d: p for p, d in zip([pd.Timestamp.min, *pd.to_datetime(dues[:-1])], pd.to_datetime(dues), strict=True)}
+    nxt = {d: n for d, n in zip(pd.to_datetime(dues), [*pd.to_datetime(dues[1:]), pd.Timestamp.max], strict=True)}
+    grid["prev_due"] = grid["due"].map(prev)
+    grid["next_due"] = grid["due"].map(nxt)
+    subs = submissions.dropna(subset=["report_date", "community"])
+    subs = subs[subs["report_date"] <= pd.Timestamp(as_of)][["community", "report_date"]].sort_values("report_date")
+    day = pd.Timestamp(as_of)
+    if subs.empty:
+        grid["submitted"] = pd.NaT
+    else:
+        # The first submission after the previous due date.
+        probe = grid.assign(after=grid["prev_due"].where(grid["prev_due"] > pd.Timestamp.min, pd.Timestamp("1900-01-01")))
+        probe = probe.sort_values("after")
+        matched = pd.merge_asof(
+            probe,
+            subs.rename(columns={"report_date": "submitted"}),
+            left_on="after",
+            right_on="submitted",
+            by="community",
+            direction="forward",
+            allow_exact_matches=False,
+        )
+        grid = matched.drop(columns="after").sort_values(["community", "due"]).reset_index(drop=True)
+    on_time = grid["submitted"].notna() & (grid["submitted"] <= grid["due"])
+    late = grid["submitted"].notna() & (grid["submitted"] > grid["due"]) & (grid["submitted"] < grid["next_due"])
+    grid["status"] = np.select([on_time, late], ["按时", "迟报"], default="未报")
+    grid["days_late"] = ((grid["submitted"] - grid["due"]).dt.days).where(late).astype("Int64")
+    grid["submitted"] = grid["submitted"].where(on_time | late)
+    order = {k: i for i, k in enumerate(keys)}
+    grid = grid.sort_values(["community", "due"], key=lambda s: s.map(order) if s.name == "community" else s)
+    _ = day
+    return grid[["community", "due", "status", "submitted", "days_late"]].reset_index(drop=True)
+
+
+def timeliness_summary(table: pd.DataFrame) -> pd.DataFrame:
+    if table.empty:
+        return pd.DataFrame(columns=["community", "due", "on_time", "late", "missing", "rate"])
+    counts = table.pivot_table(index="community", columns="status", values="due", aggfunc="size", fill_value=0)
+    for col in ("按时", "迟报", "未报"):
+        if col not in counts.columns:
+            counts[col] = 0
+    out = pd.DataFrame(
+        {
+            "due": counts[["按时", "迟报", "未报"]].sum(axis=1),
+            "on_time": counts["按时"],
+            "late": counts["迟报"],
+            "missing": counts["未报"],
+        }
+    )
+    out["rate"] = out["on_time"] / out["due"]
+    return out.reset_index()
+
+
+# ----------------------------------------------------------------------------------------------
+# Payments
+
+
+def payments(quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
+    """Quarterly evaluations and the year end, each with the rule that produced the figure."""
+    rw = settings.rewards
+    rows = []
+    prev = settings.programme.count_from - dt.timedelta(days=1)
+    counted = screenings[screenings["counted"]]
+    completions = _case_dates(counted, rw.case)
+    for n, day in enumerate(sorted(rw.evaluations), start=1):
+        if day > as_of:
+            break
+        st = standing(quotas, prog, settings, day)
+        window = completions[(completions["day"] > pd.Timestamp(prev)) & (completions["day"] <= pd.Timestamp(day))]
+        cases = window.groupby("community").size()
+        unit = "例（两项均完成的孕妇）" if rw.case == "both" else "例（每项筛查）"
+        for community, rec in st.iterrows():
+            met = bool(rec["meets"])
+            n_cases = int(cases.get(community, 0))
+            rows.append(
+                {
+                    "community": community,
+                    "name": rec["name"],
+                    "date": pd.Timestamp(day),
+                    "kind": f"第{n}次季度评比",
+                    "met": met,
+                    "cases": n_cases,
+                    "case_amount": n_cases * rw.per_case if met else 0.0,
+                    "specialist": rw.specialist if met else 0.0,
+                    "secretary_reward": 0.0,
+                    "fine": 0.0,
+                    "rule": (
+                        f"{prev + dt.timedelta(days=1):%m月%d日}至{day:%m月%d日}完成{n_cases}{unit}×{rw.per_case:g}元"
+                        f"，另奖励专干{rw.specialist:g}元（两项均达到应完成进度）"
+                        if met
+                        else "未达到应完成进度，本次不奖励"
+                    ),
+                }
+            )
+        prev = day
+    if rw.year_end <= as_of:
+        st = standing(quotas, prog, settings, rw.year_end)
+        for community, rec in st.iterrows():
+            done = all(rec[f"done_{t}"] + EPS >= rec[f"quota_{t}"] for t in TESTS)
+            reward = rw.year_end_reward * (2 if rw.year_end_reward_split == "each" else 1)
+            rows.append(
+                {
+                    "community": community,
+                    "name": rec["name"],
+                    "date": pd.Timestamp(rw.year_end),
+                    "kind": "年终考核",
+                    "met": done,
+                    "cases": 0,
+                    "case_amount": 0.0,
+                    "specialist": 0.0,
+                    "secretary_reward": reward if done else 0.0,
+                    "fine": 0.0 if done else rw.year_end_fine,
+                    "rule": (
+                        (
+                            f"完成年度任务，一次性奖励支书和“两筛”专干共{rw.year_end_reward:g}元"
+                            if rw.year_end_reward_split == "together"
+                            else f"完成年度任务，一次性奖励支书和“两筛”专干各{rw.year_end_reward:g}元"
+                        )
+                        if done
+                        else f"未完成年度任务，罚社区{rw.year_end_fine:g}元（从经费中扣除）"
+                    ),
+                }
+            )
+    columns = ["community", "name", "date", "kind", "met", "cases", "case_amount", "specialist",
+               "secretary_reward", "fine", "rule"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _case_dates(counted: pd.DataFrame, case: str) -> pd.DataFrame:
+    """When each case was completed: a woman's later test for "both", each screening for "each"."""
+    if counted.empty:
+        return pd.DataFrame(columns=["community", "day"])
+    if case == "each":
+        return counted[["community"]].assign(day=counted["screen_date"])
+    wide = counted.pivot_table(index=["pkey", "community"], columns="test", values="screen_date", aggfunc="min")
+    if not set(TESTS) <= set(wide.columns):
+        return pd.DataFrame(columns=["community", "day"])
+    wide = wide.dropna(subset=list(TESTS))
+    return wide[list(TESTS)].max(axis=1).rename("day").reset_index()[["community", "day"]]
+
+
+def subsidy(screenings: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Screenings in the subsidy window (1–3月 completions: not counted, 100 yuan per case)."""
+    p = settings.programme
+    rows = screenings[screenings["subsidy"] & screenings["community"].notna()].copy()
+    if p.subsidy_case == "each":
+        rows["amount"] = p.subsidy_per_case
+    else:
+        both = rows.groupby("pkey")["test"].transform("nunique") == len(TESTS)
+        last = rows.groupby("pkey")["screen_date"].transform("max") == rows["screen_date"]
+        first_of_last = ~rows.duplicated(["pkey"], keep="last")
+        rows["amount"] = np.where(both & last & first_of_last, p.subsidy_per_case, 0.0)
+    return rows.sort_values(["community", "screen_date"]).reset_index(drop=True)

@@ -1,0 +1,486 @@
+"""Programme settings: one typed, validated object loaded from ``config.toml``.
+
+Every interpretation of the seed lives here, so that a different office (or a different reading
+of the same plan) changes the config, not the code. Validation errors name the key in Chinese.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+TestKind = Literal["nt", "serum"]
+TESTS: tuple[TestKind, ...] = ("nt", "serum")
+TEST_LABELS: dict[str, str] = {"nt": "超声NT筛查", "serum": "血清学筛查"}
+
+
+class SettingsError(Exception):
+    """A config problem, worded for the office user (Chinese), naming the key."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    name: str
+    issuer: str
+    start: dt.date
+    end: dt.date
+    goal: int
+    count_from: dt.date
+    assess_from: dt.date
+    subsidy_from: dt.date
+    subsidy_to: dt.date
+    recipients: str = "各社区、直属单位"
+    subsidy_per_case: float = 100
+    subsidy_case: Literal["both", "each"] = "each"
+    doc_number_prefix: str = ""
+    hotline: str = ""
+
+
+@dataclass(frozen=True)
+class Windows:
+    nt_from: str = "11+0"
+    nt_to: str = "13+6"
+    serum_from: str = "15+0"
+    serum_to: str = "20+6"
+    edd_to_lmp_days: int = 280
+
+    def days(self, test: str) -> tuple[int, int]:
+        """The window of ``test`` as (first, last) day after LMP, inclusive."""
+        return weeks_to_days(getattr(self, f"{test}_from")), weeks_to_days(getattr(self, f"{test}_to"))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    kind: Literal["days", "weekday", "month_days"]
+    every: int = 7
+    weekday: int = 7
+    ends: tuple[int, ...] = (15, 31)
+
+
+@dataclass(frozen=True)
+class Cadences:
+    summary: Cadence = Cadence(kind="days", every=3)
+    ranking: Cadence = Cadence(kind="days", every=7)
+    circular: Cadence = Cadence(kind="month_days", ends=(15, 31))
+
+
+@dataclass(frozen=True)
+class Rosters:
+    first_due: dt.date
+    update_days: tuple[int, ...] = (8, 18, 28)
+    conflict_assign: Literal["latest", "first"] = "latest"
+    reminder_days_before: int = 2
+
+
+@dataclass(frozen=True)
+class Ranking:
+    rank_by: Literal["cumulative", "period"] = "cumulative"
+    lagging_count: int = 2
+    lagging_texts: tuple[str, ...] = ("社区相关责任人表态发言", "社区党支部书记表态发言", "取消年底评先资格")
+    stage_miss_texts: dict[str, str] = field(
+        default_factory=lambda: {"2": "办事处主要领导约谈支书", "3": "交办事处纪工委问责"}
+    )
+    praise_text: str = "通报表扬"
+    criticism_text: str = "通报批评"
+
+
+@dataclass(frozen=True)
+class Rewards:
+    evaluations: tuple[dt.date, ...]
+    year_end: dt.date
+    case: Literal["both", "each"] = "both"
+    per_case: float = 100
+    specialist: float = 300
+    year_end_reward: float = 3000
+    year_end_reward_split: Literal["together", "each"] = "together"
+    year_end_fine: float = 2000
+
+
+@dataclass(frozen=True)
+class Followup:
+    opening_within_days: int = 7
+
+
+@dataclass(frozen=True)
+class SpotCheck:
+    size: int = 5
+    seed: int = 2020
+
+
+@dataclass(frozen=True)
+class Privacy:
+    mask_ids_in_community_workbooks: bool = True
+    mask_ids_in_master_workbook: bool = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_mb: float = 100
+    max_uncompressed_mb: float = 500
+    max_compression_ratio: float = 200
+    max_sheets: int = 200
+    max_cells: int = 20_000_000
+    max_csv_line_chars: int = 100_000
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    folder: str = "archive"
+
+
+@dataclass(frozen=True)
+class Quota:
+    declared_total: int | None = None
+    table_title: str = ""
+
+
+@dataclass(frozen=True)
+class Organisation:
+    root: str = ""
+    levels: tuple[str, ...] = ("街道", "社区")
+
+
+@dataclass(frozen=True)
+class Community:
+    name: str
+    quota_nt: float
+    quota_serum: float
+    weekly_nt: float
+    weekly_serum: float
+    short: str = ""
+    parent: str = ""
+    variants: tuple[str, ...] = ()
+    leader: str = ""
+
+    @property
+    def key(self) -> str:
+        """The community's path in the organisation (unique; names repeat only across parents)."""
+        return f"{self.parent}/{self.name}" if self.parent else self.name
+
+    def quota(self, test: str) -> float:
+        return float(getattr(self, f"quota_{test}"))
+
+    def weekly(self, test: str) -> float:
+        return float(getattr(self, f"weekly_{test}"))
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    title: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Directory:
+    head: Person | None = None
+    deputy: Person | None = None
+    office_head: Person | None = None
+    members: tuple[Person, ...] = ()
+    health_centre: str = ""
+
+
+@dataclass(frozen=True)
+class Columns:
+    community: tuple[str, ...] = ()
+    name: tuple[str, ...] = ()
+    id: tuple[str, ...] = ()
+    phone: tuple[str, ...] = ()
+    lmp: tuple[str, ...] = ()
+    edd: tuple[str, ...] = ()
+    gest_weeks: tuple[str, ...] = ()
+    reg_date: tuple[str, ...] = ()
+    address: tuple[str, ...] = ()
+    residence: tuple[str, ...] = ()
+    test: tuple[str, ...] = ()
+    screen_date: tuple[str, ...] = ()
+    result: tuple[str, ...] = ()
+    report_date: tuple[str, ...] = ()
+    self_nt: tuple[str, ...] = ()
+    self_serum: tuple[str, ...] = ()
+    quota_nt: tuple[str, ...] = ()
+    quota_serum: tuple[str, ...] = ()
+    annual: tuple[str, ...] = ()
+    weekly: tuple[str, ...] = ()
+    register_kind: tuple[str, ...] = ()
+    reason: tuple[str, ...] = ()
+    event_date: tuple[str, ...] = ()
+    merge_id: tuple[str, ...] = ()
+    merge_name: tuple[str, ...] = ()
+    diagnosis: tuple[str, ...] = ()
+    note: tuple[str, ...] = ()
+    serial: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestWords:
+    nt: tuple[str, ...] = ("超声NT", "NT")
+    serum: tuple[str, ...] = ("血清学", "唐筛")
+    high_risk: tuple[str, ...] = ("高风险", "临界风险")
+
+
+@dataclass(frozen=True)
+class Settings:
+    programme: Programme
+    rosters: Rosters
+    rewards: Rewards
+    communities: tuple[Community, ...]
+    windows: Windows = Windows()
+    cadence: Cadences = Cadences()
+    ranking: Ranking = Ranking()
+    followup: Followup = Followup()
+    spot_check: SpotCheck = SpotCheck()
+    privacy: Privacy = Privacy()
+    limits: Limits = Limits()
+    archive: ArchiveSettings = ArchiveSettings()
+    quota: Quota = Quota()
+    organisation: Organisation = Organisation()
+    directory: Directory = Directory()
+    columns: Columns = Columns()
+    tests: TestWords = TestWords()
+    # Where each key was set: "section.key" -> line number in the config file (for 口径说明).
+    source: str = ""
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def community(self, key: str) -> Community:
+        for c in self.communities:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    @property
+    def community_keys(self) -> list[str]:
+        return [c.key for c in self.communities]
+
+
+_WEEKS = re.compile(r"^\s*(\d{1,2})\s*\+\s*([0-6])\s*$")
+
+
+def weeks_to_days(text: str) -> int:
+    """``"13+6"`` (weeks+days) -> 97."""
+    m = _WEEKS.match(text)
+    if not m:
+        raise ValueError(text)
+    return int(m.group(1)) * 7 + int(m.group(2))
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic, strict conversion of TOML data into the dataclasses above.
+
+_TYPE_NAMES = {str: "文本", int: "整数", float: "数字", bool: "true/false", dt.date: "日期(如 2020-04-10)"}
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "其中之一: " + " / ".join(f'"{a}"' for a in typing.get_args(tp))
+    if origin in (tuple, list):
+        return "列表"
+    if origin is dict:
+        return "表(键 = 值)"
+    if dataclasses.is_dataclass(tp):
+        return "表"
+    return _TYPE_NAMES.get(tp, str(tp))
+
+
+def _convert(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, key)
+    if origin is Literal:
+        if value not in args:
+            raise SettingsError(f"配置项 {key} 的值 {value!r} 不在允许范围内，应为{_describe(tp)}。")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+        return tuple(_convert(args[0], v, f"{key}[{i + 1}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+        return {str(k): _convert(args[1], v, f"{key}.{k}") for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+        return _build(tp, value, key)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+        return float(value)
+    if tp is dt.date:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+        return value
+    if tp is int and isinstance(value, bool):
+        raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+    if not isinstance(value, tp):
+        raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+    return value
+
+
+def _build(cls: Any, data: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("source", "lines")}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        where = f"{prefix}." if prefix else ""
+        raise SettingsError(
+            f"配置项 {where}{unknown[0]} 无法识别（可能是拼写错误）。可用的配置项: {', '.join(fields)}。"
+        )
+    kwargs = {}
+    for name, f in fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if name in data:
+            kwargs[name] = _convert(hints[name], data[name], key)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise SettingsError(f"缺少必填配置项 {key}。")
+    return cls(**kwargs)
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Map "section.key" to the line where it is set (first occurrence), for 口径说明."""
+    lines: dict[str, int] = {}
+    section = ""
+    counts: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        m = re.match(r"^\[\[\s*([^\]]+?)\s*\]\]", stripped)
+        if m:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+            section = f"{m.group(1)}[{counts[m.group(1)]}]"
+            lines.setdefault(section, number)
+            continue
+        m = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
+        if m:
+            section = m.group(1)
+            lines.setdefault(section, number)
+            continue
+        m = re.match(r"^([A-Za-z0-9_\"]+)\s*=", stripped)
+        if m:
+            key = m.group(1).strip('"')
+            lines.setdefault(f"{section}.{key}" if section else key, number)
+    return lines
+
+
+def _validate(s: Settings) -> None:
+    p = s.programme
+    if p.start > p.end:
+        raise SettingsError(f"配置项 programme.start ({p.start}) 晚于 programme.end ({p.end})。")
+    for key in ("count_from", "assess_from", "subsidy_to"):
+        value = getattr(p, key)
+        if not (dt.date(p.start.year - 1, 1, 1) <= value <= p.end):
+            raise SettingsError(f"配置项 programme.{key} ({value}) 不在项目期间 {p.start} 至 {p.end} 附近。")
+    if p.subsidy_from > p.subsidy_to:
+        raise SettingsError("配置项 programme.subsidy_from 晚于 programme.subsidy_to。")
+    for test in TESTS:
+        try:
+            lo, hi = s.windows.days(test)
+        except ValueError as exc:
+            raise SettingsError(
+                f"配置项 windows.{test}_from/{test}_to 的值 {exc} 格式不对，应写成“周+天”，如 \"11+0\"。"
+            ) from None
+        if lo > hi:
+            raise SettingsError(f"配置项 windows.{test}_from 晚于 windows.{test}_to。")
+    if not s.communities:
+        raise SettingsError("配置中没有社区（[[communities]]）。")
+    keys = [c.key for c in s.communities]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise SettingsError(f"社区 {dupes[0]} 在配置中出现了两次（同一上级下社区名称须唯一）。")
+    for i, c in enumerate(s.communities, start=1):
+        for test in TESTS:
+            if c.quota(test) < 0 or c.weekly(test) < 0:
+                raise SettingsError(f"配置项 communities[{i}]（{c.name}）的任务数不能为负数。")
+    for name, cad in (("summary", s.cadence.summary), ("ranking", s.cadence.ranking), ("circular", s.cadence.circular)):
+        if cad.kind == "days" and cad.every < 1:
+            raise SettingsError(f"配置项 cadence.{name}.every 应为正整数。")
+        if cad.kind == "weekday" and not 1 <= cad.weekday <= 7:
+            raise SettingsError(f"配置项 cadence.{name}.weekday 应为 1（周一）到 7（周日）。")
+        if cad.kind == "month_days" and (not cad.ends or any(not 1 <= d <= 31 for d in cad.ends)):
+            raise SettingsError(f"配置项 cadence.{name}.ends 应为 1 到 31 之间的日期列表。")
+    if any(not 1 <= d <= 31 for d in s.rosters.update_days):
+        raise SettingsError("配置项 rosters.update_days 应为 1 到 31 之间的日期列表。")
+    for key, text in s.ranking.stage_miss_texts.items():
+        if not key.isdigit() or int(key) < 1:
+            raise SettingsError(f"配置项 ranking.stage_miss_texts 的键 {key!r} 应为连续次数（正整数）。")
+        if not text:
+            raise SettingsError(f"配置项 ranking.stage_miss_texts.{key} 不能为空。")
+    if s.ranking.lagging_count < 0:
+        raise SettingsError("配置项 ranking.lagging_count 不能为负数。")
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and validate a config file; raise :class:`SettingsError` with a Chinese message."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SettingsError(f"找不到配置文件 {path}。请在项目目录中运行，或用 --config 指定配置文件。") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"无法读取配置文件 {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"配置文件 {path} 格式错误（TOML）: {exc}。常见原因：引号不成对、日期写错（应为 2020-04-10）。") from None
+    try:
+        settings = _build(Settings, data, "")
+    except ValueError as exc:  # e.g. an impossible date that TOML itself accepts nowhere
+        raise SettingsError(f"配置文件 {path} 有错误: {exc}") from None
+    settings = dataclasses.replace(settings, source=str(path), lines=_key_lines(text))
+    _validate(settings)
+    return settings
+
+
+def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
+    """Flatten the settings in force into (key, value, source) rows for the 口径说明 sheet."""
+    rows: list[tuple[str, str, str]] = []
+
+    def where(section: str, key: str) -> str:
+        line = s.lines.get(f"{section}.{key}" if section else key) or s.lines.get(section)
+        return f"{Path(s.source).name} 第{line}行" if line else "默认值"
+
+    def emit(section: str, obj: Any) -> None:
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            label = f"{section}.{f.name}" if section else f.name
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                emit(label, value)
+            elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+                for i, item in enumerate(value, start=1):
+                    emit(f"{label}[{i}]", item)
+            else:
+                rows.append((label, _fmt(value), where(section, f.name)))
+
+    for f in dataclasses.fields(s):
+        if f.name in ("source", "lines"):
+            continue
+        value = getattr(s, f.name)
+        if f.name == "communities":
+            for i, c in enumerate(value, start=1):
+                emit(f"communities[{i}]", c)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            emit(f.name, value)
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "（未设置）"
+    if isinstance(value, tuple):
+        return "、".join(_fmt(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)

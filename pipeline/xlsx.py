@@ -1,0 +1,175 @@
+"""Formatted tables for people, written with xlsxwriter: titled, frozen header, filter, widths
+that fit Chinese text, dates and percentages formatted, IDs and phones as text, print setup.
+
+Everything that came from input is written as text (never as a formula), so a cell such as
+``=HYPERLINK(...)`` in a submission stays inert in our workbooks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+EXCEL_MAX_ROWS = 1_048_576
+FIXED_TIME = dt.datetime(2020, 1, 1)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = "text"  # text | int | number | date | percent | bool
+    width: float | None = None
+
+
+@dataclass
+class Formats:
+    book: Workbook
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        if name not in self.cache:
+            base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+            spec = {
+                "title": {"bold": True, "font_size": 14, "font_name": "黑体"},
+                "subtitle": {"italic": True, "font_color": "#555555"},
+                "header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"},
+                "text": {"border": 1, "num_format": "@"},
+                "int": {"border": 1, "num_format": "0"},
+                "number": {"border": 1, "num_format": "0.0"},
+                "date": {"border": 1, "num_format": "yyyy-mm-dd"},
+                "percent": {"border": 1, "num_format": "0.0%"},
+                "bool": {"border": 1, "align": "center"},
+                "total": {"bold": True, "border": 1, "bg_color": "#F2F2F2"},
+                "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+                "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
+                "amber": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
+            }[name]
+            self.cache[name] = self.book.add_format({**base, **spec})
+        return self.cache[name]
+
+
+def new_workbook(path: str, *, title: str, constant_memory: bool = False) -> tuple[Workbook, Formats]:
+    book = xlsxwriter.Workbook(
+        path,
+        {"constant_memory": constant_memory, "strings_to_formulas": False, "strings_to_urls": False,
+         "strings_to_numbers": False, "nan_inf_to_errors": True},
+    )
+    # Fixed properties so that the same input gives byte-identical workbooks.
+    book.set_properties({"title": title, "author": "screening", "company": "", "created": FIXED_TIME})
+    return book, Formats(book)
+
+
+def display_width(text: str) -> float:
+    """Column width in Excel units: CJK characters are about two Latin characters wide."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def write_table(
+    book: Workbook,
+    fmt: Formats,
+    name: str,
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    *,
+    title: str = "",
+    subtitle: str = "",
+    landscape: bool = True,
+) -> list[Worksheet]:
+    """Write ``frame`` as a titled table; a frame over Excel's row limit continues on 续 sheets."""
+    header_row = (1 if title else 0) + (1 if subtitle else 0)
+    capacity = EXCEL_MAX_ROWS - header_row - 1
+    chunks = [frame.iloc[i : i + capacity] for i in range(0, max(len(frame), 1), capacity)]
+    sheets = []
+    for n, chunk in enumerate(chunks):
+        sheet_name = name if n == 0 else f"{name}(续{n})"
+        sheet = book.add_worksheet(sheet_name[:31])
+        sheets.append(sheet)
+        if title:
+            sheet.write_string(0, 0, title, fmt.get("title"))
+        if subtitle:
+            sheet.write_string(1 if title else 0, 0, subtitle, fmt.get("subtitle"))
+        widths = []
+        for c, col in enumerate(columns):
+            sheet.write_string(header_row, c, col.header, fmt.get("header"))
+            values = chunk[col.key] if col.key in chunk.columns else pd.Series([None] * len(chunk))
+            widths.append(col.width or _fit(col, values))
+            _write_column(sheet, fmt, header_row + 1, c, values, col.kind)
+        for c, w in enumerate(widths):
+            sheet.set_column(c, c, w)
+        last = header_row + max(len(chunk), 1)
+        sheet.freeze_panes(header_row + 1, 0)
+        if columns:
+            sheet.autofilter(header_row, 0, last, len(columns) - 1)
+        _print_setup(sheet, header_row, landscape)
+    return sheets
+
+
+def _fit(col: Column, values: pd.Series) -> float:
+    head = display_width(col.header) + 2
+    if col.kind == "date":
+        return max(head, 12)
+    if col.kind in ("percent", "int", "number", "bool"):
+        return max(head, 9)
+    sample = values.dropna().astype(str).head(500)
+    longest = max((display_width(v) for v in sample), default=0)
+    return float(min(max(head, longest + 2, 6), 60))
+
+
+def _write_column(sheet: Worksheet, fmt: Formats, first_row: int, c: int, values: pd.Series, kind: str) -> None:
+    style = fmt.get(kind if kind in ("text", "int", "number", "date", "percent", "bool") else "text")
+    for r, value in enumerate(values.tolist(), start=first_row):
+        v = _cell(value)
+        if v is None:
+            sheet.write_blank(r, c, None, style)
+        elif kind == "date":
+            if isinstance(v, pd.Timestamp | dt.datetime):
+                v = v.date() if not isinstance(v, pd.Timestamp) else v.to_pydatetime().date()
+            if isinstance(v, dt.date):
+                sheet.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), style)
+            else:
+                sheet.write_string(r, c, str(v), fmt.get("text"))
+        elif kind in ("int", "number", "percent"):
+            try:
+                sheet.write_number(r, c, float(v), style)
+            except (TypeError, ValueError):
+                sheet.write_string(r, c, str(v), fmt.get("text"))
+        elif kind == "bool":
+            sheet.write_string(r, c, "是" if bool(v) else "否", style)
+        else:
+            sheet.write_string(r, c, str(v), style)
+
+
+def _print_setup(sheet: Worksheet, header_row: int, landscape: bool) -> None:
+    if landscape:
+        sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+
+
+def write_key_values(
+    book: Workbook, fmt: Formats, name: str, rows: Sequence[tuple[str, ...]], headers: Sequence[str], *, title: str
+) -> Worksheet:
+    frame = pd.DataFrame(list(rows), columns=[f"c{i}" for i in range(len(headers))])
+    cols = [Column(f"c{i}", h) for i, h in enumerate(headers)]
+    return write_table(book, fmt, name, frame, cols, title=title)[0]
