@@ -31,8 +31,15 @@ def run_report(result: RunResult) -> list[str]:
     counts = result.summary["problems"]
     lines.append(f"数据问题：错误 {counts['错误']} 条，警告 {counts['警告']} 条，提示 {counts['提示']} 条")
     frame = problems_frame(result.problems)
-    top = frame[frame["severity"] != "提示"].head(TOP_PROBLEMS)
-    for rec in top.to_dict("records"):
+    programme_level = {w["code"] for w in result.warnings}
+    serious = frame[(frame["severity"] != "提示") & ~frame["code"].isin(programme_level)]
+    # The same defect repeated in every submission (a wrong ID carried from roster to roster) is one line.
+    groups = serious.groupby(["severity", "code", "column", "value", "message"], sort=False, dropna=False)
+    shown = 0
+    for (_sev, _code, _col, _val, _msg), block in groups:
+        if shown == TOP_PROBLEMS:
+            break
+        rec = block.iloc[0]
         where = rec["file"]
         if rec["sheet"]:
             where += f" [{rec['sheet']}]"
@@ -41,10 +48,45 @@ def run_report(result: RunResult) -> list[str]:
         if rec["column"]:
             where += f" {rec['column']}"
         value = f"“{rec['value']}”" if rec["value"] else ""
-        lines.append(mask_text(f"  [{rec['severity']}] {where} {value}：{rec['message']}"))
-    remaining = len(frame[frame["severity"] != "提示"]) - len(top)
-    if remaining > 0:
-        lines.append(f"  …… 另有 {remaining} 条，见 数据问题.xlsx")
+        more = f"（另有 {len(block) - 1} 处相同）" if len(block) > 1 else ""
+        lines.append(mask_text(f"  [{rec['severity']}] {where} {value}：{rec['message']}{more}"))
+        shown += 1
+    if groups.ngroups > shown:
+        lines.append(f"  …… 另有 {groups.ngroups - shown} 类问题，完整清单见 数据问题.xlsx")
     for w in result.warnings:
         lines.append(f"注意：{w['message']}")
+    lines.extend(ranking_lines(result.summary))
+    return lines
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
+    """The ranking as of the as-of date and the lagging communities of the last circular period."""
+    communities = summary.get("communities") or []
+    if not communities:
+        return []
+    lines = ["", f"排名（截至 {summary['as_of']}，按两项合计完成率）："]
+    lines.append("  名次  社区          NT 完成/应完成   血清学 完成/应完成   完成率")
+    for c in sorted(communities, key=lambda c: (c["rank"] is None, c["rank"] or 0, c["name"])):
+        rank = "—" if c["rank"] is None else str(c["rank"])
+        nt = f"{c['done']['nt']}/{c['expected']['nt']:g}"
+        serum = f"{c['done']['serum']}/{c['expected']['serum']:g}"
+        lines.append(f"  {rank:>3}   {c['name']:<8}  {nt:>12}   {serum:>14}      {_pct(c['rate']):>6}")
+    period = summary.get("circular_period")
+    if period is None:
+        lines.append("尚无已结束的通报期。")
+        return lines
+    lines.append("")
+    lines.append(f"第{period['number']}期通报（{period['start']} 至 {period['end']}）：")
+    lagging = [c for c in communities if c["lagging"]]
+    if lagging:
+        lines.append("  工作落后的社区：" + "、".join(c["name"] for c in lagging))
+    else:
+        lines.append("  本期没有落后社区（均达到应完成进度或无可比排名）。")
+    for c in communities:
+        if c["consequences"]:
+            lines.append(f"  {c['name']}：{c['consequence']}")
     return lines

@@ -169,6 +169,12 @@ def _sci(value: float) -> str:
     return re.sub(r"\.?0+E", "E", f"{value:.8E}")
 
 
+def _sci_digits(digits: str) -> str:
+    """:func:`_sci` for an integer given as its digits (exact, also for huge integers)."""
+    mantissa = f"{digits[0]}.{digits[1:9]}".rstrip("0").rstrip(".")
+    return f"{mantissa}E+{len(digits) - 1:02d}"
+
+
 # --- check digit and 15 -> 18 upgrade -----------------------------------------------------------
 
 
@@ -219,7 +225,7 @@ def _nonstr_id_cell(value: Any, kind: int) -> tuple[str | None, str | None, str 
             return None, "chars", _MSG_CHARS
         digits = str(number_int)
         if len(digits) >= 16:  # beyond Excel's 15 significant digits
-            return None, "float", _MSG_FLOAT.format(value=_sci(float(number_int)))
+            return None, "float", _MSG_FLOAT.format(value=_sci_digits(digits))
         return digits, None, None  # 15 digits: an old ID, usable; other lengths: "length"
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("utf-8", errors="replace"), None, None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import array
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -85,7 +86,9 @@ class FileResult:
 # Messages
 
 PASSWORD_MESSAGE = "文件有密码保护，无法读取"
-PASSWORD_FIX = "请在Excel中去掉密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新保存，再放入输入文件夹"
+PASSWORD_FIX = (
+    "请在Excel中去掉密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后重新保存，再放入输入文件夹"
+)
 UNREADABLE_FIX = "请用Excel或WPS打开该文件，另存为 .xlsx 后重新放入输入文件夹"
 RESEND_FIX = "请让报送单位重新发送该文件（或从邮件中重新下载附件），确认能用Excel打开后再放入输入文件夹"
 SPLIT_FIX = "请确认是否发错了文件；如确需报送，请删除多余的空行空列或拆分成几个较小的文件后重新放入"
@@ -121,7 +124,14 @@ EXTENSION_FORMATS: dict[str, frozenset[str]] = {
     ".mht": frozenset({"html"}),
     ".mhtml": frozenset({"html"}),
 }
-_ZIP_EXTENSIONS = {".xlsx": "xlsx", ".xltx": "xlsx", ".xlsm": "xlsm", ".xltm": "xlsm", ".xlsb": "xlsb", ".ods": "ods"}
+_ZIP_EXTENSIONS = {
+    ".xlsx": "xlsx",
+    ".xltx": "xlsx",
+    ".xlsm": "xlsm",
+    ".xltm": "xlsm",
+    ".xlsb": "xlsb",
+    ".ods": "ods",
+}
 _TABLE_TEXT_EXTENSIONS = {".csv", ".tsv"}
 _CALAMINE_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
@@ -180,7 +190,12 @@ def discover(input_dir: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path],
         return [], problems
     if not root_real.is_dir():
         problems.append(
-            problem("input_missing", f"输入路径不是文件夹：{input_dir}", "请在配置中填写一个文件夹的路径", file=str(input_dir))
+            problem(
+                "input_missing",
+                f"输入路径不是文件夹：{input_dir}",
+                "请在配置中填写一个文件夹的路径",
+                file=str(input_dir),
+            )
         )
         return [], problems
     excluded: list[Path] = []
@@ -222,7 +237,12 @@ def discover(input_dir: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path],
                 continue
             if _is_hidden(name, lst):
                 kind = "文件夹" if entry.is_dir(follow_symlinks=False) else "文件"
-                note("skipped_hidden", f"已跳过隐藏{kind}", rel, fix="如其中有需要读取的表格，请取消隐藏或改名（不以“.”开头）")
+                note(
+                    "skipped_hidden",
+                    f"已跳过隐藏{kind}",
+                    rel,
+                    fix="如其中有需要读取的表格，请取消隐藏或改名（不以“.”开头）",
+                )
                 continue
             absolute = Path(os.path.abspath(path))
             if any(_inside(absolute, ex) or _inside(_safe_resolve(path), ex) for ex in excluded):
@@ -232,7 +252,13 @@ def discover(input_dir: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path],
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError):
-                    note("symlink_broken", "快捷方式（链接）指向的文件不存在，已跳过", rel, "警告", "请放入实际文件而不是链接")
+                    note(
+                        "symlink_broken",
+                        "快捷方式（链接）指向的文件不存在，已跳过",
+                        rel,
+                        "警告",
+                        "请放入实际文件而不是链接",
+                    )
                     continue
                 if not _inside(target, root_real):
                     note(
@@ -243,7 +269,11 @@ def discover(input_dir: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path],
                     )
                     continue
                 if target.is_dir():
-                    note("symlink_duplicate", "已跳过指向输入文件夹内部的文件夹链接（其中的文件已直接读取）", rel)
+                    note(
+                        "symlink_duplicate",
+                        "已跳过指向输入文件夹内部的文件夹链接（其中的文件已直接读取）",
+                        rel,
+                    )
                     continue
                 links.append((path, target))
                 continue
@@ -260,7 +290,11 @@ def discover(input_dir: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path],
     files = [p for p, _ in regular]
     for path, target in links:
         if target in seen:
-            note("symlink_duplicate", "已跳过快捷方式（链接）：它指向的文件已经读取，避免重复计数", _rel(path, input_dir))
+            note(
+                "symlink_duplicate",
+                "已跳过快捷方式（链接）：它指向的文件已经读取，避免重复计数",
+                _rel(path, input_dir),
+            )
             continue
         if not target.is_file():
             note("skipped_special", "已跳过特殊文件（不是普通文件）", _rel(path, input_dir))
@@ -310,7 +344,9 @@ class _Ctx:
         self.problems.append(p)
         return p
 
-    def make(self, code: str, message: str, fix: str = "", severity: Severity = "错误", sheet: str = "") -> Problem:
+    def make(
+        self, code: str, message: str, fix: str = "", severity: Severity = "错误", sheet: str = ""
+    ) -> Problem:
         return problem(code, message, fix, severity=severity, file=self.rel, sheet=sheet)
 
 
@@ -476,8 +512,14 @@ def _ooxml_main_part(zf: zipfile.ZipFile, names: dict[str, str], ctypes: str) ->
                 target = re.search(r'Target="([^"]+)"', tag)
                 if target:
                     key = target.group(1).lstrip("/").lower()
-                    if key in names and (key.endswith(".xml") or key.endswith(".bin")) and (
-                        "spreadsheetml" in ctypes.lower() or "ms-excel" in ctypes.lower() or "workbook" in key
+                    if (
+                        key in names
+                        and (key.endswith(".xml") or key.endswith(".bin"))
+                        and (
+                            "spreadsheetml" in ctypes.lower()
+                            or "ms-excel" in ctypes.lower()
+                            or "workbook" in key
+                        )
                     ):
                         return key
     return ""
@@ -507,7 +549,11 @@ def _sniff(path: Path, head: bytes, ext: str) -> _Sniff:
         return _Sniff("unknown", kind="PDF文件（不是表格）")
     if head.startswith(b"Rar!\x1a\x07") or head.startswith(b"7z\xbc\xaf\x27\x1c"):
         return _Sniff("unknown", kind="压缩包（rar/7z）")
-    if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff") or head[:4] in (b"GIF8", b"II*\x00", b"MM\x00*"):
+    if (
+        head.startswith(b"\x89PNG")
+        or head.startswith(b"\xff\xd8\xff")
+        or head[:4] in (b"GIF8", b"II*\x00", b"MM\x00*")
+    ):
         return _Sniff("unknown", kind="图片（不是表格）")
     if head.startswith(b"\x1f\x8b"):
         return _Sniff("unknown", kind="压缩包（gzip）")
@@ -593,7 +639,9 @@ class _Cfb:
         chunk = self.data[off : off + self.ss]
         return chunk if len(chunk) == self.ss else chunk + b"\0" * (self.ss - len(chunk))
 
-    def _chain_bytes(self, start: int, fat: Sequence[int], size: int, read: Any, limit: int | None = None) -> bytes:
+    def _chain_bytes(
+        self, start: int, fat: Sequence[int], size: int, read: Any, limit: int | None = None
+    ) -> bytes:
         out: list[bytes] = []
         sid = start
         total = 0
@@ -986,7 +1034,9 @@ def _prescan_ooxml(path: Path, sniff: _Sniff, ctx: _Ctx) -> _Plan:
     return plan
 
 
-_ODS_TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")
+_ODS_TOKEN = re.compile(
+    rb"<(/?)(?:[\w.-]+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>"
+)
 _ODS_ROWS_REP = re.compile(rb'number-rows-repeated\s*=\s*"(\d+)"')
 _ODS_COLS_REP = re.compile(rb'number-columns-repeated\s*=\s*"(\d+)"')
 _ODS_NAME = re.compile(rb'(?:^|\s)(?:[\w.-]+:)?name\s*=\s*"([^"]*)"')
@@ -1022,7 +1072,9 @@ def _prescan_ods(path: Path, ctx: _Ctx) -> None:
                             if closing:
                                 depth -= 1
                                 if depth == 0 and max_row * max_col > limits.max_cells:
-                                    raise _Rejected(_sheet_too_large(ctx, name, max_row, max_col, whole_file=True))
+                                    raise _Rejected(
+                                        _sheet_too_large(ctx, name, max_row, max_col, whole_file=True)
+                                    )
                             elif not attrs.endswith(b"/"):
                                 depth += 1
                                 if depth == 1:
@@ -1041,7 +1093,9 @@ def _prescan_ods(path: Path, ctx: _Ctx) -> None:
                                     max_row = max(max_row, row + row_rep)
                                     max_col = max(max_col, row_max_col)
                                     if max_row * max_col > limits.max_cells:
-                                        raise _Rejected(_sheet_too_large(ctx, name, max_row, max_col, whole_file=True))
+                                        raise _Rejected(
+                                            _sheet_too_large(ctx, name, max_row, max_col, whole_file=True)
+                                        )
                                 row += row_rep
                             else:
                                 rep = _ODS_ROWS_REP.search(attrs)
@@ -1115,7 +1169,11 @@ def _prescan_xls(path: Path, sniff: _Sniff, ctx: _Ctx) -> None:
             cch = body[6]
             if biff8 and len(body) >= 8:
                 raw = body[8:]
-                label = (raw[: 2 * cch].decode("utf-16-le", "replace") if body[7] & 1 else raw[:cch].decode("latin-1"))
+                label = (
+                    raw[: 2 * cch].decode("utf-16-le", "replace")
+                    if body[7] & 1
+                    else raw[:cch].decode("latin-1")
+                )
             else:
                 label = body[7 : 7 + cch].decode("gb18030", "replace")
             sheets.append((label, offset if dt_kind == 0 else -1))
@@ -1180,7 +1238,10 @@ def _read_calamine(path: Path, fmt: str, plan: _Plan, ctx: _Ctx) -> list[RawShee
     import python_calamine as pc
 
     try:
-        if fmt in EXTENSION_FORMATS.get(path.suffix.lower(), ()) and path.suffix.lower() in _CALAMINE_EXTENSIONS:
+        if (
+            fmt in EXTENSION_FORMATS.get(path.suffix.lower(), ())
+            and path.suffix.lower() in _CALAMINE_EXTENSIONS
+        ):
             wb = pc.CalamineWorkbook.from_path(str(path))  # gives the most specific error messages
         else:
             # The parser picks its reader by extension; an xlsx renamed .xls (or a WPS .et) is
@@ -1193,7 +1254,9 @@ def _read_calamine(path: Path, fmt: str, plan: _Plan, ctx: _Ctx) -> list[RawShee
         if isinstance(exc, pc.PasswordError) or "password" in str(exc).lower():
             raise _Rejected(ctx.make("encrypted", PASSWORD_MESSAGE, PASSWORD_FIX), fmt="encrypted") from None
         raise _Rejected(
-            ctx.make("unreadable", f"文件无法读取：文件内容已损坏或格式不受支持（{_short(exc)}）", UNREADABLE_FIX)
+            ctx.make(
+                "unreadable", f"文件无法读取：文件内容已损坏或格式不受支持（{_short(exc)}）", UNREADABLE_FIX
+            )
         ) from None
     sheets: list[RawSheet] = []
     with wb:
@@ -1240,7 +1303,18 @@ def _read_calamine(path: Path, fmt: str, plan: _Plan, ctx: _Ctx) -> list[RawShee
 # Text: decoding, CSV
 
 
-_GB_ALIASES = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "ms936", "euc-cn", "gb18030", "x-gb18030", "csgb2312"}
+_GB_ALIASES = {
+    "gb2312",
+    "gbk",
+    "gb_2312-80",
+    "x-gbk",
+    "cp936",
+    "ms936",
+    "euc-cn",
+    "gb18030",
+    "x-gb18030",
+    "csgb2312",
+}
 
 
 def _norm_encoding(name: str) -> str | None:
@@ -1253,10 +1327,40 @@ def _norm_encoding(name: str) -> str | None:
         return None
 
 
+def _best_lossy(data: bytes, candidates: list[str]) -> str:
+    """The encoding to decode damaged bytes with. UTF-8 is so structured that text whose
+    non-ASCII characters mostly decode as UTF-8 is UTF-8 with a few bad bytes; GB18030 would
+    "succeed" on the same bytes with fewer replacements but turn every character into another."""
+    utf8 = data.decode("utf-8", "replace")
+    bad = utf8.count("\ufffd")
+    good = sum(1 for ch in utf8 if ord(ch) > 127) - bad
+    if good >= 4 * bad:
+        return "utf-8"
+    others = [c for c in candidates if c != "utf-8" and c not in _SINGLE_BYTE] or ["gb18030"]
+    return min(others, key=lambda c: data.decode(c, "replace").count("\ufffd"))
+
+
+def _not_text(ctx: _Ctx) -> _Rejected:
+    return _Rejected(
+        ctx.make(
+            "unknown_format",
+            "文件格式无法识别（不是表格，也不是文本文件）",
+            "请放入Excel表格（.xlsx/.xls）或CSV文件",
+        ),
+        fmt="unknown",
+    )
+
+
+_SINGLE_BYTE = {"latin-1", "iso8859-1", "cp1252", "ascii"}
+
+
 def _decode(data: bytes, ctx: _Ctx, declared: str | None = None) -> tuple[str, str]:
-    """Bytes -> (text, encoding name). Warns when bytes had to be replaced or NULs stripped."""
+    """Bytes -> (text, encoding name): BOM (UTF-8/UTF-16), UTF-16 by its NUL pattern, then the
+    declared charset, UTF-8 and GB18030 (a superset of GBK/GB2312). Warns when bytes had to be
+    replaced or NULs stripped; rejects what is not text at all."""
     text: str | None = None
     enc = ""
+    lossy = False
     if data.startswith(codecs.BOM_UTF8):
         try:
             text, enc = data.decode("utf-8-sig"), "utf-8-sig"
@@ -1265,26 +1369,21 @@ def _decode(data: bytes, ctx: _Ctx, declared: str | None = None) -> tuple[str, s
     if text is None:
         guess = _utf16_guess(data)
         if guess:
+            enc = guess
             try:
-                text, enc = data.decode(guess), guess
+                text = data.decode(guess)
             except UnicodeDecodeError:
-                text, enc = data.decode(guess, "replace"), guess
-                ctx.add(
-                    "encoding_replaced",
-                    f"文件中有无法识别的字符（按 {guess} 解码），已用“�”代替，可能有乱码",
-                    "请用Excel打开该文件检查，另存为 .xlsx 后重新放入输入文件夹",
-                    severity="警告",
-                )
+                text, lossy = data.decode(guess, "replace"), True
             text = text.lstrip("\ufeff")
     if text is None:
         candidates = ["utf-8", "gb18030"]
-        if declared:
-            norm = _norm_encoding(declared)
-            if norm and norm not in candidates:
-                candidates.insert(0, norm)
-            elif norm:
-                candidates.remove(norm)
-                candidates.insert(0, norm)
+        norm = _norm_encoding(declared) if declared else None
+        if norm in candidates:
+            candidates.remove(norm)
+        if norm and norm in _SINGLE_BYTE:
+            candidates.append(norm)  # decodes anything: only when nothing else does
+        elif norm:
+            candidates.insert(0, norm)
         for cand in candidates:
             try:
                 text, enc = data.decode(cand), cand
@@ -1292,14 +1391,17 @@ def _decode(data: bytes, ctx: _Ctx, declared: str | None = None) -> tuple[str, s
             except (UnicodeDecodeError, LookupError):
                 continue
         if text is None:
-            best = min(candidates[:3], key=lambda c: data.decode(c, "replace").count("\ufffd"))
-            text, enc = data.decode(best, "replace"), best
-            ctx.add(
-                "encoding_replaced",
-                f"文件中有无法识别的字符（按 {best} 解码），已用“�”代替，可能有乱码",
-                "请用Excel打开该文件检查，另存为 .xlsx 后重新放入输入文件夹",
-                severity="警告",
-            )
+            enc = _best_lossy(data, candidates)
+            text, lossy = data.decode(enc, "replace"), True
+    if _looks_binary(text):
+        raise _not_text(ctx)
+    if lossy:
+        ctx.add(
+            "encoding_replaced",
+            f"文件中有无法识别的字符（按 {enc} 解码），已用“\ufffd”代替，可能有乱码",
+            "请用Excel打开该文件检查，另存为 .xlsx 后重新放入输入文件夹",
+            severity="警告",
+        )
     if "\x00" in text:
         count = text.count("\x00")
         text = text.replace("\x00", "")
@@ -1340,12 +1442,13 @@ def _sniff_delimiter(sample: str) -> tuple[str, bool]:
     return best_delim, best[0] > 0 and best[0] >= math.ceil(rows / 2)
 
 
-def _control_ratio(text: str) -> float:
+def _looks_binary(text: str) -> bool:
+    """Decoded text that is mostly control characters or undecodable bytes is not text."""
     sample = text[:20000]
     if not sample:
-        return 0.0
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f\v") or ch == "\ufffd")
-    return bad / len(sample)
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
+    return controls > 0.05 * len(sample) or sample.count("\ufffd") > 0.25 * len(sample)
 
 
 def _read_csv(path: Path, ctx: _Ctx, ext: str) -> tuple[str, list[RawSheet], str | None]:
@@ -1354,12 +1457,6 @@ def _read_csv(path: Path, ctx: _Ctx, ext: str) -> tuple[str, list[RawSheet], str
         data = fh.read()
     text, enc = _decode(data, ctx)
     del data
-    if _control_ratio(text) > 0.02:
-        ctx.problems[:] = [p for p in ctx.problems if p.code not in ("encoding_replaced", "nul_bytes")]
-        raise _Rejected(
-            ctx.make("unknown_format", "文件格式无法识别（不是表格，也不是文本文件）", "请放入Excel表格（.xlsx/.xls）或CSV文件"),
-            fmt="unknown",
-        )
     lines_long = max((len(line) for line in text.splitlines()), default=0)
     if lines_long > ctx.limits.max_csv_line_chars:
         raise _Rejected(
@@ -1392,12 +1489,10 @@ def _read_csv(path: Path, ctx: _Ctx, ext: str) -> tuple[str, list[RawSheet], str
         )
     rows: list[list[Any]] = []
     width = 0
-    cells = 0
     try:
         for record in csv.reader(io.StringIO(body, newline=""), delimiter=delim, strict=False):
             rows.append([None if v == "" else v for v in record])
             width = max(width, len(record))
-            cells += len(record)
             if len(rows) * width > ctx.limits.max_cells:
                 raise _Rejected(_sheet_too_large(ctx, path.stem, len(rows), width), fmt="csv")
     except csv.Error as exc:
@@ -1535,7 +1630,12 @@ def _html_documents(path: Path, sniff: _Sniff, ctx: _Ctx) -> tuple[list[str], st
                     docs.append(str(part.get_content()))  # type: ignore[attr-defined]
                     charsets.append(part.get_content_charset() or "")
                 except (LookupError, UnicodeError, ValueError, AssertionError) as exc:
-                    ctx.add("encoding_replaced", f"网页中有一部分无法解码，已跳过（{_short(exc)}）", UNREADABLE_FIX, "警告")
+                    ctx.add(
+                        "encoding_replaced",
+                        f"网页中有一部分无法解码，已跳过（{_short(exc)}）",
+                        UNREADABLE_FIX,
+                        "警告",
+                    )
         return docs, ",".join(sorted({c for c in charsets if c})) or "mhtml"
     text, enc = _decode(data, ctx, declared=_html_charset(data))
     return [text], enc
@@ -1546,8 +1646,14 @@ def _read_html(path: Path, sniff: _Sniff, ctx: _Ctx) -> tuple[list[RawSheet], st
     tables: list[_Table] = []
     for doc in docs:
         parser = _TableParser()
-        parser.feed(doc)
-        parser.close()
+        try:
+            parser.feed(doc)
+            parser.close()
+        except (AssertionError, ValueError, IndexError) as exc:  # very broken markup
+            raise _Rejected(
+                ctx.make("unreadable", f"文件无法读取：网页格式错误（{_short(exc)}）", UNREADABLE_FIX),
+                fmt="html",
+            ) from None
         for table in parser.stack:
             table.end_cell()
         tables.extend(parser.tables)
@@ -1555,7 +1661,11 @@ def _read_html(path: Path, sniff: _Sniff, ctx: _Ctx) -> tuple[list[RawSheet], st
             raise _too_many_sheets(ctx, len(tables))
     if not tables:
         raise _Rejected(
-            ctx.make("no_tables", "网页文件中没有表格，没有读取任何数据", "请确认是否发错了文件；请从系统中重新导出为Excel表格"),
+            ctx.make(
+                "no_tables",
+                "网页文件中没有表格，没有读取任何数据",
+                "请确认是否发错了文件；请从系统中重新导出为Excel表格",
+            ),
             fmt="html",
         )
     sheets: list[RawSheet] = []
@@ -1589,7 +1699,11 @@ def read_file(path: Path, root: Path, limits: Limits) -> FileResult:
             digest = _sha256(path)
         except OSError:
             digest = ""
-        ctx.add("unreadable", f"文件无法读取：读取时出现意外错误（{type(exc).__name__}: {_short(exc)}）", UNREADABLE_FIX)
+        ctx.add(
+            "unreadable",
+            f"文件无法读取：读取时出现意外错误（{type(exc).__name__}: {_short(exc)}）",
+            UNREADABLE_FIX,
+        )
         return FileResult(ctx.rel, "unknown", size, digest, [], ctx.problems)
 
 
@@ -1616,7 +1730,9 @@ def _read_file(path: Path, ctx: _Ctx) -> FileResult:
         return FileResult(ctx.rel, fmt, size, digest, sheets, ctx.problems, encoding)
 
     if size == 0:
-        ctx.add("empty_file", "文件是空的（0 字节），没有任何内容。常见原因：邮件附件没有下载完整", RESEND_FIX)
+        ctx.add(
+            "empty_file", "文件是空的（0 字节），没有任何内容。常见原因：邮件附件没有下载完整", RESEND_FIX
+        )
         return result("empty")
     if size > limits.max_file_mb * _MB:
         ctx.add(
@@ -1664,7 +1780,7 @@ def _read_file(path: Path, ctx: _Ctx) -> FileResult:
         _note_mismatch(ctx, ext, fmt)
         return result(fmt, sheets, encoding)
     except _Rejected as rej:
-        ctx.problems.extend(rej.problems)
+        ctx.problems.extend(p if p.file else dataclasses.replace(p, file=ctx.rel) for p in rej.problems)
         fmt = rej.fmt or fmt
         if rej.fmt == "encrypted":
             ctx.problems[:] = [p for p in ctx.problems if p.code != "format_mismatch"]

@@ -356,23 +356,6 @@ def _sheet_frame(rows: list[list[Any]], start: int, width: int) -> pd.DataFrame:
     return frame
 
 
-def _blank_mask(frame: pd.DataFrame) -> pd.Series:
-    if frame.empty:
-        return pd.Series(dtype=bool)
-    as_text = frame.apply(lambda col: col.astype("string").str.strip())
-    return (as_text.isna() | (as_text == "")).all(axis=1)
-
-
-def _word_mask(frame: pd.DataFrame, words: frozenset[str]) -> pd.Series:
-    hit = pd.Series(False, index=frame.index)
-    for c in frame.columns:
-        col = frame[c]
-        text = col.where(col.map(lambda v: isinstance(v, str))).astype("string")
-        squashed = text.str.replace(r"[\s\u3000:：]+", "", regex=True)
-        hit |= squashed.isin(list(words)).fillna(False).astype(bool)
-    return hit
-
-
 def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Extract:
     rows = sheet.rows
     info = SheetInfo(file=sheet.file, sheet=sheet.sheet, kind="empty")
@@ -441,32 +424,38 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Ex
     info.community, info.test, info.report_date = community, test, report_date
 
     frame = _sheet_frame(rows, header.row + 1, width)
-    blank = _blank_mask(frame)
-    frame = frame[~blank]
+    # One pass over the cells as text; every row-level test below works on this grid.
+    flat = pd.Series(frame.to_numpy().ravel(), dtype=object)
+    text = flat.map(lambda v: "" if v is None else str(v).strip()).astype("string")
+    grid = text.to_numpy(dtype=object).reshape(frame.shape)
+    filled = grid != ""
+    keep = filled.any(axis=1)
+    frame = frame[keep]
     info.rows = len(frame)
-    # Rows rejected for what they are, before any field is read.
-    reasons = pd.Series(pd.NA, index=frame.index, dtype="string")
-    filled = frame.notna() & frame.apply(lambda col: col.astype("string").str.strip() != "").fillna(False)
+    squashed_flat = text.str.replace(r"[\s\u3000:：]+", "", regex=True)
+    squashed = squashed_flat.to_numpy(dtype=object).reshape(grid.shape)[keep]
+    marks_flat = squashed_flat.str.match(r"^(合计|小计|总计)") | squashed_flat.isin(list(SUBTOTAL_WORDS))
+    subtotal_cells = marks_flat.to_numpy(dtype=bool).reshape(grid.shape)[keep]
+    note_cells = (
+        text.str.contains(r"[:：]|说明|备注|填表人|审核人", regex=True).to_numpy(dtype=bool).reshape(grid.shape)[keep]
+    )
+    filled = filled[keep]
     n_filled = filled.sum(axis=1)
-    subtotal = _word_mask(frame, SUBTOTAL_WORDS) | frame.apply(
-        lambda col: col.astype("string").str.replace(r"\s+", "", regex=True).str.match(r"^(合计|小计|总计)")
-    ).fillna(False).any(axis=1)
-    reasons = reasons.mask(subtotal & reasons.isna(), "合计行（不是个人记录）")
-    example = _word_mask(frame, EXAMPLE_WORDS)
+    index = frame.index
+    # Rows rejected for what they are, before any field is read.
+    reasons = pd.Series(pd.NA, index=index, dtype="string")
+    subtotal = pd.Series(subtotal_cells.any(axis=1), index=index)
+    reasons = reasons.mask(subtotal, "合计行（不是个人记录）")
+    example = pd.Series(np.isin(squashed, list(EXAMPLE_WORDS)).any(axis=1), index=index)
     reasons = reasons.mask(example & reasons.isna(), "示例行（填表示例，不计入）")
-    header_cells = [header_key(x) for x in header.labels]
-    repeated = frame.apply(
-        lambda col: col.astype("string").map(header_key, na_action="ignore") == header_cells[int(col.name)]
-    ).fillna(False).sum(axis=1) >= 2
+    header_cells = np.array([header_key(x) for x in header.labels], dtype=object)
+    repeated = pd.Series(((squashed == header_cells[None, :]) & filled).sum(axis=1) >= 2, index=index)
     reasons = reasons.mask(repeated & reasons.isna(), "重复的表头行")
-    single_text = (n_filled == 1) & frame.apply(
-        lambda col: col.astype("string").str.contains(r"[:：]|说明|注[:：]|备注|填表人|审核人", regex=True)
-    ).fillna(False).any(axis=1)
+    single_text = pd.Series((n_filled == 1) & note_cells.any(axis=1), index=index)
     reasons = reasons.mask(single_text & reasons.isna(), "表尾说明行（不是个人记录）")
-    serial_only = pd.Series(False, index=frame.index)
     if "serial" in header.fields:
-        serial_only = (n_filled == 1) & filled[header.fields["serial"]]
-    reasons = reasons.mask(serial_only & reasons.isna(), "只有序号的空行")
+        serial_only = pd.Series((n_filled == 1) & filled[:, header.fields["serial"]], index=index)
+        reasons = reasons.mask(serial_only & reasons.isna(), "只有序号的空行")
 
     quota_totals: list[dict[str, Any]] = []
     if kind == "quota" and subtotal.any():
@@ -558,7 +547,7 @@ class _Rows:
                 "sheet": self.frame.loc[idx, "src_sheet"],
                 "row": self.frame.loc[idx, "src_row"],
                 "column": self._header(field_name).loc[idx],
-                "value": raw.loc[idx].map(lambda v: "" if v is None or v is pd.NA else str(v)),
+                "value": raw.loc[idx].map(display_value),
                 "severity": severity,
                 "code": code.loc[idx] if isinstance(code, pd.Series) else code,
                 "message": message.loc[idx] if isinstance(message, pd.Series) else message,
@@ -577,6 +566,18 @@ class _Rows:
         out["kind"] = self.kind
         out["reason"] = self.reason[self.reason.notna()]
         return out.reset_index(drop=True)
+
+
+def display_value(v: Any) -> str:
+    """A cell as the user sees it in Excel: 4.11328E+17 for a long number, 12 for 12.0."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e11:
+            return str(int(v))
+        if abs(v) >= 1e11:
+            return f"{v:.5E}"
+    return str(v)
 
 
 def _text(series: pd.Series) -> pd.Series:

@@ -23,7 +23,9 @@ from pipeline.load import FileResult, read_all
 from pipeline.normalize import KIND_LABELS, Normalized, normalize
 from pipeline.problems import Problem, problem
 from pipeline.quotas import effective_quotas
-from pipeline.settings import Settings
+from pipeline.reconcile import Reconciled, reconcile
+from pipeline.score import Scored, score
+from pipeline.settings import TESTS, Settings
 
 log = logging.getLogger("screening")
 
@@ -41,6 +43,8 @@ class RunResult:
     quotas: pd.DataFrame
     problems: list[Problem]
     warnings: list[dict[str, Any]]
+    reconciled: Reconciled
+    scored: Scored
     summary: dict[str, Any]
     output_dir: Path | None = None
     written: list[Path] = field(default_factory=list)
@@ -51,7 +55,14 @@ def default_as_of(today: dt.date, settings: Settings) -> dt.date:
     return min(max(today, settings.programme.start), settings.programme.end)
 
 
-def analyse(input_dir: Path, settings: Settings, as_of: dt.date, *, exclude: list[Path] | None = None) -> RunResult:
+def analyse(
+    input_dir: Path,
+    settings: Settings,
+    as_of: dt.date,
+    *,
+    exclude: list[Path] | None = None,
+    issued: dict[str, list[str]] | None = None,
+) -> RunResult:
     if not input_dir.is_dir():
         raise RunError(f"找不到输入文件夹 {input_dir}。请把各社区报来的表格放进该文件夹，或用 --input 指定文件夹。")
     files, discovery_problems = read_all(input_dir, settings.limits, exclude=exclude or [])
@@ -59,7 +70,15 @@ def analyse(input_dir: Path, settings: Settings, as_of: dt.date, *, exclude: lis
         raise RunError(f"输入文件夹 {input_dir} 中没有任何文件。请把花名册、筛查登记和任务分配表放进去后再运行。")
     norm = normalize(files, settings)
     quotas, quota_problems, warnings = effective_quotas(settings, norm.quota, norm.quota_totals)
-    problems = [*discovery_problems, *(p for f in files for p in f.problems), *norm.problems, *quota_problems]
+    rec = reconcile(norm, settings, as_of)
+    scored = score(rec.screenings, rec.submissions, quotas, settings, as_of, issued)
+    problems = [
+        *discovery_problems,
+        *(p for f in files for p in f.problems),
+        *norm.problems,
+        *quota_problems,
+        *rec.problems,
+    ]
     result = RunResult(
         as_of=as_of,
         input_dir=input_dir,
@@ -68,6 +87,8 @@ def analyse(input_dir: Path, settings: Settings, as_of: dt.date, *, exclude: lis
         quotas=quotas,
         problems=problems,
         warnings=warnings,
+        reconciled=rec,
+        scored=scored,
         summary={},
     )
     result.summary = build_summary(result, settings)
@@ -130,6 +151,16 @@ def build_summary(result: RunResult, settings: Settings) -> dict[str, Any]:
             }
         )
     severities = Counter(p.severity for p in result.problems)
+    scored = result.scored
+    last = scored.last_circular
+    period = None
+    if not last.empty:
+        first_row = last.iloc[0]
+        period = {
+            "number": int(first_row["period"]),
+            "start": first_row["period_start"].date().isoformat(),
+            "end": first_row["period_end"].date().isoformat(),
+        }
     return {
         "schema_version": 1,
         "program_version": __version__,
@@ -137,6 +168,10 @@ def build_summary(result: RunResult, settings: Settings) -> dict[str, Any]:
         "as_of": result.as_of.isoformat(),
         "accounting": accounting(norm),
         "problems": {"错误": severities.get("错误", 0), "警告": severities.get("警告", 0), "提示": severities.get("提示", 0)},
+        "circular_period": period,
+        "communities": community_summaries(result, settings),
+        "totals": totals(scored.standing, settings),
+        "periods": period_history(scored),
         "warnings": result.warnings,
         "quotas": [
             {
@@ -149,6 +184,108 @@ def build_summary(result: RunResult, settings: Settings) -> dict[str, Any]:
         ],
         "files": files_out,
     }
+
+
+def _num(value: Any) -> float | int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else round(as_float, 4)
+
+
+def _by_test(rec: Any, prefix: str) -> dict[str, float | int | None]:
+    return {t: _num(rec[f"{prefix}_{t}"]) for t in TESTS}
+
+
+def community_summaries(result: RunResult, settings: Settings) -> list[dict[str, Any]]:
+    scored, rec = result.scored, result.reconciled
+    last = scored.last_circular
+    tl = scored.timeliness_summary.set_index("community") if len(scored.timeliness_summary) else None
+    fu = rec.followup
+    out = []
+    for key, row in scored.standing.iterrows():
+        circ = last.loc[key] if key in last.index else None
+        consequences = list(circ["consequences"]) if circ is not None else []
+        pays = scored.payments[scored.payments["community"] == key]
+        follow = fu[fu["community"] == key] if len(fu) else fu
+        out.append(
+            {
+                "name": row["name"],
+                "key": key,
+                "quota": _by_test(row, "quota"),
+                "expected": _by_test(row, "expected"),
+                "done": _by_test(row, "done"),
+                "remaining": _by_test(row, "remaining"),
+                "rates": _by_test(row, "rate"),
+                "rate": _num(row["rate"]),
+                "rank": _num(row["rank"]),
+                "meets_expected": bool(row["meets"]),
+                "lagging": bool(circ["lagging"]) if circ is not None else False,
+                "consequence": "；".join(consequences) if consequences else None,
+                "consequences": consequences,
+                "commendation": circ["commendation"] if circ is not None else None,
+                "streaks": {
+                    "lagging": _num(circ["lag_streak"]) if circ is not None else 0,
+                    "stage_missed": _num(circ["miss_streak"]) if circ is not None else 0,
+                },
+                "roster_timeliness": (
+                    {k: _num(v) for k, v in tl.loc[key].items()} if tl is not None and key in tl.index else None
+                ),
+                "followup": {
+                    status: int((follow["status"] == status).sum()) if len(follow) else 0
+                    for status in ("open", "soon", "missed", "no_dates")
+                },
+                "high_risk_awaiting_diagnosis": int((rec.high_risk["community"] == key).sum()),
+                "missing_from_roster": int((rec.missing_from_roster["community"] == key).sum()),
+                "self_reported_unverified": int((rec.self_unverified["community"] == key).sum())
+                if len(rec.self_unverified)
+                else 0,
+                "payments": {
+                    "cases": _num(pays["case_amount"].sum()),
+                    "specialist": _num(pays["specialist"].sum()),
+                    "year_end_reward": _num(pays["secretary_reward"].sum()),
+                    "fine": _num(pays["fine"].sum()),
+                },
+                "subsidy": _num(scored.subsidy.loc[scored.subsidy["community"] == key, "amount"].sum()),
+            }
+        )
+    return out
+
+
+def totals(standing: pd.DataFrame, settings: Settings) -> dict[str, Any]:
+    done = {t: int(standing[f"done_{t}"].sum()) for t in TESTS}
+    return {
+        "quota": {t: _num(standing[f"quota_{t}"].sum()) for t in TESTS},
+        "expected": {t: _num(standing[f"expected_{t}"].sum()) for t in TESTS},
+        "done": done,
+        "goal": settings.programme.goal,
+        "goal_rate": {t: _num(done[t] / settings.programme.goal) if settings.programme.goal else None for t in TESTS},
+    }
+
+
+def period_history(scored: Scored) -> list[dict[str, Any]]:
+    out = []
+    circ = scored.circulars
+    if circ.empty:
+        return out
+    for number, block in circ.groupby("period", sort=True):
+        first = block.iloc[0]
+        out.append(
+            {
+                "number": int(number),
+                "start": first["period_start"].date().isoformat(),
+                "end": first["period_end"].date().isoformat(),
+                "ranking": [
+                    {"name": r["name"], "rank": _num(r["rank"]), "rate": _num(r["rate"])}
+                    for r in block.sort_values(["rank", "community"]).to_dict("records")
+                ],
+                "lagging": block.loc[block["lagging"].astype(bool), "name"].tolist(),
+                "issued": bool(block["issued"].any()),
+            }
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

@@ -75,13 +75,10 @@ class Progress:
     def done(self, day: dt.date, communities: list[str]) -> pd.DataFrame:
         ts = pd.Timestamp(day)
         pos = self.table.index.searchsorted(ts, side="right") - 1
-        out = pd.DataFrame(0.0, index=communities, columns=list(TESTS))
-        if pos >= 0:
-            row = self.table.iloc[pos]
-            for (community, test), value in row.items():
-                if community in out.index:
-                    out.loc[community, test] = value
-        return out
+        if pos < 0:
+            return pd.DataFrame(0.0, index=communities, columns=list(TESTS))
+        row = self.table.iloc[pos].unstack("test")
+        return row.reindex(index=communities, columns=list(TESTS)).fillna(0.0).astype(float)
 
 
 def progress(screenings: pd.DataFrame) -> Progress:
@@ -101,17 +98,36 @@ def progress(screenings: pd.DataFrame) -> Progress:
     return Progress(table, both)
 
 
-def standing(quotas: pd.DataFrame, prog: Progress, settings: Settings, day: dt.date) -> pd.DataFrame:
-    """Per community at ``day``: quota, expected, done, rate, remaining per test; combined rate, rank."""
+def standings(quotas: pd.DataFrame, prog: Progress, settings: Settings, days: list[dt.date]) -> pd.DataFrame:
+    """The standing of every community at each of ``days`` (long format: one row per day and
+    community, in the order of ``days``), computed in one vectorised pass."""
     q = quotas.set_index("community")
     keys = list(q.index)
-    done = prog.done(day, keys)
-    out = pd.DataFrame(index=pd.Index(keys, name="community"))
-    out["name"] = q["name"]
+    n_days, n_keys = len(days), len(keys)
+    stamps = pd.DatetimeIndex([pd.Timestamp(d) for d in days])
+    out = pd.DataFrame(
+        {
+            "day": np.repeat(stamps, n_keys),
+            "community": np.tile(np.asarray(keys, dtype=object), n_days),
+            "name": np.tile(q["name"].to_numpy(dtype=object), n_days),
+        }
+    )
+    elapsed = np.maximum(
+        np.array([(d - settings.programme.assess_from).days + 1 for d in days], dtype=float), 0.0
+    )
+    pos = prog.table.index.searchsorted(stamps, side="right") - 1 if len(prog.table) else np.full(n_days, -1)
     for t in TESTS:
-        out[f"quota_{t}"] = q[f"quota_{t}"]
-        out[f"expected_{t}"] = expected(q[f"weekly_{t}"], q[f"quota_{t}"], settings.programme.assess_from, day)
-        out[f"done_{t}"] = done[t].astype(int)
+        quota = q[f"quota_{t}"].to_numpy(dtype=float)
+        weekly = q[f"weekly_{t}"].to_numpy(dtype=float)
+        expected_t = np.minimum(np.outer(elapsed, weekly) / 7.0, quota[None, :])
+        done = np.zeros((n_days, n_keys))
+        if len(prog.table) and t in prog.table.columns.get_level_values("test"):
+            per_test = prog.table.xs(t, axis=1, level="test").reindex(columns=keys, fill_value=0).to_numpy(dtype=float)
+            valid = pos >= 0
+            done[valid] = per_test[pos[valid]]
+        out[f"quota_{t}"] = np.tile(quota, n_days)
+        out[f"expected_{t}"] = expected_t.ravel()
+        out[f"done_{t}"] = done.ravel().astype(int)
         out[f"rate_{t}"] = (out[f"done_{t}"] / out[f"expected_{t}"]).where(out[f"expected_{t}"] > 0)
         out[f"quota_rate_{t}"] = (out[f"done_{t}"] / out[f"quota_{t}"]).where(out[f"quota_{t}"] > 0)
         out[f"remaining_{t}"] = (out[f"quota_{t}"] - out[f"done_{t}"]).clip(lower=0)
@@ -119,8 +135,13 @@ def standing(quotas: pd.DataFrame, prog: Progress, settings: Settings, day: dt.d
     done_total = out[[f"done_{t}" for t in TESTS]].sum(axis=1)
     out["rate"] = (done_total / exp_total).where(exp_total > 0)
     out["meets"] = np.logical_and.reduce([out[f"done_{t}"] + EPS >= out[f"expected_{t}"] for t in TESTS])
-    out["rank"] = out["rate"].rank(ascending=False, method="min").astype("Int64")
+    out["rank"] = out.groupby("day")["rate"].rank(ascending=False, method="min").astype("Int64")
     return out
+
+
+def standing(quotas: pd.DataFrame, prog: Progress, settings: Settings, day: dt.date) -> pd.DataFrame:
+    """Per community at ``day``: quota, expected, done, rate, remaining per test; combined rate, rank."""
+    return standings(quotas, prog, settings, [day]).drop(columns="day").set_index("community")
 
 
 def lagging_mask(rate: pd.Series, meets: pd.Series, count: int) -> pd.Series:
@@ -142,29 +163,28 @@ def history(
 ) -> pd.DataFrame:
     """The standing at the end of each period (one row per period and community), with the
     period's own figures and the rank change against the previous period."""
-    rows = []
-    prev: pd.DataFrame | None = None
-    for n, (first, last) in enumerate(spans, start=1):
-        now = standing(quotas, prog, settings, last)
-        before = standing(quotas, prog, settings, first - dt.timedelta(days=1))
-        block = now.copy()
-        for t in TESTS:
-            block[f"period_done_{t}"] = now[f"done_{t}"] - before[f"done_{t}"]
-            block[f"period_expected_{t}"] = now[f"expected_{t}"] - before[f"expected_{t}"]
-        pe = sum(block[f"period_expected_{t}"] for t in TESTS)
-        pd_ = sum(block[f"period_done_{t}"] for t in TESTS)
-        block["period_rate"] = (pd_ / pe).where(pe > 0)
-        block["period_rank"] = block["period_rate"].rank(ascending=False, method="min").astype("Int64")
-        block["prev_rank"] = prev["rank"] if prev is not None else pd.array([pd.NA] * len(block), dtype="Int64")
-        block["rank_change"] = (block["prev_rank"] - block["rank"]).astype("Int64")
-        block.insert(0, "period_end", pd.Timestamp(last))
-        block.insert(0, "period_start", pd.Timestamp(first))
-        block.insert(0, "period", n)
-        rows.append(block.reset_index())
-        prev = now
-    if not rows:
+    if not spans:
         return pd.DataFrame()
-    return pd.concat(rows, ignore_index=True)
+    n_keys = len(quotas)
+    now = standings(quotas, prog, settings, [last for _, last in spans])
+    before = standings(quotas, prog, settings, [first - dt.timedelta(days=1) for first, _ in spans])
+    block = now.drop(columns="day")
+    for t in TESTS:
+        block[f"period_done_{t}"] = now[f"done_{t}"] - before[f"done_{t}"]
+        block[f"period_expected_{t}"] = now[f"expected_{t}"] - before[f"expected_{t}"]
+    pe = sum(block[f"period_expected_{t}"] for t in TESTS)
+    pdone = sum(block[f"period_done_{t}"] for t in TESTS)
+    block["period_rate"] = (pdone / pe).where(pe > 0)
+    period = np.repeat(np.arange(1, len(spans) + 1), n_keys)
+    block["period_rank"] = block["period_rate"].groupby(period).rank(ascending=False, method="min").astype("Int64")
+    prev_rank = block["rank"].shift(n_keys)
+    prev_rank.iloc[:n_keys] = pd.NA
+    block["prev_rank"] = prev_rank.astype("Int64")
+    block["rank_change"] = (block["prev_rank"] - block["rank"]).astype("Int64")
+    block.insert(0, "period_end", np.repeat(pd.DatetimeIndex([pd.Timestamp(b) for _, b in spans]), n_keys))
+    block.insert(0, "period_start", np.repeat(pd.DatetimeIndex([pd.Timestamp(a) for a, _ in spans]), n_keys))
+    block.insert(0, "period", period)
+    return block.reset_index(drop=True)
 
 
 def _streak(flags: pd.Series, groups: pd.Series) -> pd.Series:
@@ -264,12 +284,16 @@ def timeliness(submissions: pd.DataFrame, settings: Settings, as_of: dt.date) ->
     grid["next_due"] = grid["due"].map(nxt)
     subs = submissions.dropna(subset=["report_date", "community"])
     subs = subs[subs["report_date"] <= pd.Timestamp(as_of)][["community", "report_date"]].sort_values("report_date")
+    subs = subs.astype({"community": object, "report_date": "datetime64[ns]"})
+    grid = grid.astype({"community": object, "due": "datetime64[ns]", "prev_due": "datetime64[ns]"})
     day = pd.Timestamp(as_of)
     if subs.empty:
         grid["submitted"] = pd.NaT
     else:
         # The first submission after the previous due date.
-        probe = grid.assign(after=grid["prev_due"].where(grid["prev_due"] > pd.Timestamp.min, pd.Timestamp("1900-01-01")))
+        probe = grid.assign(
+            after=grid["prev_due"].where(grid["prev_due"] > pd.Timestamp.min, pd.Timestamp("1900-01-01"))
+        ).astype({"after": "datetime64[ns]"})
         probe = probe.sort_values("after")
         matched = pd.merge_asof(
             probe,
@@ -411,3 +435,53 @@ def subsidy(screenings: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         first_of_last = ~rows.duplicated(["pkey"], keep="last")
         rows["amount"] = np.where(both & last & first_of_last, p.subsidy_per_case, 0.0)
     return rows.sort_values(["community", "screen_date"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Everything at once
+
+
+@dataclass
+class Scored:
+    as_of: dt.date
+    standing: pd.DataFrame  # per community at as_of
+    circulars: pd.DataFrame  # per circular period and community
+    weekly: pd.DataFrame  # per ranking period and community
+    three_day: pd.DataFrame  # per summary period and community
+    timeliness: pd.DataFrame
+    timeliness_summary: pd.DataFrame
+    payments: pd.DataFrame
+    subsidy: pd.DataFrame
+    progress: Progress
+
+    @property
+    def last_circular(self) -> pd.DataFrame:
+        """The latest completed circular period, one row per community (empty before the first)."""
+        if self.circulars.empty:
+            return self.circulars
+        last = self.circulars["period"].max()
+        return self.circulars[self.circulars["period"] == last].set_index("community")
+
+
+def score(
+    screenings: pd.DataFrame,
+    submissions: pd.DataFrame,
+    quotas: pd.DataFrame,
+    settings: Settings,
+    as_of: dt.date,
+    issued: Mapping[str, list[str]] | None = None,
+) -> Scored:
+    prog = progress(screenings)
+    table = timeliness(submissions, settings, as_of)
+    return Scored(
+        as_of=as_of,
+        standing=standing(quotas, prog, settings, as_of),
+        circulars=circulars(quotas, prog, settings, as_of, issued),
+        weekly=history(quotas, prog, settings, completed_periods(settings.cadence.ranking, settings, as_of)),
+        three_day=history(quotas, prog, settings, completed_periods(settings.cadence.summary, settings, as_of)),
+        timeliness=table,
+        timeliness_summary=timeliness_summary(table),
+        payments=payments(quotas, prog, screenings, settings, as_of),
+        subsidy=subsidy(screenings, settings),
+        progress=prog,
+    )
