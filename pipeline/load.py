@@ -449,6 +449,12 @@ def _looks_mhtml(head: bytes) -> bool:
     return text.lstrip().startswith("mime-version:") and "multipart/" in text and "text/html" in text
 
 
+def _zread(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """At most ``limit`` decompressed bytes of a member (a hostile member may be huge)."""
+    with zf.open(name) as fh:
+        return fh.read(limit)
+
+
 def _zip_names(zf: zipfile.ZipFile) -> dict[str, str]:
     """Lower-cased, '/'-separated member name -> real member name."""
     return {info.filename.replace("\\", "/").lstrip("/").lower(): info.filename for info in zf.infolist()}
@@ -458,7 +464,7 @@ def _sniff_zip(zf: zipfile.ZipFile, ext: str) -> _Sniff:
     names = _zip_names(zf)
     ctypes = ""
     if "[content_types].xml" in names and zf.getinfo(names["[content_types].xml"]).file_size < 4 * _MB:
-        ctypes = zf.read(names["[content_types].xml"]).decode("utf-8", "replace")
+        ctypes = _zread(zf, names["[content_types].xml"], 4 * _MB).decode("utf-8", "replace")
     main = _ooxml_main_part(zf, names, ctypes)
     low_ct = ctypes.lower()
     if main:
@@ -470,13 +476,13 @@ def _sniff_zip(zf: zipfile.ZipFile, ext: str) -> _Sniff:
             return _Sniff("xlsm", zip_main=key)
         return _Sniff("xlsx", zip_main=key)
     if "mimetype" in names:
-        mime = zf.read(names["mimetype"])[:100].decode("ascii", "replace").strip()
+        mime = _zread(zf, names["mimetype"], 100).decode("ascii", "replace").strip()
         if mime.startswith("application/vnd.oasis.opendocument.spreadsheet") and "content.xml" in names:
             return _Sniff("ods")
         if mime.startswith("application/vnd.oasis.opendocument.text"):
             return _Sniff("unknown", kind="OpenDocument文字文档（不是表格）")
     if "content.xml" in names and "meta-inf/manifest.xml" in names:
-        manifest = zf.read(names["meta-inf/manifest.xml"])[:100_000].lower()
+        manifest = _zread(zf, names["meta-inf/manifest.xml"], 100_000).lower()
         if b"opendocument.spreadsheet" in manifest:
             return _Sniff("ods")
     if "word/document.xml" in names:
@@ -505,7 +511,7 @@ def _ooxml_main_part(zf: zipfile.ZipFile, names: dict[str, str], ctypes: str) ->
                 return key
     rels = names.get("_rels/.rels")
     if rels:
-        text = zf.read(rels)[: 4 * _MB].decode("utf-8", "replace")
+        text = _zread(zf, rels, 4 * _MB).decode("utf-8", "replace")
         for m in re.finditer(r"<Relationship\b[^>]*>", text, re.I):
             tag = m.group(0)
             if re.search(r'Type="[^"]*/officeDocument"', tag):
@@ -792,7 +798,7 @@ def _ooxml_sheets(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str]]:
     rels_key = (f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels").lower()
     targets: dict[str, str] = {}
     if rels_key in names:
-        text = zf.read(names[rels_key])[: 8 * _MB].decode("utf-8", "replace")
+        text = _zread(zf, names[rels_key], 8 * _MB).decode("utf-8", "replace")
         for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", text):
             rid = _xml_attr(m.group(1), "Id")
             target = _xml_attr(m.group(1), "Target")
@@ -814,7 +820,7 @@ def _ooxml_sheets(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str]]:
     sheets: list[tuple[str, str]] = []
     info = zf.getinfo(names[main])
     if main.lower().endswith(".bin"):
-        data = zf.read(info) if info.file_size <= 64 * _MB else b""
+        data = _zread(zf, info.filename, 64 * _MB)
         for typ, payload in _xlsb_records(data):
             if typ == 0x9C and len(payload) >= 12:  # BrtBundleSh
                 pos = 8
@@ -822,7 +828,7 @@ def _ooxml_sheets(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str]]:
                 name, pos = _xlsb_wide(payload, pos)
                 sheets.append((name, names.get(targets.get(rid, ""), "")))
     else:
-        text = zf.read(info)[: 64 * _MB].decode("utf-8", "replace")
+        text = _zread(zf, info.filename, 64 * _MB).decode("utf-8", "replace")
         for m in re.finditer(r"<(?:\w+:)?sheet\s([^>]*)>", text):
             attrs = m.group(1)
             name = _xml_attr(attrs, "name") or ""
@@ -1049,7 +1055,7 @@ def _prescan_ods(path: Path, ctx: _Ctx) -> None:
         with zipfile.ZipFile(path) as zf:
             names = _zip_names(zf)
             manifest = names.get("meta-inf/manifest.xml")
-            if manifest and b"encryption-data" in zf.read(manifest)[: 4 * _MB]:
+            if manifest and b"encryption-data" in _zread(zf, manifest, 4 * _MB):
                 raise _Rejected(ctx.make("encrypted", PASSWORD_MESSAGE, PASSWORD_FIX), fmt="encrypted")
             content = names.get("content.xml")
             if not content:
@@ -1479,11 +1485,15 @@ def _read_csv(path: Path, ctx: _Ctx, ext: str) -> tuple[str, list[RawSheet], str
     if forced:
         delim, tabular = forced, True
     if not tabular and ext not in _TABLE_TEXT_EXTENSIONS:
+        # A note or README beside the tables is normal (提示); a "spreadsheet" that is really a
+        # line of text (a failed export or download) is an error.
+        claims_sheet = "csv" not in EXTENSION_FORMATS.get(ext, frozenset({"csv"}))
         raise _Rejected(
             ctx.make(
                 "not_a_table",
                 "文本文件不是表格（没有找到逗号、制表符等分隔的列），没有读取",
                 "如果这是要报送的数据，请放入Excel表格（.xlsx/.xls）或CSV文件",
+                severity="错误" if claims_sheet else "提示",
             ),
             fmt="unknown",
         )

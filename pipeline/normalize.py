@@ -287,7 +287,7 @@ def find_header(rows: list[list[Any]], vocab: Vocabulary) -> Header | None:
 _DATE_IN_TEXT = re.compile(
     r"(20\d{2})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})|(20\d{2})(\d{2})(\d{2})(?!\d)"
 )
-_SHORT_DATE = re.compile(r"(?<!\d)(\d{2})(\d{2})(?!\d)")
+_SHORT_DATE = re.compile(r"(?<!\d)(\d{2})(\d{2})(?!\d)|(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
 
 
 def date_in_text(text: str, year: int | None = None) -> str | None:
@@ -299,7 +299,8 @@ def date_in_text(text: str, year: int | None = None) -> str | None:
         parts = m.groups()[:3] if m.group(1) else m.groups()[3:]
         y, mo, d = (int(p) for p in parts if p is not None)
     elif year is not None and (m2 := _SHORT_DATE.search(s)):
-        y, mo, d = year, int(m2.group(1)), int(m2.group(2))
+        month, day = (m2.group(1), m2.group(2)) if m2.group(1) else (m2.group(3), m2.group(4))
+        y, mo, d = year, int(month), int(day)
     else:
         return None
     try:

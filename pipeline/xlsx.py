@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -27,33 +28,64 @@ FIXED_TIME = dt.datetime(2020, 1, 1)
 class Column:
     key: str
     header: str
-    kind: str = "text"  # text | int | number | date | percent | bool
+    kind: str = "text"  # text | int | number | money | date | percent | bool
     width: float | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A conditional colour.
+
+    ``kind="rate"``: the column ``key`` (a ratio) is red below 100% and green from 100%.
+    ``kind="row"``: the whole row is coloured ``colour`` where the column ``key`` reads ``value``.
+    ``kind="cell"``: only the cell of column ``key`` is coloured ``colour`` where it reads ``value``.
+    ``value`` is our own text (a label such as 是 or 未报), never input.
+    """
+
+    key: str
+    kind: str = "rate"  # rate | row | cell
+    value: str = ""
+    colour: str = "red"  # red | green | amber
+
+
+_SPECS: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 14, "font_name": "黑体"},
+    "subtitle": {"italic": True, "font_color": "#555555"},
+    "header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"},
+    "block_title": {"bold": True, "font_size": 11, "font_name": "黑体"},
+    "text": {"border": 1, "num_format": "@"},
+    "int": {"border": 1, "num_format": "0"},
+    "number": {"border": 1, "num_format": "0.0"},
+    "money": {"border": 1, "num_format": "#,##0.00"},
+    "date": {"border": 1, "num_format": "yyyy-mm-dd"},
+    "percent": {"border": 1, "num_format": "0.0%"},
+    "bool": {"border": 1, "align": "center"},
+    "total": {"bold": True, "border": 1, "bg_color": "#F2F2F2"},
+    "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+    "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
+    "amber": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
+}
+VALUE_KINDS = ("text", "int", "number", "money", "date", "percent", "bool")
 
 
 @dataclass
 class Formats:
     book: Workbook
     cache: dict[str, Any] = field(default_factory=dict)
+    # Column widths set so far, by (sheet name, column): blocks written below a table only widen.
+    widths: dict[tuple[str, int], float] = field(default_factory=dict)
 
     def get(self, name: str) -> Any:
+        """A cell format by name; ``"total_<kind>"`` is the total-row style with that kind's
+        number format (e.g. ``total_percent``)."""
         if name not in self.cache:
             base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
-            spec = {
-                "title": {"bold": True, "font_size": 14, "font_name": "黑体"},
-                "subtitle": {"italic": True, "font_color": "#555555"},
-                "header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"},
-                "text": {"border": 1, "num_format": "@"},
-                "int": {"border": 1, "num_format": "0"},
-                "number": {"border": 1, "num_format": "0.0"},
-                "date": {"border": 1, "num_format": "yyyy-mm-dd"},
-                "percent": {"border": 1, "num_format": "0.0%"},
-                "bool": {"border": 1, "align": "center"},
-                "total": {"bold": True, "border": 1, "bg_color": "#F2F2F2"},
-                "red": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
-                "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
-                "amber": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
-            }[name]
+            if name.startswith("total_"):
+                kind = name.removeprefix("total_")
+                spec = {**_SPECS.get(kind, _SPECS["text"]), **_SPECS["total"]}
+                self.cache[name] = self.book.add_format({**base, **spec})
+                return self.cache[name]
+            spec = _SPECS[name]
             self.cache[name] = self.book.add_format({**base, **spec})
         return self.cache[name]
 
@@ -82,6 +114,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def header_row_of(title: str, subtitle: str) -> int:
+    """The 0-based row of a table's header: below the title and subtitle rows (when given)."""
+    return (1 if title else 0) + (1 if subtitle else 0)
+
+
 def write_table(
     book: Workbook,
     fmt: Formats,
@@ -92,10 +129,16 @@ def write_table(
     title: str = "",
     subtitle: str = "",
     landscape: bool = True,
+    rules: Sequence[Rule] = (),
+    totals: Mapping[str, Any] | None = None,
 ) -> list[Worksheet]:
-    """Write ``frame`` as a titled table; a frame over Excel's row limit continues on 续 sheets."""
-    header_row = (1 if title else 0) + (1 if subtitle else 0)
-    capacity = EXCEL_MAX_ROWS - header_row - 1
+    """Write ``frame`` as a titled table; a frame over Excel's row limit continues on 续 sheets.
+
+    ``rules`` are conditional colours (see :class:`Rule`); ``totals`` (column key -> value) is a
+    bold total row written after the last data row (on the last sheet), outside the filter range.
+    """
+    header_row = header_row_of(title, subtitle)
+    capacity = EXCEL_MAX_ROWS - header_row - 1 - (1 if totals is not None else 0)
     chunks = [frame.iloc[i : i + capacity] for i in range(0, max(len(frame), 1), capacity)]
     sheets = []
     for n, chunk in enumerate(chunks):
@@ -112,21 +155,109 @@ def write_table(
             values = chunk[col.key] if col.key in chunk.columns else pd.Series([None] * len(chunk))
             widths.append(col.width or _fit(col, values))
             _write_column(sheet, fmt, header_row + 1, c, values, col.kind)
+        last = header_row + max(len(chunk), 1)
+        if totals is not None and n == len(chunks) - 1:
+            _write_totals(sheet, fmt, last + 1 if len(chunk) else header_row + 1, columns, totals)
         for c, w in enumerate(widths):
             sheet.set_column(c, c, w)
-        last = header_row + max(len(chunk), 1)
+            fmt.widths[(sheet.get_name(), c)] = w
         sheet.freeze_panes(header_row + 1, 0)
         if columns:
             sheet.autofilter(header_row, 0, last, len(columns) - 1)
+        if len(chunk):
+            apply_rules(sheet, fmt, columns, rules, header_row + 1, header_row + len(chunk))
         _print_setup(sheet, header_row, landscape)
     return sheets
+
+
+def write_block(
+    sheet: Worksheet,
+    fmt: Formats,
+    row: int,
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    *,
+    title: str = "",
+    note: str = "",
+    rules: Sequence[Rule] = (),
+    totals: Mapping[str, Any] | None = None,
+) -> int:
+    """Write a further small table into ``sheet`` from ``row`` (0-based): an optional bold title,
+    an optional note, the header and the rows; no filter or freeze (those belong to the sheet's
+    main table). Columns are only widened. Returns the first free row after a blank line."""
+    if title:
+        sheet.write_string(row, 0, title, fmt.get("block_title"))
+        row += 1
+    if note:
+        sheet.write_string(row, 0, note, fmt.get("subtitle"))
+        row += 1
+    for c, col in enumerate(columns):
+        sheet.write_string(row, c, col.header, fmt.get("header"))
+        values = frame[col.key] if col.key in frame.columns else pd.Series([None] * len(frame))
+        _write_column(sheet, fmt, row + 1, c, values, col.kind)
+        width = col.width or _fit(col, values)
+        key = (sheet.get_name(), c)
+        if width > fmt.widths.get(key, 0):
+            sheet.set_column(c, c, width)
+            fmt.widths[key] = width
+    end = row + len(frame)
+    if len(frame):
+        apply_rules(sheet, fmt, columns, rules, row + 1, end)
+    if totals is not None:
+        end += 1
+        _write_totals(sheet, fmt, end, columns, totals)
+    return end + 2
+
+
+def apply_rules(
+    sheet: Worksheet, fmt: Formats, columns: Sequence[Column], rules: Sequence[Rule], first: int, last: int
+) -> None:
+    """Conditional colours on data rows ``first``..``last`` (0-based, inclusive)."""
+    index = {col.key: c for c, col in enumerate(columns)}
+    width = len(columns)
+    for rule in rules:
+        if rule.key not in index or last < first:
+            continue
+        c = index[rule.key]
+        top = xl_rowcol_to_cell(first, c, row_abs=False, col_abs=rule.kind == "row")
+        if rule.kind == "rate":
+            sheet.conditional_format(first, c, last, c, {
+                "type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}<1)", "format": fmt.get("red")})
+            sheet.conditional_format(first, c, last, c, {
+                "type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}>=1)", "format": fmt.get("green")})
+            continue
+        literal = '"' + rule.value.replace('"', '""') + '"'
+        criteria = f"={top}={literal}"
+        if rule.kind == "row":
+            sheet.conditional_format(first, 0, last, width - 1, {
+                "type": "formula", "criteria": criteria, "format": fmt.get(rule.colour)})
+        else:
+            sheet.conditional_format(first, c, last, c, {
+                "type": "formula", "criteria": criteria, "format": fmt.get(rule.colour)})
+
+
+def _write_totals(
+    sheet: Worksheet, fmt: Formats, row: int, columns: Sequence[Column], totals: Mapping[str, Any]
+) -> None:
+    for c, col in enumerate(columns):
+        kind = col.kind if col.kind in VALUE_KINDS else "text"
+        value = _cell(totals.get(col.key))
+        style = fmt.get(f"total_{kind}")
+        if value is None:
+            sheet.write_blank(row, c, None, style)
+        elif isinstance(value, bool):
+            sheet.write_string(row, c, "是" if value else "否", style)
+        elif isinstance(value, int | float) and kind not in ("text", "date", "bool"):
+            sheet.write_number(row, c, float(value), style)
+        else:
+            sheet.write_string(row, c, str(value), fmt.get("total_text"))
 
 
 def _fit(col: Column, values: pd.Series) -> float:
     head = display_width(col.header) + 2
     if col.kind == "date":
         return max(head, 12)
-    if col.kind in ("percent", "int", "number", "bool"):
+    if col.kind in ("percent", "int", "number", "money", "bool"):
         return max(head, 9)
     sample = values.dropna().astype(str).head(500)
     longest = max((display_width(v) for v in sample), default=0)
@@ -134,7 +265,7 @@ def _fit(col: Column, values: pd.Series) -> float:
 
 
 def _write_column(sheet: Worksheet, fmt: Formats, first_row: int, c: int, values: pd.Series, kind: str) -> None:
-    style = fmt.get(kind if kind in ("text", "int", "number", "date", "percent", "bool") else "text")
+    style = fmt.get(kind if kind in VALUE_KINDS else "text")
     for r, value in enumerate(values.tolist(), start=first_row):
         v = _cell(value)
         if v is None:
@@ -146,7 +277,7 @@ def _write_column(sheet: Worksheet, fmt: Formats, first_row: int, c: int, values
                 sheet.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), style)
             else:
                 sheet.write_string(r, c, str(v), fmt.get("text"))
-        elif kind in ("int", "number", "percent"):
+        elif kind in ("int", "number", "money", "percent"):
             try:
                 sheet.write_number(r, c, float(v), style)
             except (TypeError, ValueError):

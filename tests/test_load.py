@@ -419,6 +419,11 @@ def test_text_that_is_not_a_table(tmp_path: Path) -> None:
     result = read_file(path, tmp_path, LIMITS)
     assert result.format == "unknown" and not result.readable
     assert codes(result) == ["not_a_table"]
+    assert result.problems[0].severity == "提示"  # a note beside the tables is normal
+    fake = tmp_path / "导出.xls"
+    fake.write_text("Attachment not found!", encoding="ascii")
+    result = read_file(fake, tmp_path, LIMITS)
+    assert codes(result) == ["not_a_table"] and result.problems[0].severity == "错误"
     binary = tmp_path / "x.dat"
     binary.write_bytes(bytes(range(256)) * 20)
     result = read_file(binary, tmp_path, LIMITS)

@@ -1,0 +1,156 @@
+"""The command line as a user meets it: CliRunner end to end on the demo input."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.demo import demo_truth
+from tests.conftest import CONFIG, DEMO_INPUT, REPO
+
+ID_PATTERN = re.compile(r"(?<![\d*])\d{17}[\dXx](?![\d*])")
+MOBILE_PATTERN = re.compile(r"(?<![\d*])1[3-9]\d{9}(?!\d)")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(
+        main,
+        ["run", "--input", str(DEMO_INPUT), "--output", str(out), "--as-of", "2020-12-31", "--config", str(CONFIG)],
+    )
+    return result, out / "2020-12-31"
+
+
+def test_run_succeeds_and_writes_outputs(demo_run) -> None:  # type: ignore[no-untyped-def]
+    result, folder = demo_run
+    assert result.exit_code == 0, result.output
+    assert (folder / "summary.json").is_file()
+    assert (folder / "数据问题.xlsx").is_file()
+    assert not list(folder.parent.glob(".tmp-*"))  # the temporary folder was swapped in
+
+
+def test_accounting_matches_the_demo_by_hand(demo_run, settings) -> None:  # type: ignore[no-untyped-def]
+    _, folder = demo_run
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    acc = summary["accounting"]
+    truth = demo_truth(settings)
+    data_rows = sum(truth["files"].values())  # 7823 person/screening/quota/register rows by construction
+    # Subtotal rows are input rows too (rejected as 合计行): one in each of 新安's 26 rosters and
+    # one in the quota table.
+    xinan_rosters = sum(1 for f in truth["files"] if f.startswith("新安社区"))
+    assert acc["input_rows"] == data_rows + xinan_rosters + 1
+    # Rejected: the 27 subtotal rows; 2 IDs stored as numbers; the wrong check digits carried from
+    # roster to roster (唐雨丽 in 新民's 13 rosters from 08-28, 袁秋月 in 新华's 12 from 09-08,
+    # 梁爱洁 in 常花园's 22 from 05-18); the log row dated 2020-02-30.
+    assert acc["rejected_rows"] == 27 + 2 + (13 + 12 + 22) + 1
+    assert acc["input_rows"] == acc["accepted_rows"] + acc["rejected_rows"]
+    assert acc["quota_rows"] == 5 and acc["register_rows"] == truth["register_rows"]
+
+
+def test_summary_per_file_and_sheet(demo_run) -> None:  # type: ignore[no-untyped-def]
+    _, folder = demo_run
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    files = {f["file"]: f for f in summary["files"]}
+    assert "~$新民社区花名册.xlsx" not in files  # lock files are skipped (and reported as a note)
+    serum = files["血清学筛查登记表2020.xlsx"]["sheets"][0]
+    assert (serum["kind"], serum["test"]) == ("log", "serum")
+    export = files["卫生院系统导出0630.xls"]
+    assert export["format"] == "html" and export["sheets"][0]["kind"] == "log"
+    gbk = files["常花园社区花名册0528.csv"]["sheets"][0]
+    assert (gbk["kind"], gbk["community"]) == ("roster", "常花园社区")
+    assert files["README.txt"]["readable"] is False
+    assert sum(s["rows"] for f in summary["files"] for s in f["sheets"]) == summary["accounting"]["input_rows"]
+
+
+def test_terminal_shows_ranking_and_masks_personal_data(demo_run) -> None:  # type: ignore[no-untyped-def]
+    result, _ = demo_run
+    out = result.output
+    assert "采用" in out and "未采用" in out
+    assert "排名" in out and "工作落后的社区" in out
+    assert not ID_PATTERN.search(out), "a full ID number reached the terminal"
+    assert not MOBILE_PATTERN.search(out), "a mobile number reached the terminal"
+
+
+def test_summary_json_carries_no_personal_data(demo_run) -> None:  # type: ignore[no-untyped-def]
+    _, folder = demo_run
+    text = (folder / "summary.json").read_text(encoding="utf-8")
+    assert not ID_PATTERN.search(text)
+    assert not MOBILE_PATTERN.search(text)
+
+
+def test_check_writes_nothing(tmp_path: Path) -> None:
+    inp = tmp_path / "input"
+    shutil.copytree(DEMO_INPUT, inp, ignore=shutil.ignore_patterns("*.xlsx"))
+    result = CliRunner().invoke(main, ["check", "--input", str(inp), "--config", str(CONFIG), "--as-of", "2020-06-30"])
+    assert result.exit_code == 0, result.output
+    assert "数据行" in result.output
+    assert not (tmp_path / "output").exists()
+    assert not ID_PATTERN.search(result.output)
+
+
+def test_bad_config_is_one_chinese_line(tmp_path: Path) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text(CONFIG.read_text(encoding="utf-8").replace("goal = 333", "goal = 三百"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--config", str(bad), "--input", str(DEMO_INPUT)])
+    assert result.exit_code == 2
+    assert "配置文件" in result.output and "Traceback" not in result.output
+
+
+def test_missing_input_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "o"),
+                                       "--config", str(CONFIG)])
+    assert result.exit_code == 2
+    assert "找不到输入文件夹" in result.output
+
+
+def test_bad_as_of_date() -> None:
+    result = CliRunner().invoke(main, ["check", "--as-of", "2020-13-01", "--config", str(CONFIG)])
+    assert result.exit_code == 2
+    assert "2020-06-30" in result.output
+
+
+def test_unexpected_error_is_logged_not_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.run
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("411328199001011234 13812345678")
+
+    monkeypatch.setattr(pipeline.run, "analyse", boom)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "--input", str(DEMO_INPUT), "--output", str(out), "--config", str(CONFIG)])
+    assert result.exit_code == 1
+    assert "程序内部错误" in result.output and "Traceback" not in result.output
+    log = (out / "run.log").read_text(encoding="utf-8")
+    assert "RuntimeError" in log
+    assert "411328199001011234" not in log and "13812345678" not in log
+
+
+def test_demo_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["demo", str(tmp_path), "--config", str(CONFIG)])
+    assert result.exit_code != 0
+    assert "--force" in result.output
+
+
+def _commands() -> list[str]:
+    return sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_has_chinese_help(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert re.search(r"[\u4e00-\u9fff]", result.output)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_is_documented_in_the_readme(command: str) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"screening {command}" in readme, f"README.md does not document `screening {command}`"
