@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,12 @@ def run_report(result: RunResult) -> list[str]:
     return lines
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal where CJK characters take two columns."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 1)
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -69,12 +76,12 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
     if not communities:
         return []
     lines = ["", f"排名（截至 {summary['as_of']}，按两项合计完成率）："]
-    lines.append("  名次  社区          NT 完成/应完成   血清学 完成/应完成   完成率")
+    lines.append("  名次  社区        NT 完成/应完成   血清学 完成/应完成    完成率")
     for c in sorted(communities, key=lambda c: (c["rank"] is None, c["rank"] or 0, c["name"])):
         rank = "—" if c["rank"] is None else str(c["rank"])
-        nt = f"{c['done']['nt']}/{c['expected']['nt']:g}"
-        serum = f"{c['done']['serum']}/{c['expected']['serum']:g}"
-        lines.append(f"  {rank:>3}   {c['name']:<8}  {nt:>12}   {serum:>14}      {_pct(c['rate']):>6}")
+        nt = f"{c['done']['nt']}/{c['expected']['nt']:.1f}"
+        serum = f"{c['done']['serum']}/{c['expected']['serum']:.1f}"
+        lines.append(f"  {rank:>3}   {_pad(c['name'], 12)}{nt:>10}   {serum:>14}      {_pct(c['rate']):>6}")
     period = summary.get("circular_period")
     if period is None:
         lines.append("尚无已结束的通报期。")

@@ -899,6 +899,11 @@ class _Stream:
                 yield buf[:cut]
 
 
+# Value-holding cells (not self-closing) with their address. Nearly every writer puts r first:
+# that form has a fast pattern; anything else (other attribute order, a namespace prefix, cells
+# without an address) sends the chunk through the general pattern.
+_XLSX_CELL_FAST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_XLSX_ODD = re.compile(rb"<c>|<c\s(?!r=)|<[\w.-]+:c[\s>]")
 _XLSX_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,3})\$?([0-9]{1,7})"[^>]*?(?<!/)>')
 _XLSX_RLESS = re.compile(rb"<(?:\w+:)?c(?:>|\s(?![^>]*\br=)[^>]*(?<!/)>)")
 _XLSX_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
@@ -909,11 +914,13 @@ def _xlsx_extent(fh: IO[bytes]) -> tuple[int, int]:
     max_row = max_col = 0
     rless = False
     for buf in _Stream(fh).chunks(b"<"):
-        found = _XLSX_CELL.findall(buf)
+        odd = _XLSX_ODD.search(buf) is not None
+        found = (_XLSX_CELL if odd else _XLSX_CELL_FAST).findall(buf)
         if found:
-            max_row = max(max_row, max(int(r) for _, r in found))
-            max_col = max(max_col, max(_col_letters_to_index(c) for c in {c for c, _ in found}))
-        if not rless and _XLSX_RLESS.search(buf):
+            cols, rows = zip(*found, strict=True)
+            max_row = max(max_row, max(map(int, rows)))
+            max_col = max(max_col, max(map(_col_letters_to_index, set(cols))))
+        if odd and not rless and _XLSX_RLESS.search(buf):
             rless = True
     if rless:  # cells without an address: positions follow the order of <row>/<c>, as the parser does
         fh.seek(0)
