@@ -266,7 +266,7 @@ def totals(standing: pd.DataFrame, settings: Settings) -> dict[str, Any]:
 
 
 def period_history(scored: Scored) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     circ = scored.circulars
     if circ.empty:
         return out

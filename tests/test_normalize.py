@@ -137,7 +137,7 @@ def test_roster_bad_ids_rejected_log_bad_ids_matched_by_name_and_phone(settings)
         ],
     )
     norm = run(settings, roster, log)
-    reasons = dict(zip(zip(norm.rejected["src_file"], norm.rejected["src_row"]), norm.rejected["reason"]))
+    reasons = dict(zip(zip(norm.rejected["src_file"], norm.rejected["src_row"], strict=False), norm.rejected["reason"], strict=False))
     assert reasons[("新安社区花名册0508.xlsx", 2)] == "身份证号无法使用"
     assert reasons[("新安社区花名册0508.xlsx", 3)] == "身份证号无法使用"
     assert reasons[("新安社区花名册0508.xlsx", 5)] == "缺少身份证号且姓名或电话不全"
@@ -166,12 +166,12 @@ def test_community_from_column_sheet_title_or_file(settings) -> None:  # type: i
     nowhere = sheet("z.xlsx", [["姓名", "身份证号", "预产期"], ["郑洁", ID_C, "2020-12-01"]])
     road = sheet("新华路卫生室.xlsx", [["姓名", "身份证号", "预产期"], ["冯丽", ID_C, "2020-12-01"]])
     norm = run(settings, column, by_sheet, by_title, nowhere, road)
-    got = dict(zip(zip(norm.roster["src_file"], norm.roster["src_row"]), norm.roster["community"]))
+    got = dict(zip(zip(norm.roster["src_file"], norm.roster["src_row"], strict=False), norm.roster["community"], strict=False))
     assert got[("花名册.xlsx", 2)] == "常花园社区"
     assert got[("花名册.xlsx", 3)] == "新民社区"
     assert got[("x.xlsx", 2)] == "银华社区"
     assert got[("y.xlsx", 3)] == "新华社区"
-    reasons = dict(zip(zip(norm.rejected["src_file"], norm.rejected["src_row"]), norm.rejected["reason"]))
+    reasons = dict(zip(zip(norm.rejected["src_file"], norm.rejected["src_row"], strict=False), norm.rejected["reason"], strict=False))
     assert reasons[("花名册.xlsx", 4)] == "社区名称无法识别"  # never a new community
     assert reasons[("z.xlsx", 2)] == "无法确定所属社区"
     assert reasons[("新华路卫生室.xlsx", 2)] == "无法确定所属社区"  # 新华路 is a road
