@@ -899,28 +899,49 @@ class _Stream:
                 yield buf[:cut]
 
 
-# Value-holding cells (not self-closing) with their address. Nearly every writer puts r first:
-# that form has a fast pattern; anything else (other attribute order, a namespace prefix, cells
-# without an address) sends the chunk through the general pattern.
-_XLSX_CELL_FAST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
-_XLSX_ODD = re.compile(rb"<c>|<c\s(?!r=)|<[\w.-]+:c[\s>]")
-_XLSX_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,3})\$?([0-9]{1,7})"[^>]*?(?<!/)>')
+# Phase 1, fast: the address of every cell written with r first (nearly every writer does), valued
+# or not; an upper bound that is enough for almost every file. Anything unusual in the XML (another
+# attribute order, a namespace prefix, cells without an address), or a bound over the limit, goes
+# to phase 2: only cells holding a value, any syntax, as the parser places them.
+_XLSX_FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_XLSX_FAST_COLS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_XLSX_CELL = re.compile(
+    rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,3})\$?([0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)'
+)
 _XLSX_RLESS = re.compile(rb"<(?:\w+:)?c(?:>|\s(?![^>]*\br=)[^>]*(?<!/)>)")
 _XLSX_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 
 
-def _xlsx_extent(fh: IO[bytes]) -> tuple[int, int]:
-    """(rows, cols) of the rectangle A1..last cell holding content in one worksheet XML."""
+def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
+    """(rows, cols) of the rectangle A1..last cell holding content in one worksheet XML (or an
+    upper bound of it, when that bound is within ``max_cells``)."""
+    max_row = max_col = 0
+    odd = False
+    for buf in _Stream(fh).chunks(b"<"):
+        rows = _XLSX_FAST_ROWS.findall(buf)
+        if rows:
+            max_row = max(max_row, max(map(int, rows)))
+            max_col = max(max_col, max(map(_col_letters_to_index, set(_XLSX_FAST_COLS.findall(buf)))))
+        if not odd:
+            odd = (
+                buf.count(b"<c ") != buf.count(b'<c r="')
+                or b"<c>" in buf
+                or b":c " in buf
+                or b":c>" in buf
+                or b"<c\t" in buf
+                or b"<c\n" in buf
+                or b"<c\r" in buf
+            )
+    if not odd and max_row * max_col <= max_cells:
+        return max_row, max_col
+    fh.seek(0)
     max_row = max_col = 0
     rless = False
     for buf in _Stream(fh).chunks(b"<"):
-        odd = _XLSX_ODD.search(buf) is not None
-        found = (_XLSX_CELL if odd else _XLSX_CELL_FAST).findall(buf)
-        if found:
-            cols, rows = zip(*found, strict=True)
-            max_row = max(max_row, max(map(int, rows)))
-            max_col = max(max_col, max(map(_col_letters_to_index, set(cols))))
-        if odd and not rless and _XLSX_RLESS.search(buf):
+        for col_s, row_s in _XLSX_CELL.findall(buf):
+            max_row = max(max_row, int(row_s))
+            max_col = max(max_col, _col_letters_to_index(col_s))
+        if not rless and _XLSX_RLESS.search(buf):
             rless = True
     if rless:  # cells without an address: positions follow the order of <row>/<c>, as the parser does
         fh.seek(0)
@@ -1035,7 +1056,7 @@ def _prescan_ooxml(path: Path, sniff: _Sniff, ctx: _Ctx) -> _Plan:
                 if not member:
                     continue
                 with zf.open(member) as fh:
-                    rows, cols = _xlsb_extent(fh) if binary else _xlsx_extent(fh)
+                    rows, cols = _xlsb_extent(fh) if binary else _xlsx_extent(fh, ctx.limits.max_cells)
                 if rows * cols > ctx.limits.max_cells:
                     plan.skip[name] = _sheet_too_large(ctx, name, rows, cols)
     except _Rejected:

@@ -66,7 +66,7 @@ REGISTER_COLUMNS = [
     *SRC, "action", "community", "name", "id", "phone", "reason", "event_date", "merge_id",
     "merge_name", "diagnosis", "note",
 ]
-REJECTED_COLUMNS = [*SRC, "kind", "reason"]
+REJECTED_COLUMNS = [*SRC, "kind", "reason", "name", "phone", "community"]
 
 
 @dataclass
@@ -563,7 +563,9 @@ class _Rows:
         return self.frame[self.reason.isna()].reset_index(drop=True)
 
     def rejected(self) -> pd.DataFrame:
-        out = self.frame.loc[self.reason.notna(), SRC].copy()
+        keep = [*SRC, *(c for c in ("_name", "_phone", "_community") if c in self.frame.columns)]
+        out = self.frame.loc[self.reason.notna(), keep].copy()
+        out = out.rename(columns={"_name": "name", "_phone": "phone", "_community": "community"})
         out["kind"] = self.kind
         out["reason"] = self.reason[self.reason.notna()]
         return out.reset_index(drop=True)
@@ -730,6 +732,9 @@ def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> t
         message="没有可用的末次月经、预产期或（孕周+登记日期），无法推算筛查时间",
         fix="请补填末次月经日期（或预产期）。",
     )
+    # Kept with rejected rows, so that a screening of a woman whose roster row was rejected can
+    # point at that row.
+    rows.frame["_name"], rows.frame["_phone"], rows.frame["_community"] = name, phones["phone"], community
     self_nt, self_nt_date = _self_report(rows, "self_nt")
     self_serum, self_serum_date = _self_report(rows, "self_serum")
     out = pd.DataFrame(

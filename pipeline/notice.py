@@ -439,11 +439,24 @@ def _fonts(run: Any, font: str, size: Any, *, bold: bool = False, color: RGBColo
     _set_rfonts(rpr, font)
 
 
+# The order of w:pPr's children in the schema (CT_PPrBase); Word rejects out-of-order children.
+_PPR_ORDER = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+    "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+    "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+    "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
+def _insert_ordered(ppr: Any, element: Any, tag: str) -> Any:
+    """Insert ``element`` into a w:pPr where the schema wants it."""
+    return ppr.insert_element_before(element, *_PPR_ORDER[_PPR_ORDER.index(tag) + 1 :])
+
+
 def _set_rfonts(rpr: Any, font: str) -> None:
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
+    rfonts = rpr.get_or_add_rFonts()
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         rfonts.set(qn(attr), font)
     rfonts.set(qn("w:hint"), "eastAsia")
@@ -479,7 +492,7 @@ def _paragraph(
     if outline is not None:
         lvl = OxmlElement("w:outlineLvl")
         lvl.set(qn("w:val"), str(outline))
-        para._p.get_or_add_pPr().append(lvl)
+        _insert_ordered(para._p.get_or_add_pPr(), lvl, "w:outlineLvl")
     if text:
         _fonts(para.add_run(text), font, size, color=color)
     return para
@@ -497,7 +510,7 @@ def _red_rule(para: Any) -> None:
     for k, v in (("w:val", "single"), ("w:sz", "12"), ("w:space", "11"), ("w:color", "FF0000")):
         bottom.set(qn(k), v)
     bdr.append(bottom)
-    ppr.append(bdr)
+    _insert_ordered(ppr, bdr, "w:pBdr")
 
 
 def _page_number(footer: Any, align: Any, *, left: bool) -> None:
@@ -587,7 +600,7 @@ def build_docx(context: dict[str, Any], settings: Settings) -> Any:
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
-    normal.element.get_or_add_rPr().append(lang)
+    normal.element.get_or_add_rPr().insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
 
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT

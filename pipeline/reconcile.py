@@ -7,7 +7,6 @@ Pure functions on DataFrames: settings and ``as_of`` are arguments; no I/O, no c
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,12 +150,15 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
     women["first_seen"] = grouped["report_date"].min()
     women["last_seen"] = grouped["report_date"].max()
     women["submissions"] = grouped.size()
-    communities_of = grouped["community"].agg(lambda s: list(dict.fromkeys(s)))
     if settings.rosters.conflict_assign == "first":
         women["community"] = grouped["community"].first()
-    conflict = communities_of.map(len) > 1
-    women["conflict"] = conflict
-    women["rosters"] = communities_of.map("、".join)
+    pairs = roster[["pkey", "community"]].drop_duplicates()
+    n_communities = pairs.groupby("pkey").size()
+    women["conflict"] = n_communities.reindex(women.index).fillna(1) > 1
+    # Only conflicting women need the list of their communities spelled out.
+    listed = pairs[pairs["pkey"].isin(n_communities.index[n_communities > 1])]
+    women["rosters"] = listed.groupby("pkey")["community"].agg("、".join).reindex(women.index)
+    women["rosters"] = women["rosters"].fillna(women["community"])
     women = women.reset_index()
 
     # A woman missing from her community's latest submission stays, with her last status.
@@ -240,12 +242,30 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
 
     missing_from_roster = scr[scr["attribution"] == "住址（漏报）"].copy()
     unassignable = scr[scr["attribution"] == "无法归属"].copy()
+    rejected_roster = norm.rejected[norm.rejected["kind"] == "roster"] if "name" in norm.rejected.columns else None
+    rejected_by_np: dict[str, dict] = {}
+    if rejected_roster is not None and len(rejected_roster):
+        rr = rejected_roster.assign(np=_np_key(rejected_roster["name"], rejected_roster["phone"])).dropna(subset=["np"])
+        rejected_by_np = {r["np"]: r for r in rr.drop_duplicates("np", keep="last").to_dict("records")}
     for rec in unassignable.to_dict("records"):
+        np_key = f"NP:{rec['name']}|{rec['phone']}" if isinstance(rec["name"], str) and isinstance(rec["phone"], str) else ""
+        hit = rejected_by_np.get(np_key)
+        if hit is not None:
+            message = (
+                f"{TEST_LABELS[rec['test']]}记录对应的孕妇在{hit['community'] or '某社区'}花名册中有同名同电话的记录，"
+                f"但该行因“{hit['reason']}”未被采用（{hit['src_file']} 第{int(hit['src_row'])}行），因此暂不能计入"
+            )
+            fix = "请该社区改正花名册中她的身份证号后重新上报，改正后即可计入。"
+        else:
+            message = (
+                f"{TEST_LABELS[rec['test']]}记录对应的孕妇不在任何社区的花名册上，住址中也没有社区名称，无法计入任何社区"
+            )
+            fix = "请卫生院补填住址（写明社区），或请相关社区把她补报到花名册。"
         problems.append(
             problem(
                 "screening_unassignable",
-                f"{TEST_LABELS[rec['test']]}记录对应的孕妇不在任何社区的花名册上，住址中也没有社区名称，无法计入任何社区",
-                "请卫生院补填住址（写明社区），或请相关社区把她补报到花名册。",
+                message,
+                fix,
                 severity="警告",
                 file=rec["src_file"],
                 sheet=rec["src_sheet"],
@@ -334,15 +354,15 @@ def _followup(women: pd.DataFrame, scr: pd.DataFrame, settings: Settings, day: p
 
 
 def _spot_check(women: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """A reproducible random sample of ``size`` women per community: each woman gets a pseudo-random
+    number from a hash of (seed, her key), so the same data and config give the same list anywhere."""
     size = settings.spot_check.size
-    parts = []
-    for c in settings.communities:
-        pool = women[(women["community"] == c.key)].sort_values("pkey")
-        if pool.empty or size <= 0:
-            continue
-        # A stable per-community seed: the same config and data give the same list on any machine.
-        digest = hashlib.sha256(f"{settings.spot_check.seed}|{c.key}".encode()).digest()
-        rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
-        pick = rng.choice(len(pool), size=min(size, len(pool)), replace=False)
-        parts.append(pool.iloc[np.sort(pick)])
-    return pd.concat(parts, ignore_index=True) if parts else women.iloc[0:0]
+    if size <= 0 or women.empty:
+        return women.iloc[0:0]
+    salted = str(settings.spot_check.seed) + "|" + women["pkey"].astype(str)
+    draw = pd.util.hash_pandas_object(salted, index=False).to_numpy()
+    picked = women.assign(_draw=draw).sort_values(["community", "_draw"], kind="stable")
+    picked = picked[picked.groupby("community").cumcount() < size]
+    order = {c.key: i for i, c in enumerate(settings.communities)}
+    picked = picked.assign(_order=picked["community"].map(order)).sort_values(["_order", "name"], kind="stable")
+    return picked.drop(columns=["_draw", "_order"]).reset_index(drop=True)

@@ -1,0 +1,224 @@
+"""The circular (pipeline.notice): Word in 公文 layout, HTML and WeChat text, from the summary only."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from pipeline.notice import (
+    TEXT_TEMPLATE,
+    circular_context,
+    parse_body,
+    render,
+    templates_dir,
+    write_circular,
+    write_docx,
+    write_html,
+)
+from pipeline.run import analyse
+from pipeline.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2020, 6, 30)
+ID_PATTERN = re.compile(r"\d{17}[\dXx]")
+MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(ROOT / "config.toml")
+
+
+@pytest.fixture(scope="module")
+def summary(settings: Settings) -> dict[str, Any]:
+    return analyse(ROOT / "input", settings, AS_OF).summary
+
+
+@pytest.fixture(scope="module")
+def written(summary: dict[str, Any], settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return write_circular(tmp_path_factory.mktemp("circular"), summary, settings, AS_OF)
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts.extend(cell.text for row in table.rows for cell in row.cells)
+    for section in doc.sections:
+        for footer in (section.footer, section.even_page_footer):
+            parts.extend(p.text for p in footer.paragraphs)
+    return "\n".join(parts)
+
+
+def test_writes_the_three_files(written: list[Path]) -> None:
+    assert [p.name for p in written] == ["通报_2020-06-30.docx", "通报_2020-06-30.html", "通报摘要_2020-06-30.txt"]
+    assert all(p.stat().st_size > 0 for p in written)
+
+
+def test_templates_dir_is_beside_the_config(settings: Settings) -> None:
+    assert templates_dir(settings) == ROOT / "templates"
+
+
+def test_docx_heading_number_title_and_signature(written: list[Path], summary: dict[str, Any]) -> None:
+    doc = Document(str(written[0]))
+    texts = [p.text for p in doc.paragraphs if p.text]
+    assert texts[0] == "泗洲街道办事处"
+    office_run = doc.paragraphs[0].runs[0]
+    assert str(office_run.font.color.rgb) == "FF0000"
+    assert texts[1] == "唐洲文〔2020〕 号"  # a draft: the number is given when the circular is issued
+    period = summary["circular_period"]
+    assert period == {"number": 6, "start": "2020-06-16", "end": "2020-06-30"}
+    assert texts[2] == "关于2020年6月16日至6月30日“两筛”工作进展情况的通报"
+    assert texts[3] == "各社区、直属单位："
+    assert texts[-2:] == ["泗洲街道办事处", "2020年6月30日"]
+    # red rule under the document number
+    bottom = doc.paragraphs[1]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert bottom.get(qn("w:color")) == "FF0000"
+
+
+def test_issued_number(summary: dict[str, Any], settings: Settings, tmp_path: Path) -> None:
+    paths = write_circular(tmp_path, summary, settings, AS_OF, number="12")
+    assert "唐洲文〔2020〕12号" in docx_text(paths[0])
+    assert "唐洲文〔2020〕12号" in paths[1].read_text(encoding="utf-8")
+    assert circular_context(summary, settings, number="唐洲文〔2020〕12号")["doc_number"] == "唐洲文〔2020〕12号"
+    assert circular_context(summary, settings)["draft"] is True
+
+
+def test_ranking_table_matches_summary(written: list[Path], summary: dict[str, Any], settings: Settings) -> None:
+    doc = Document(str(written[0]))
+    assert len(doc.tables) == 1
+    rows = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert rows[0][:2] == ["排名", "社区"]
+    order = {c.key: i for i, c in enumerate(settings.communities)}
+    expected = sorted(summary["communities"], key=lambda c: (c["rank"], order[c["key"]]))
+    assert [(r[0], r[1]) for r in rows[1:]] == [(str(c["rank"]), c["name"]) for c in expected]
+    first = next(c for c in summary["communities"] if c["name"] == rows[1][1])
+    assert rows[1][2] == f"{first['done']['nt']}/{first['expected']['nt']:.1f}"
+
+
+def test_lagging_consequences_and_leaders(written: list[Path], summary: dict[str, Any]) -> None:
+    text = docx_text(written[0])
+    lagging = [c for c in summary["communities"] if c["lagging"]]
+    assert lagging
+    for c in lagging:
+        assert c["name"] in text
+        for consequence in c["consequences"]:
+            assert consequence in text
+    assert "新华社区（分包领导：张久进）" in text
+    assert "银华社区：" in text and "银华社区（分包领导" not in text
+    for path in written:
+        body = path.read_text(encoding="utf-8") if path.suffix != ".docx" else text
+        assert "None" not in body
+        assert "分包领导：）" not in body
+    assert "通报批评" in text
+    # the declared goal vs the quota table
+    assert "333" in text and "306" in text and "相差27人" in text
+    # next deadlines and the hotline
+    assert "7月8日前" in text and "7月10日" in text and "0377-68888686" in text
+
+
+def test_docx_fonts_and_page_setup(written: list[Path]) -> None:
+    doc = Document(str(written[0]))
+    body = [p for p in doc.paragraphs if p.paragraph_format.first_line_indent and p.text]
+    assert body
+    heading_fonts = set()
+    for para in body:
+        for run in para.runs:
+            east_asia = run._element.rPr.rFonts.get(qn("w:eastAsia"))
+            if para.text.startswith(("一、", "二、", "三、", "四、", "五、")):
+                heading_fonts.add(east_asia)
+            elif para.text.startswith("（"):
+                continue
+            else:
+                assert east_asia == "仿宋_GB2312", para.text
+                assert run.font.size.pt == 16
+    assert heading_fonts == {"黑体"}
+    assert {p.paragraph_format.line_spacing.pt for p in body} == {28.95}
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    assert [round(m.mm, 1) for m in margins] == [37, 35, 28, 26]
+    footer_xml = section.footer._element.xml
+    assert "PAGE" in footer_xml and "— " in footer_xml
+    core = doc.core_properties
+    assert core.author == "泗洲街道办事处" and core.revision == 1
+    assert core.created == dt.datetime(2020, 6, 30) and core.modified == dt.datetime(2020, 6, 30)
+
+
+def test_byte_identical_on_second_write(summary: dict[str, Any], settings: Settings, tmp_path: Path) -> None:
+    context = circular_context(summary, settings)
+    a = write_docx(tmp_path / "a.docx", context, settings).read_bytes()
+    b = write_docx(tmp_path / "b.docx", circular_context(summary, settings), settings).read_bytes()
+    assert a == b
+    with zipfile.ZipFile(tmp_path / "a.docx") as z:
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in z.infolist())
+        assert z.namelist() == sorted(z.namelist())
+    h1 = write_html(tmp_path / "a.html", context, settings).read_bytes()
+    h2 = write_html(tmp_path / "b.html", context, settings).read_bytes()
+    assert h1 == h2
+
+
+def test_no_personal_data(written: list[Path]) -> None:
+    texts = [docx_text(written[0]), written[1].read_text(encoding="utf-8"), written[2].read_text(encoding="utf-8")]
+    with zipfile.ZipFile(written[0]) as z:
+        for name in z.namelist():  # the text content of every part, footers and properties included
+            if name.endswith(".xml"):
+                texts.extend(re.findall(r">([^<]+)<", z.read(name).decode("utf-8")))
+    for text in texts:
+        assert not ID_PATTERN.search(text)
+        assert not MOBILE_PATTERN.search(text)
+
+
+def test_html_has_the_word_text_and_escapes(summary: dict[str, Any], settings: Settings, tmp_path: Path) -> None:
+    bad = copy.deepcopy(summary)
+    bad["communities"][0]["name"] = "<script>alert(1)</script>社区"
+    path = write_html(tmp_path / "x.html", circular_context(bad, settings), settings)
+    html = path.read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;社区" in html
+    assert "<table>" in html and "<td>" in html
+
+
+def test_text_summary(written: list[Path], summary: dict[str, Any]) -> None:
+    text = written[2].read_text(encoding="utf-8")
+    assert "2020年6月16日至6月30日" in text
+    for c in summary["communities"]:
+        assert f"{c['rank']}. {c['name']}" in text
+    assert "工作落后" in text and "社区相关责任人表态发言" in text
+    assert len(text) < 1500
+
+
+def test_strict_undefined(summary: dict[str, Any], settings: Settings) -> None:
+    context = circular_context(summary, settings)
+    del context["hotline"]
+    with pytest.raises(jinja2.UndefinedError):
+        render(TEXT_TEMPLATE, context, settings)
+
+
+def test_no_completed_period_yet(summary: dict[str, Any], settings: Settings, tmp_path: Path) -> None:
+    early = copy.deepcopy(summary)
+    early["as_of"] = "2020-04-12"
+    early["circular_period"] = None
+    early["periods"] = []
+    paths = write_circular(tmp_path, early, settings, dt.date(2020, 4, 12))
+    text = docx_text(paths[0])
+    assert "尚未结束" in text and "2020年4月10日至4月15日" in text
+    assert Document(str(paths[0])).tables == []
+    assert "暂无排名" in paths[2].read_text(encoding="utf-8")
+
+
+def test_parse_body_markers() -> None:
+    blocks = parse_body("@office 甲\n\n# 一、乙\n## （一）丙\n| a | b |\n| 1 | |\n正文\n@date 2020年6月30日\n")
+    assert [b["kind"] for b in blocks] == ["office", "heading1", "heading2", "table", "paragraph", "date"]
+    assert blocks[3]["rows"] == [["a", "b"], ["1", ""]]
+    with pytest.raises(ValueError, match="无法识别的标记"):
+        parse_body("@nonsense x")
