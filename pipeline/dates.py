@@ -529,7 +529,8 @@ def parse_gestation(values: pd.Series) -> pd.DataFrame:
     good = parsed & ~bad
     status[good] = "ok"
 
-    days = pd.array(np.where(good, weeks * 7 + extra, np.nan), dtype="Float64").astype("Int64")
+    total = np.where(good, weeks, 0) * 7 + np.where(good, extra, 0)
+    days = pd.array(np.where(good, total, np.nan), dtype="Float64").astype("Int64")
     return pd.DataFrame(
         {
             "days": days,

@@ -905,6 +905,7 @@ class _Stream:
 # to phase 2: only cells holding a value, any syntax, as the parser places them.
 _XLSX_FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _XLSX_FAST_COLS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_XLSX_ODD = re.compile(rb"<c[\t\n\r>]")
 _XLSX_CELL = re.compile(
     rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,3})\$?([0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)'
 )
@@ -916,22 +917,18 @@ def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
     """(rows, cols) of the rectangle A1..last cell holding content in one worksheet XML (or an
     upper bound of it, when that bound is within ``max_cells``)."""
     max_row = max_col = 0
-    odd = False
+    odd = seen_data = False
     for buf in _Stream(fh).chunks(b"<"):
         rows = _XLSX_FAST_ROWS.findall(buf)
         if rows:
             max_row = max(max_row, max(map(int, rows)))
             max_col = max(max_col, max(map(_col_letters_to_index, set(_XLSX_FAST_COLS.findall(buf)))))
         if not odd:
-            odd = (
-                buf.count(b"<c ") != buf.count(b'<c r="')
-                or b"<c>" in buf
-                or b":c " in buf
-                or b":c>" in buf
-                or b"<c\t" in buf
-                or b"<c\n" in buf
-                or b"<c\r" in buf
-            )
+            # another attribute order, no address, other whitespace, or a namespace prefix
+            odd = buf.count(b"<c ") != buf.count(b'<c r="') or _XLSX_ODD.search(buf) is not None
+            if not seen_data and b"sheetData" in buf:
+                seen_data = True
+                odd = odd or b"<sheetData" not in buf
     if not odd and max_row * max_col <= max_cells:
         return max_row, max_col
     fh.seek(0)

@@ -30,6 +30,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from lxml import etree
 
 from pipeline.score import due_dates, periods
 from pipeline.settings import TEST_LABELS, TESTS, Settings
@@ -47,7 +48,13 @@ FONT_BODY = "仿宋_GB2312"
 FONT_H1 = "黑体"
 FONT_H2 = "楷体_GB2312"
 FONT_PAGE = "宋体"
-FONT_FALLBACKS = {FONT_OFFICE: "宋体", FONT_BODY: "仿宋", FONT_H1: "SimHei", FONT_H2: "楷体", FONT_PAGE: "SimSun"}
+FONT_FALLBACKS = {
+    FONT_OFFICE: "宋体",
+    FONT_BODY: "仿宋",
+    FONT_H1: "SimHei",
+    FONT_H2: "楷体",
+    FONT_PAGE: "SimSun",
+}
 RED = RGBColor(0xFF, 0x00, 0x00)
 SIZE_OFFICE = Pt(22)
 SIZE_TITLE = Pt(22)  # 二号
@@ -71,7 +78,7 @@ def cn_date(day: dt.date, *, year: bool = True) -> str:
 
 
 def cn_span(first: dt.date, last: dt.date) -> str:
-    """"2020年6月16日至6月30日"; the year is repeated only when it changes."""
+    """ "2020年6月16日至6月30日"; the year is repeated only when it changes."""
     return f"{cn_date(first)}至{cn_date(last, year=last.year != first.year)}"
 
 
@@ -136,7 +143,9 @@ def _match(entries: list[dict[str, Any]], community: dict[str, Any]) -> dict[str
     return None
 
 
-def circular_context(summary: dict[str, Any], settings: Settings, *, number: str | None = None) -> dict[str, Any]:
+def circular_context(
+    summary: dict[str, Any], settings: Settings, *, number: str | None = None
+) -> dict[str, Any]:
     """Everything the circular templates need, from the summary dict and the settings only.
 
     Every key is always present (values may be None or empty) so that templates rendered with
@@ -173,18 +182,17 @@ def circular_context(summary: dict[str, Any], settings: Settings, *, number: str
     entry = _period_entry(summary, period["number"]) if period else None
     at_end = period is None or summary["as_of"] == period["end"]
     ranking_entries = (entry or {}).get("ranking") or []
-    rows: list[dict[str, Any]] = []
     communities: list[dict[str, Any]] = []
     for index, c in enumerate(summary.get("communities") or []):
         key = c.get("key", c["name"])
         source = c if at_end else _match(ranking_entries, c)
         rank = source.get("rank") if source else None
         rate = source.get("rate") if source else None
-        has_figures = bool(source) and "done" in source and "expected" in source  # type: ignore[operator]
+        has_figures = source is not None and "done" in source and "expected" in source
         figures = {}
         for t in TESTS:
-            done = source["done"].get(t) if has_figures and source else None
-            expected = source["expected"].get(t) if has_figures and source else None
+            done = source["done"].get(t) if source is not None and has_figures else None
+            expected = source["expected"].get(t) if source is not None and has_figures else None
             figures[t] = {
                 "done": done,
                 "expected": expected,
@@ -215,10 +223,9 @@ def circular_context(summary: dict[str, Any], settings: Settings, *, number: str
             "_order": (rank is None, rank if rank is not None else 0, order.get(key, len(order) + index)),
         }
         communities.append(item)
-    communities.sort(key=lambda x: x["_order"])
+    communities.sort(key=lambda x: x["_order"])  # the ranking table's order
     for item in communities:
         del item["_order"]
-        rows.append(item)
 
     lagging = sorted((c for c in communities if c["lagging"]), key=lambda c: -(c["rank"] or 0))
     lagging_tie = None
@@ -260,16 +267,21 @@ def circular_context(summary: dict[str, Any], settings: Settings, *, number: str
         )
     # Declared goal vs the sum of the communities' quotas (333 vs 306 in the seed): noted, not resolved.
     goal_notes: list[dict[str, Any]] = []
-    for t in tests:
-        if not t["mismatch"]:
+    for item in tests:
+        if not item["mismatch"]:
             continue
-        same = next((n for n in goal_notes if n["quota"] == t["quota"]), None)
+        same = next((n for n in goal_notes if n["quota"] == item["quota"]), None)
         if same:
-            same["tests"].append(t["label"])
+            same["tests"].append(item["label"])
             continue
-        diff = float(goal) - float((totals.get("quota") or {})[t["key"]])
+        diff = float(goal) - float((totals.get("quota") or {})[item["key"]])
         goal_notes.append(
-            {"tests": [t["label"]], "goal": t["goal"], "quota": t["quota"], "difference": fmt_num(abs(diff))}
+            {
+                "tests": [item["label"]],
+                "goal": item["goal"],
+                "quota": item["quota"],
+                "difference": fmt_num(abs(diff)),
+            }
         )
     for n in goal_notes:
         n["labels"] = "和".join(n["tests"]) + ("各" if len(n["tests"]) > 1 else "")
@@ -318,13 +330,15 @@ def circular_context(summary: dict[str, Any], settings: Settings, *, number: str
         "goal": fmt_num(goal),
         "goal_notes": goal_notes,
         "ranking_basis": "累计综合完成率" if r.rank_by == "cumulative" else "本期综合完成率",
-        "rows": rows,
+        "rows": communities,
         "communities": communities,
         "lagging_count": r.lagging_count,
         "lagging_count_text": cn_count(r.lagging_count),
         "lagging": lagging,
         "lagging_tie": lagging_tie,
-        "lagging_rules": [{"count": i, "count_text": cn_count(i), "text": t} for i, t in enumerate(r.lagging_texts, 1)],
+        "lagging_rules": [
+            {"count": i, "count_text": cn_count(i), "text": t} for i, t in enumerate(r.lagging_texts, 1)
+        ],
         "stage_rules": stage_rules,
         "stage_actions": [c for c in communities if c["stage_actions"]],
         "praise_text": r.praise_text,
@@ -334,7 +348,9 @@ def circular_context(summary: dict[str, Any], settings: Settings, *, number: str
         "followup": follow,
         "roster_late": roster_late,
         "missing_from_roster": [
-            {"name": c["name"], "count": c["missing_from_roster"]} for c in communities if c["missing_from_roster"]
+            {"name": c["name"], "count": c["missing_from_roster"]}
+            for c in communities
+            if c["missing_from_roster"]
         ],
         "next_roster_due": cn_date(next_roster, year=next_roster.year != date.year) if next_roster else None,
         "next_evaluation": cn_date(next_eval, year=next_eval.year != date.year) if next_eval else None,
@@ -514,7 +530,7 @@ def _red_rule(para: Any) -> None:
 
 
 def _page_number(footer: Any, align: Any, *, left: bool) -> None:
-    """"— 1 —" with a PAGE field; GB/T 9704: odd pages right, even pages left, one space in."""
+    """ "— 1 —" with a PAGE field; GB/T 9704: odd pages right, even pages left, one space in."""
     para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
     para.alignment = align
     if left:
@@ -547,21 +563,43 @@ def _font_table(doc: Any) -> None:
     for name, alt in FONT_FALLBACKS.items():
         font = OxmlElement("w:font")
         font.set(qn("w:name"), name)
-        for tag, val in (("w:altName", alt), ("w:charset", "86"), ("w:family", "auto"), ("w:pitch", "variable")):
+        for tag, val in (
+            ("w:altName", alt),
+            ("w:charset", "86"),
+            ("w:family", "auto"),
+            ("w:pitch", "variable"),
+        ):
             el = OxmlElement(tag)
             el.set(qn("w:val"), val)
             font.append(el)
         root.append(font)
-    from lxml import etree
-
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _table(doc: Any, rows: list[list[str]]) -> None:
+def _table(doc: Any, rows: list[list[str]], total: Any) -> None:
+    """A centred grid table over the type area; columns sized by their contents (the header may
+    wrap onto two lines), the first row repeated on every page."""
     width = max(len(r) for r in rows)
+    size = SIZE_TABLE.pt
+    pad = 12.0  # cell margins, points
+    need = [
+        pad
+        + min(
+            max(
+                [_text_width(r[j], size) for r in rows[1:] if j < len(r)]
+                + [_text_width(rows[0][j], size) / 2 if j < len(rows[0]) else 0.0, size * 3]
+            ),
+            size * 7,  # longer texts wrap
+        )
+        for j in range(width)
+    ]
+    widths = [int(total * n / sum(need)) for n in need]
     table = doc.add_table(rows=len(rows), cols=width)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for j, col in enumerate(table.columns):
+        col.width = widths[j]
     for i, values in enumerate(rows):
         row = table.rows[i]
         if i == 0:
@@ -570,6 +608,7 @@ def _table(doc: Any, rows: list[list[str]]) -> None:
             trpr.append(header)
         for j in range(width):
             cell = row.cells[j]
+            cell.width = widths[j]
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             text = values[j] if j < len(values) else ""
             para = cell.paragraphs[0]
@@ -600,7 +639,9 @@ def build_docx(context: dict[str, Any], settings: Settings) -> Any:
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
-    normal.element.get_or_add_rPr().insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    normal.element.get_or_add_rPr().insert_element_before(
+        lang, "w:eastAsianLayout", "w:specVanish", "w:oMath"
+    )
 
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -609,6 +650,9 @@ def build_docx(context: dict[str, Any], settings: Settings) -> Any:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.header_distance, section.footer_distance = Mm(15), Mm(24)
     doc.settings.odd_and_even_pages_header_footer = True
+    theme_lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
     _page_number(section.footer, WD_PARAGRAPH_ALIGNMENT.RIGHT, left=False)
     _page_number(section.even_page_footer, WD_PARAGRAPH_ALIGNMENT.LEFT, left=True)
 
@@ -621,12 +665,24 @@ def build_docx(context: dict[str, Any], settings: Settings) -> Any:
         kind, text = block["kind"], block["text"]
         if kind == "office":
             # GB/T 9704: the issuing office's mark starts 35 mm below the top of the type area.
-            _paragraph(doc, text, FONT_OFFICE, SIZE_OFFICE, align=center, color=RED, line=Pt(40), before=Mm(35))
+            _paragraph(
+                doc, text, FONT_OFFICE, SIZE_OFFICE, align=center, color=RED, line=Pt(40), before=Mm(35)
+            )
         elif kind == "number":
             para = _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=center, before=LINE * 2)
             _red_rule(para)
         elif kind == "title":
-            _paragraph(doc, text, FONT_OFFICE, SIZE_TITLE, align=center, line=Pt(36), before=LINE * 2, after=LINE, outline=0)
+            _paragraph(
+                doc,
+                text,
+                FONT_OFFICE,
+                SIZE_TITLE,
+                align=center,
+                line=Pt(36),
+                before=LINE * 2,
+                after=LINE,
+                outline=0,
+            )
         elif kind == "recipients":
             _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=WD_PARAGRAPH_ALIGNMENT.LEFT)
         elif kind == "heading1":
@@ -634,14 +690,16 @@ def build_docx(context: dict[str, Any], settings: Settings) -> Any:
         elif kind == "heading2":
             _paragraph(doc, text, FONT_H2, SIZE_BODY, indent=True, outline=2)
         elif kind == "table":
-            _table(doc, block["rows"])
+            _table(doc, block["rows"], section.page_width - section.left_margin - section.right_margin)
         elif kind == "seal":
             for _ in range(3):
                 _paragraph(doc, "", FONT_BODY, SIZE_BODY)
         elif kind == "signature":
             # 发文机关署名 centred over the date.
             shift = (_text_width(date_text, SIZE_BODY.pt) - _text_width(text, SIZE_BODY.pt)) / 2
-            _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=right, right_indent=Pt(max(date_indent.pt + shift, 0)))
+            _paragraph(
+                doc, text, FONT_BODY, SIZE_BODY, align=right, right_indent=Pt(max(date_indent.pt + shift, 0))
+            )
         elif kind == "date":
             _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=right, right_indent=date_indent)
         else:

@@ -49,6 +49,17 @@ def _as_ts(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
+_DATE_COLUMNS = ("lmp", "edd", "reg_date", "report_date", "self_nt_date", "self_serum_date", "screen_date",
+                 "event_date")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with its date columns as datetime64: normalize() gives plain object columns for a kind
+    with no input at all (no screening log yet, no register), which date arithmetic rejects."""
+    cols = [c for c in _DATE_COLUMNS if c in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    return frame.astype({c: "datetime64[ns]" for c in cols}) if cols else frame.copy()
+
+
 def _np_key(name: pd.Series, phone: pd.Series) -> pd.Series:
     return ("NP:" + name.fillna("") + "|" + phone.fillna("")).where(name.notna() & phone.notna())
 
@@ -58,7 +69,7 @@ def person_keys(frame: pd.DataFrame, np_to_id: dict[str, str], merges: dict[str,
     that ID carries the same name and phone), then redirected by the office's manual merges."""
     by_id = ("ID:" + frame["id"]).where(frame["id"].notna())
     by_np = _np_key(frame["name"], frame["phone"])
-    linked = by_np.map(np_to_id)
+    linked = by_np.map(np_to_id).astype(by_id.dtype)  # all-NaN float when nothing links
     key = by_id.fillna(linked).fillna(by_np)
     return key.replace(merges) if merges else key
 
@@ -106,9 +117,9 @@ def _submissions(roster: pd.DataFrame) -> pd.DataFrame:
 def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconciled:
     problems: list[Problem] = []
     day = _as_ts(as_of)
-    roster = norm.roster.copy()
-    log = norm.log.copy()
-    register = norm.register.copy()
+    roster = _typed(norm.roster)
+    log = _typed(norm.log)
+    register = _typed(norm.register)
 
     # --- roster submissions: dated history; those submitted after as_of are not yet known.
     submissions = _submissions(roster)
@@ -179,6 +190,9 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
         default="无",
     )
     women["lmp_used"] = women["lmp"].fillna(from_edd).fillna(from_gest)
+    # With no roster known yet (an early as-of date) the frame is empty and loses its dtypes.
+    for col in ("lmp", "edd", "reg_date", "report_date", "first_seen", "last_seen", "lmp_used"):
+        women[col] = pd.to_datetime(women[col]).astype("datetime64[ns]")
 
     conflicts = women[women["conflict"]].copy()
     for rec in conflicts.to_dict("records"):
@@ -214,15 +228,23 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
 
     on_roster = scr["pkey"].isin(women["pkey"])
     scr["community"] = scr["pkey"].map(women.set_index("pkey")["community"])
-    addr_text = scr["log_community"].fillna(scr["address"])
-    uniques = addr_text.dropna().unique()
-    lookup = {u: resolver.in_text(u).key for u in uniques}
-    from_address = addr_text.map(lookup, na_action="ignore")
+    # The log's community column, else its address: a community column that names no community
+    # (e.g. 城区) does not hide an address that does.
+    texts = pd.concat([scr["log_community"], scr["address"]]).dropna().unique()
+    lookup = {u: resolver.in_text(u).key for u in texts}
+    from_address = (
+        scr["log_community"].map(lookup, na_action="ignore")
+        .fillna(scr["address"].map(lookup, na_action="ignore"))
+        .astype(object)
+    )
     scr["attribution"] = np.where(on_roster, "花名册", np.where(from_address.notna(), "住址（漏报）", "无法归属"))
     scr["community"] = scr["community"].where(on_roster, from_address)
 
     # Gestational age at screening: from the roster's LMP, else the log's own LMP or 孕周.
-    lmp = scr["pkey"].map(women.set_index("pkey")["lmp_used"]).fillna(scr["lmp"])
+    # (reindex, not map: pandas cannot map through an empty datetime Series, e.g. with no roster yet)
+    roster_lmp = women.set_index("pkey")["lmp_used"]
+    lmp = pd.Series(roster_lmp.reindex(scr["pkey"].to_numpy()).to_numpy(), index=scr.index, dtype="datetime64[ns]")
+    lmp = lmp.fillna(scr["lmp"])
     ga = (scr["screen_date"] - lmp).dt.days
     ga = ga.where(ga.notna(), scr["gest_days"].astype("float"))
     scr["ga_days"] = ga
@@ -294,6 +316,7 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
 
     # --- high-risk results awaiting prenatal diagnosis
     diag = register[register["action"] == "diagnosis"]
+    diag = diag[diag["event_date"].isna() | (diag["event_date"] <= day)]  # as known at as_of, like closings
     diagnosed = set(diag["pkey"]) | set(women.loc[women["closed_reason"].notna(), "pkey"])
     high_risk = scr[scr["high_risk"] & ~scr["pkey"].isin(diagnosed)].copy()
 

@@ -278,7 +278,21 @@ def period_history(scored: Scored) -> list[dict[str, Any]]:
                 "start": first["period_start"].date().isoformat(),
                 "end": first["period_end"].date().isoformat(),
                 "ranking": [
-                    {"name": r["name"], "rank": _num(r["rank"]), "rate": _num(r["rate"])}
+                    {
+                        "name": r["name"],
+                        "key": r["community"],
+                        "rank": _num(r["rank"]),
+                        "rate": _num(r["rate"]),
+                        "done": _by_test(r, "done"),
+                        "expected": _by_test(r, "expected"),
+                        "rates": _by_test(r, "rate"),
+                        "period_done": _by_test(r, "period_done"),
+                        "period_rate": _num(r["period_rate"]),
+                        "period_rank": _num(r["period_rank"]),
+                        "lagging": bool(r["lagging"]),
+                        "consequences": list(r["consequences"]),
+                        "commendation": r["commendation"],
+                    }
                     for r in block.sort_values(["rank", "community"]).to_dict("records")
                 ],
                 "lagging": block.loc[block["lagging"].astype(bool), "name"].tolist(),
@@ -295,6 +309,7 @@ def period_history(scored: Scored) -> list[dict[str, Any]]:
 def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> Path:
     """Write every output into a temporary folder beside ``output/<as-of>/`` and swap it in, so a
     failed or killed run leaves the previous complete outputs untouched."""
+    from pipeline.notice import write_circular
     from pipeline.report import write_problems_workbook
 
     output_root.mkdir(parents=True, exist_ok=True)
@@ -307,6 +322,7 @@ def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> P
         written = [
             write_problems_workbook(tmp / "数据问题.xlsx", result, settings),
             _write_json(tmp / "summary.json", result.summary),
+            *write_circular(tmp, result.summary, settings, result.as_of),
         ]
         _swap_into_place(tmp, final)
     except BaseException:

@@ -31,13 +31,33 @@ if TYPE_CHECKING:
     from pipeline.run import RunResult
 
 SHORT = {"nt": "超声NT", "serum": "血清学"}
+# Every sheet here has a title and a subtitle row: the (0-based) header row of its main table.
+HEADER_ROW = header_row_of("title", "subtitle")
 
 MASTER_SHEETS = (
-    "汇总", "周排序", "三日汇总", "通报期", "随访督促名单", "高风险追踪", "花名册上报情况", "奖惩",
-    "1-3月补助", "漏报与冲突", "随机抽查名单", "数据问题", "口径说明",
+    "汇总",
+    "周排序",
+    "三日汇总",
+    "通报期",
+    "随访督促名单",
+    "高风险追踪",
+    "花名册上报情况",
+    "奖惩",
+    "1-3月补助",
+    "漏报与冲突",
+    "随机抽查名单",
+    "数据问题",
+    "口径说明",
 )
 COMMUNITY_SHEETS = (
-    "汇总", "随访督促名单", "高风险追踪", "漏报与冲突", "花名册上报情况", "数据问题", "随机抽查名单", "口径说明",
+    "汇总",
+    "随访督促名单",
+    "高风险追踪",
+    "漏报与冲突",
+    "花名册上报情况",
+    "数据问题",
+    "随机抽查名单",
+    "口径说明",
 )
 LEADER_SHEETS = ("汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明")
 HEALTH_CENTRE_SHEETS = ("数据问题", "窗口期外筛查", "未在花名册", "重复筛查", "口径说明")
@@ -109,7 +129,7 @@ def rank_change_text(change: pd.Series) -> pd.Series:
 
 def weeks_text(days: pd.Series) -> pd.Series:
     """Gestational age in days as ``12+3`` (weeks+days); blank when unknown."""
-    out = []
+    out: list[str | None] = []
     for v in days.tolist():
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
             out.append(None)
@@ -120,8 +140,11 @@ def weeks_text(days: pd.Series) -> pd.Series:
 
 
 def _test_label(values: pd.Series) -> pd.Series:
-    return pd.Series([TEST_LABELS.get(v, "") if isinstance(v, str) else "" for v in values.tolist()],
-                     index=values.index, dtype=object)
+    return pd.Series(
+        [TEST_LABELS.get(v, "") if isinstance(v, str) else "" for v in values.tolist()],
+        index=values.index,
+        dtype=object,
+    )
 
 
 def _col(frame: pd.DataFrame, key: str) -> pd.Series:
@@ -262,7 +285,11 @@ CIRCULAR_COLUMNS = [
     Column("computed_lagging", "按数据计算为落后", "bool"),
     Column("differs_from_issued", "与已印发通报不一致", "bool"),
 ]
-CIRCULAR_RULES = [Rule("lagging", "row", "是", "red"), Rule("differs_from_issued", "cell", "是", "amber"), Rule("rate")]
+CIRCULAR_RULES = [
+    Rule("lagging", "row", "是", "red"),
+    Rule("differs_from_issued", "cell", "是", "amber"),
+    Rule("rate"),
+]
 
 
 def circulars_frame(circ: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -284,15 +311,31 @@ def cumulative_frame(result: RunResult) -> tuple[pd.DataFrame, str]:
     source, label = result.scored.circulars, "通报期"
     if source.empty:
         source, label = result.scored.three_day, "三日汇总期"
-    cols = ["period", "period_start", "period_end", "label",
-            *[f"{w}_{t}" for t in TESTS for w in ("done", "expected")], "done", "expected", "rate"]
+    cols = [
+        "period",
+        "period_start",
+        "period_end",
+        "label",
+        *[f"{w}_{t}" for t in TESTS for w in ("done", "expected")],
+        "done",
+        "expected",
+        "rate",
+    ]
     if source.empty:
         return _empty_like(cols), label
     sums = {f"{w}_{t}": (f"{w}_{t}", "sum") for t in TESTS for w in ("done", "expected")}
-    out = source.groupby("period", sort=True).agg(
-        period_start=("period_start", "first"), period_end=("period_end", "first"), **sums  # type: ignore[arg-type]
-    ).reset_index()
-    out["label"] = [f"第{int(p)}期（{e.month}月{e.day}日）" for p, e in zip(out["period"], out["period_end"], strict=True)]
+    out = (
+        source.groupby("period", sort=True)
+        .agg(
+            period_start=("period_start", "first"),
+            period_end=("period_end", "first"),
+            **sums,  # type: ignore[arg-type]
+        )
+        .reset_index()
+    )
+    out["label"] = [
+        f"第{int(p)}期（{e.month}月{e.day}日）" for p, e in zip(out["period"], out["period_end"], strict=True)
+    ]
     out["done"] = sum(out[f"done_{t}"] for t in TESTS)
     out["expected"] = sum(out[f"expected_{t}"] for t in TESTS)
     out["rate"] = (out["done"] / out["expected"]).where(out["expected"] > 0)
@@ -304,7 +347,10 @@ CUMULATIVE_COLUMNS = [
     *[
         col
         for t in TESTS
-        for col in (Column(f"done_{t}", f"{SHORT[t]}累计完成", "int"), Column(f"expected_{t}", f"{SHORT[t]}累计应完成", "number"))
+        for col in (
+            Column(f"done_{t}", f"{SHORT[t]}累计完成", "int"),
+            Column(f"expected_{t}", f"{SHORT[t]}累计应完成", "number"),
+        )
     ],
     Column("done", "合计累计完成", "int"),
     Column("expected", "合计累计应完成", "number"),
@@ -343,7 +389,11 @@ def followup_frame(followup: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-SCREENING_SRC = [Column("src_file", "来源文件"), Column("src_sheet", "工作表"), Column("src_row", "行号", "int", 7)]
+SCREENING_SRC = [
+    Column("src_file", "来源文件"),
+    Column("src_sheet", "工作表"),
+    Column("src_row", "行号", "int", 7),
+]
 
 HIGH_RISK_COLUMNS = [
     Column("community_name", "社区"),
@@ -362,8 +412,11 @@ HIGH_RISK_COLUMNS = [
 def screenings_frame(frame: pd.DataFrame, settings: Settings, missing: str = "（无法归属）") -> pd.DataFrame:
     """Screening rows with display columns: community name, test label, gestational age text."""
     if frame.empty:
-        return frame.assign(community_name=pd.Series(dtype=object), test_label=pd.Series(dtype=object),
-                            ga_text=pd.Series(dtype=object))
+        return frame.assign(
+            community_name=pd.Series(dtype=object),
+            test_label=pd.Series(dtype=object),
+            ga_text=pd.Series(dtype=object),
+        )
     ga = _col(frame, "ga_days")
     if "ga_days" not in frame.columns and "gest_days" in frame.columns:
         ga = frame["gest_days"]
@@ -393,8 +446,11 @@ def duplicates_with_community(result: RunResult) -> pd.DataFrame:
     """Later repeats of a woman's test, with the community and source of her first screening."""
     dup = result.reconciled.duplicates
     if dup.empty:
-        return dup.assign(community=pd.Series(dtype=object), first_date=pd.Series(dtype="datetime64[ns]"),
-                          first_src=pd.Series(dtype=object))
+        return dup.assign(
+            community=pd.Series(dtype=object),
+            first_date=pd.Series(dtype="datetime64[ns]"),
+            first_src=pd.Series(dtype=object),
+        )
     first = result.reconciled.screenings.drop_duplicates(["pkey", "test"]).set_index(["pkey", "test"])
     idx = pd.MultiIndex.from_arrays([dup["pkey"], dup["test"]])
     found = first.reindex(idx)
@@ -409,8 +465,9 @@ def duplicates_with_community(result: RunResult) -> pd.DataFrame:
     )
 
 
-def issues_frame(result: RunResult, settings: Settings, types: Sequence[str] = ISSUE_TYPES,
-                 community: str | None = None) -> pd.DataFrame:
+def issues_frame(
+    result: RunResult, settings: Settings, types: Sequence[str] = ISSUE_TYPES, community: str | None = None
+) -> pd.DataFrame:
     """漏报 / 无法归属 / conflicts / duplicate screenings / duplicate roster rows / unverified
     self-reports as one table with a 类型 column; for ``community``, only that community's rows
     (a conflict shows in every community whose roster lists the woman)."""
@@ -449,22 +506,56 @@ def issues_frame(result: RunResult, settings: Settings, types: Sequence[str] = I
     def test(r: dict[str, Any]) -> str:
         return TEST_LABELS.get(r.get("test") or "", "筛查")
 
-    add("漏报", rec.missing_from_roster, "screen_date",
-        lambda r: f"卫生院有{test(r)}记录，住址在{cname(r)}，但不在该社区花名册上：已按住址计入{cname(r)}，请补报到花名册")
-    add("无法归属", rec.unassignable, "screen_date",
-        lambda r: f"卫生院有{test(r)}记录，但不在任何社区的花名册上，住址中也没有社区名称，未计入任何社区")
-    add("花名册冲突", rec.conflicts, "last_seen",
-        lambda r: "同时出现在" + "、".join(names.get(k, k) for k in str(r.get("rosters") or "").split("、") if k)
-        + f"的花名册上，只计一次，计入{cname(r)}；请核实实际居住地并从不应列入的花名册中删除")
+    add(
+        "漏报",
+        rec.missing_from_roster,
+        "screen_date",
+        lambda r: (
+            f"卫生院有{test(r)}记录，住址在{cname(r)}，但不在该社区花名册上：已按住址计入{cname(r)}，请补报到花名册"
+        ),
+    )
+    add(
+        "无法归属",
+        rec.unassignable,
+        "screen_date",
+        lambda r: f"卫生院有{test(r)}记录，但不在任何社区的花名册上，住址中也没有社区名称，未计入任何社区",
+    )
+    add(
+        "花名册冲突",
+        rec.conflicts,
+        "last_seen",
+        lambda r: (
+            "同时出现在"
+            + "、".join(names.get(k, k) for k in str(r.get("rosters") or "").split("、") if k)
+            + f"的花名册上，只计一次，计入{cname(r)}；请核实实际居住地并从不应列入的花名册中删除"
+        ),
+    )
     dups = duplicates_with_community(result) if "重复筛查" in types else rec.duplicates.iloc[0:0]
-    add("重复筛查", dups, "screen_date",
-        lambda r: f"同一孕妇的{test(r)}重复登记，只计第一次"
-        + (f"（首次：{r['first_date']:%Y-%m-%d}，{r['first_src']}）" if isinstance(r.get("first_date"), pd.Timestamp)
-           and r.get("first_date") is not pd.NaT else ""))
-    add("花名册重复行", rec.roster_duplicates, "report_date",
-        lambda r: "同一份花名册中重复填报了同一孕妇，只计一次；请删除重复的行")
-    add("自报未核实", rec.self_unverified, "self_date",
-        lambda r: f"花名册中填报已做{test(r)}，但卫生院登记中没有她的记录；请核实（在外地筛查的请提供报告）")
+    add(
+        "重复筛查",
+        dups,
+        "screen_date",
+        lambda r: (
+            f"同一孕妇的{test(r)}重复登记，只计第一次"
+            + (
+                f"（首次：{r['first_date']:%Y-%m-%d}，{r['first_src']}）"
+                if isinstance(r.get("first_date"), pd.Timestamp) and r.get("first_date") is not pd.NaT
+                else ""
+            )
+        ),
+    )
+    add(
+        "花名册重复行",
+        rec.roster_duplicates,
+        "report_date",
+        lambda r: "同一份花名册中重复填报了同一孕妇，只计一次；请删除重复的行",
+    )
+    add(
+        "自报未核实",
+        rec.self_unverified,
+        "self_date",
+        lambda r: f"花名册中填报已做{test(r)}，但卫生院登记中没有她的记录；请核实（在外地筛查的请提供报告）",
+    )
     columns = [c.key for c in ISSUE_COLUMNS] + ["community", "rosters"]
     if not parts:
         return _empty_like(columns)
@@ -474,8 +565,10 @@ def issues_frame(result: RunResult, settings: Settings, types: Sequence[str] = I
         mine = (out["community"] == community).fillna(False).to_numpy(dtype=bool)
         conflict_here = (out["type"] == "花名册冲突").to_numpy() & pd.Series(on_roster).to_numpy(dtype=bool)
         out = out[mine | conflict_here]
-    out = out.assign(community_name=_community_name(out["community"], settings, "（无法归属）"),
-                     test_label=_test_label(out["test"]))
+    out = out.assign(
+        community_name=_community_name(out["community"], settings, "（无法归属）"),
+        test_label=_test_label(out["test"]),
+    )
     order = {k: i for i, k in enumerate(ISSUE_TYPES)}
     corder = _order(settings)
     out = out.assign(_t=out["type"].map(order), _c=out["community"].map(corder))
@@ -510,8 +603,9 @@ PAPER_COLUMNS = [
 ]
 
 
-def timeliness_frames(result: RunResult, settings: Settings, community: str | None = None,
-                      mask_notes: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def timeliness_frames(
+    result: RunResult, settings: Settings, community: str | None = None, mask_notes: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(per-community summary, per due date detail, paper roster receipts) in config order."""
     sc, rec = result.scored, result.reconciled
     keys = settings.community_keys if community is None else [community]
@@ -527,17 +621,29 @@ def timeliness_frames(result: RunResult, settings: Settings, community: str | No
         mine = detail[detail["community"] == key] if len(detail) else detail
         rec_row["latest"] = mine["submitted"].max() if len(mine) else None
         papers = paper[paper["community"] == key] if len(paper) else paper
-        rec_row["paper"] = "、".join(
-            f"{d:%m-%d}" if isinstance(d, pd.Timestamp) and d is not pd.NaT else "（未注明日期）"
-            for d in papers["event_date"].tolist()
-        ) if len(papers) else "未登记"
+        rec_row["paper"] = (
+            "、".join(
+                f"{d.month}月{d.day}日"
+                if isinstance(d, pd.Timestamp) and d is not pd.NaT
+                else "（未注明日期）"
+                for d in papers["event_date"].tolist()
+            )
+            if len(papers)
+            else "未登记"
+        )
         rows.append(rec_row)
     summary = pd.DataFrame(rows)
-    det = detail[detail["community"].isin(keys)].copy() if len(detail) else _empty_like(
-        ["community", "due", "status", "submitted", "days_late"])
+    det = (
+        detail[detail["community"].isin(keys)].copy()
+        if len(detail)
+        else _empty_like(["community", "due", "status", "submitted", "days_late"])
+    )
     det["name"] = _community_name(det["community"], settings)
-    pap = paper[paper["community"].isin(keys)].copy() if len(paper) else _empty_like(
-        ["community", "event_date", "note", "src_file", "src_row"])
+    pap = (
+        paper[paper["community"].isin(keys)].copy()
+        if len(paper)
+        else _empty_like(["community", "event_date", "note", "src_file", "src_row"])
+    )
     pap["name"] = _community_name(pap["community"], settings)
     if mask_notes and len(pap):
         pap["note"] = [mask_text(v) if isinstance(v, str) else v for v in pap["note"]]
@@ -576,7 +682,11 @@ SUBSIDY_COLUMNS = [
     Column("amount", "补助金额（元）", "money"),
     *SCREENING_SRC,
 ]
-SUBSIDY_SUM_COLUMNS = [Column("name", "社区"), Column("cases", "例数", "int"), Column("amount", "补助金额（元）", "money")]
+SUBSIDY_SUM_COLUMNS = [
+    Column("name", "社区"),
+    Column("cases", "例数", "int"),
+    Column("amount", "补助金额（元）", "money"),
+]
 
 
 def subsidy_frames(result: RunResult, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -587,8 +697,14 @@ def subsidy_frames(result: RunResult, settings: Settings) -> tuple[pd.DataFrame,
     for key in settings.community_keys:
         mine = sub[sub["community"] == key] if len(sub) else sub
         paid = mine[mine["amount"] > 0] if len(mine) else mine
-        rows.append({"community": key, "name": _names(settings)[key], "cases": len(paid),
-                     "amount": float(mine["amount"].sum()) if len(mine) else 0.0})
+        rows.append(
+            {
+                "community": key,
+                "name": _names(settings)[key],
+                "cases": len(paid),
+                "amount": float(mine["amount"].sum()) if len(mine) else 0.0,
+            }
+        )
     return sub, pd.DataFrame(rows)
 
 
@@ -661,6 +777,10 @@ def health_centre_problems(result: RunResult) -> pd.DataFrame:
     return frame[frame["file"].isin(files)].reset_index(drop=True)
 
 
+def _digit_count(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
 def mask_problem_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """Mask ID numbers in problems: the whole value of an ID problem, and ID-like digit runs in any
     value or message."""
@@ -669,7 +789,7 @@ def mask_problem_ids(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     is_id = out["code"].fillna("").astype(str).str.startswith(("id_", "log_id"))
     out["value"] = [
-        (mask_id(v) if v else v) if flag and isinstance(v, str) else _mask_id_text(v)
+        mask_id(v) if flag and isinstance(v, str) and _digit_count(v) >= 15 else _mask_id_text(v)
         for v, flag in zip(out["value"].tolist(), is_id.tolist(), strict=True)
     ]
     out["message"] = [_mask_id_text(v) for v in out["message"].tolist()]
@@ -680,17 +800,33 @@ def mask_problem_ids(frame: pd.DataFrame) -> pd.DataFrame:
 # Sheets
 
 
-def _summary_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings, *, charts: bool) -> None:
+def _summary_sheet(
+    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, *, charts: bool
+) -> None:
     frame = summary_frame(result, settings)
     totals = summary_totals(frame)
     last = result.summary.get("circular_period")
-    lag_note = (f"“工作落后”和处理措施按第{last['number']}期通报（{last['start']}至{last['end']}）"
-                if last else "尚无已结束的通报期，暂不认定工作落后")
+    lag_note = (
+        f"“工作落后”和处理措施按第{last['number']}期通报（{last['start']}至{last['end']}）"
+        if last
+        else "尚无已结束的通报期，暂不认定工作落后"
+    )
     title = _title(settings, result, "进度汇总")
-    subtitle = (f"应完成=每周任务×（{cn_date(settings.programme.assess_from)}起的天数÷7），不超过全年任务；"
-                f"完成率=已完成÷应完成；综合完成率=两项已完成合计÷两项应完成合计。{lag_note}。")
-    sheet = write_table(book, fmt, "汇总", frame, SUMMARY_COLUMNS, title=title, subtitle=subtitle,
-                        rules=SUMMARY_RULES, totals=totals)[0]
+    subtitle = (
+        f"应完成=每周任务×（{cn_date(settings.programme.assess_from)}起的天数÷7），不超过全年任务；"
+        f"完成率=已完成÷应完成；综合完成率=两项已完成合计÷两项应完成合计。{lag_note}。"
+    )
+    sheet = write_table(
+        book,
+        fmt,
+        "汇总",
+        frame,
+        SUMMARY_COLUMNS,
+        title=title,
+        subtitle=subtitle,
+        rules=SUMMARY_RULES,
+        totals=totals,
+    )[0]
     head = header_row_of(title, subtitle)
     first, last_row = head + 1, head + len(frame)
     row = last_row + 3
@@ -704,14 +840,15 @@ def _summary_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Se
         return
     cum, label = cumulative_frame(result)
     block_first = row + 1
-    row = write_block(sheet, fmt, row, cum, CUMULATIVE_COLUMNS, title=f"全街道累计进度（各{label}末）",
-                      rules=[Rule("rate")])
-    _column_chart(book, sheet, first, last_row, row, settings)
+    row = write_block(
+        sheet, fmt, row, cum, CUMULATIVE_COLUMNS, title=f"全街道累计进度（各{label}末）", rules=[Rule("rate")]
+    )
+    _column_chart(book, sheet, first, last_row, row)
     if len(cum):
         _line_chart(book, sheet, block_first + 1, block_first + len(cum), row, label)
 
 
-def _column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, settings: Settings) -> None:
+def _column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int) -> None:
     name = sheet.get_name()
     index = {col.key: c for c, col in enumerate(SUMMARY_COLUMNS)}
     chart = book.add_chart({"type": "column"})
@@ -719,13 +856,15 @@ def _column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: 
     for t in TESTS:
         for what, label, colour in (("done", "已完成", colours[t][0]), ("expected", "应完成", colours[t][1])):
             c = index[f"{what}_{t}"]
-            chart.add_series({
-                "name": f"{SHORT[t]}{label}",
-                "categories": [name, first, 0, last, 0],
-                "values": [name, first, c, last, c],
-                "fill": {"color": colour},
-                "border": {"none": True},
-            })
+            chart.add_series(
+                {
+                    "name": f"{SHORT[t]}{label}",
+                    "categories": [name, first, 0, last, 0],
+                    "values": [name, first, c, last, c],
+                    "fill": {"color": colour},
+                    "border": {"none": True},
+                }
+            )
     chart.set_title({"name": "各社区已完成与应完成（人）", "name_font": {"size": 12}})
     chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_legend({"position": "bottom"})
@@ -739,19 +878,28 @@ def _line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: in
     chart = book.add_chart({"type": "line"})
     colours = {"nt": "#2F5597", "serum": "#C55A11"}
     for t in TESTS:
-        chart.add_series({
-            "name": f"{SHORT[t]}累计完成",
-            "categories": [name, first, 0, last, 0],
-            "values": [name, first, index[f"done_{t}"], last, index[f"done_{t}"]],
-            "line": {"color": colours[t], "width": 2.25},
-            "marker": {"type": "circle", "size": 5, "fill": {"color": colours[t]}, "border": {"color": colours[t]}},
-        })
-        chart.add_series({
-            "name": f"{SHORT[t]}累计应完成",
-            "categories": [name, first, 0, last, 0],
-            "values": [name, first, index[f"expected_{t}"], last, index[f"expected_{t}"]],
-            "line": {"color": colours[t], "width": 1.5, "dash_type": "dash"},
-        })
+        chart.add_series(
+            {
+                "name": f"{SHORT[t]}累计完成",
+                "categories": [name, first, 0, last, 0],
+                "values": [name, first, index[f"done_{t}"], last, index[f"done_{t}"]],
+                "line": {"color": colours[t], "width": 2.25},
+                "marker": {
+                    "type": "circle",
+                    "size": 5,
+                    "fill": {"color": colours[t]},
+                    "border": {"color": colours[t]},
+                },
+            }
+        )
+        chart.add_series(
+            {
+                "name": f"{SHORT[t]}累计应完成",
+                "categories": [name, first, 0, last, 0],
+                "values": [name, first, index[f"expected_{t}"], last, index[f"expected_{t}"]],
+                "line": {"color": colours[t], "width": 1.5, "dash_type": "dash"},
+            }
+        )
     chart.set_title({"name": f"全街道累计完成与累计应完成（按{label}）", "name_font": {"size": 12}})
     chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"rotation": -45}})
@@ -760,13 +908,32 @@ def _line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: in
     sheet.insert_chart(row + 18, 0, chart)
 
 
-def _history_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings, name: str,
-                   history: pd.DataFrame, what: str, cadence: str) -> None:
+def _history_sheet(
+    book: Workbook,
+    fmt: Formats,
+    result: RunResult,
+    settings: Settings,
+    name: str,
+    history: pd.DataFrame,
+    what: str,
+    cadence: str,
+) -> None:
     frame = history_frame(history, settings)
-    subtitle = (f"{cadence}；每期末的累计进度与排名，“名次变化”与上一期比较（↑上升、↓下降、—不变）。"
-                if len(frame) else f"{cadence}；截至统计日尚无已结束的一期。")
-    write_table(book, fmt, name, frame, HISTORY_COLUMNS, title=_title(settings, result, what),
-                subtitle=subtitle, rules=HISTORY_RULES)
+    subtitle = (
+        f"{cadence}；每期末的累计进度与排名，“名次变化”与上一期比较（↑上升、↓下降、—不变）。"
+        if len(frame)
+        else f"{cadence}；截至统计日尚无已结束的一期。"
+    )
+    write_table(
+        book,
+        fmt,
+        name,
+        frame,
+        HISTORY_COLUMNS,
+        title=_title(settings, result, what),
+        subtitle=subtitle,
+        rules=HISTORY_RULES,
+    )
 
 
 def _cadence_text(kind: str, settings: Settings) -> str:
@@ -781,105 +948,241 @@ def _cadence_text(kind: str, settings: Settings) -> str:
 def _circulars_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings) -> None:
     frame = circulars_frame(result.scored.circulars, settings)
     r = settings.ranking
-    subtitle = (f"{_cadence_text('circular', settings)}；每期综合完成率最低的{r.lagging_count}个社区为工作落后"
-                "（已达到应完成进度的不列入）；已印发通报的期次以印发的名单为准。")
-    write_table(book, fmt, "通报期", frame, CIRCULAR_COLUMNS, title=_title(settings, result, "半月通报情况"),
-                subtitle=subtitle, rules=CIRCULAR_RULES)
+    subtitle = (
+        f"{_cadence_text('circular', settings)}；每期综合完成率最低的{r.lagging_count}个社区为工作落后"
+        "（已达到应完成进度的不列入）；已印发通报的期次以印发的名单为准。"
+    )
+    write_table(
+        book,
+        fmt,
+        "通报期",
+        frame,
+        CIRCULAR_COLUMNS,
+        title=_title(settings, result, "半月通报情况"),
+        subtitle=subtitle,
+        rules=CIRCULAR_RULES,
+    )
 
 
-def _followup_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings,
-                    frame: pd.DataFrame, *, mask: bool) -> None:
+def _followup_sheet(
+    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame, *, mask: bool
+) -> None:
     w = settings.windows
-    subtitle = (f"尚未筛查的孕妇，按紧急程度排列。窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，"
-                f"血清学筛查孕{w.serum_from}至{w.serum_to}周；“即将进入窗口期”指{settings.followup.opening_within_days}天内进入。")
-    write_table(book, fmt, "随访督促名单", _mask_frame_ids(followup_frame(frame, settings), mask), FOLLOWUP_COLUMNS,
-                title=_title(settings, result, "随访督促名单"), subtitle=subtitle, rules=FOLLOWUP_RULES)
+    subtitle = (
+        f"尚未筛查的孕妇，按紧急程度排列。窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，"
+        f"血清学筛查孕{w.serum_from}至{w.serum_to}周；“即将进入窗口期”指{settings.followup.opening_within_days}天内进入。"
+    )
+    write_table(
+        book,
+        fmt,
+        "随访督促名单",
+        _mask_frame_ids(followup_frame(frame, settings), mask),
+        FOLLOWUP_COLUMNS,
+        title=_title(settings, result, "随访督促名单"),
+        subtitle=subtitle,
+        rules=FOLLOWUP_RULES,
+    )
 
 
-def _high_risk_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings,
-                     frame: pd.DataFrame, *, mask: bool) -> None:
-    subtitle = "筛查结果为" + "、".join(settings.tests.high_risk) + "、尚未登记产前诊断或结案的孕妇：请督促其及时到有资质的医疗机构做产前诊断。"
-    write_table(book, fmt, "高风险追踪", _mask_frame_ids(screenings_frame(frame, settings), mask), HIGH_RISK_COLUMNS,
-                title=_title(settings, result, "高风险孕妇追踪"), subtitle=subtitle)
+def _high_risk_sheet(
+    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame, *, mask: bool
+) -> None:
+    subtitle = (
+        "筛查结果为"
+        + "、".join(settings.tests.high_risk)
+        + "、尚未登记产前诊断或结案的孕妇：请督促其及时到有资质的医疗机构做产前诊断。"
+    )
+    write_table(
+        book,
+        fmt,
+        "高风险追踪",
+        _mask_frame_ids(screenings_frame(frame, settings), mask),
+        HIGH_RISK_COLUMNS,
+        title=_title(settings, result, "高风险孕妇追踪"),
+        subtitle=subtitle,
+    )
 
 
-def _timeliness_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings,
-                      community: str | None = None, *, mask_notes: bool = False) -> None:
+def _timeliness_sheet(
+    book: Workbook,
+    fmt: Formats,
+    result: RunResult,
+    settings: Settings,
+    community: str | None = None,
+    *,
+    mask_notes: bool = False,
+) -> None:
     summary, detail, paper = timeliness_frames(result, settings, community, mask_notes=mask_notes)
     r = settings.rosters
-    subtitle = (f"首次花名册应于{cn_date(r.first_due)}前上报，此后每月" + "、".join(f"{d}日" for d in r.update_days)
-                + "上报更新名单；应报日当天或之前报送为按时，下一个应报日之前补报为迟报，否则为未报。")
-    sheet = write_table(book, fmt, "花名册上报情况", summary, TIMELINESS_SUMMARY_COLUMNS,
-                        title=_title(settings, result, "花名册上报情况"), subtitle=subtitle,
-                        rules=[Rule("rate")])[0]
-    row = header_row_of("t", "s") + max(len(summary), 1) + 2
-    row = write_block(sheet, fmt, row, detail, TIMELINESS_COLUMNS, title="逐次上报明细", rules=TIMELINESS_RULES)
-    write_block(sheet, fmt, row, paper, PAPER_COLUMNS, title="纸质花名册（支部书记签字盖章）签收登记",
-                note="" if len(paper) else "办事处登记簿中没有纸质花名册签收记录。")
+    subtitle = (
+        f"首次花名册应于{cn_date(r.first_due)}前上报，此后每月"
+        + "、".join(f"{d}日" for d in r.update_days)
+        + "上报更新名单；应报日当天或之前报送为按时，下一个应报日之前补报为迟报，否则为未报。"
+    )
+    sheet = write_table(
+        book,
+        fmt,
+        "花名册上报情况",
+        summary,
+        TIMELINESS_SUMMARY_COLUMNS,
+        title=_title(settings, result, "花名册上报情况"),
+        subtitle=subtitle,
+        rules=[Rule("rate")],
+    )[0]
+    row = HEADER_ROW + max(len(summary), 1) + 2
+    row = write_block(
+        sheet, fmt, row, detail, TIMELINESS_COLUMNS, title="逐次上报明细", rules=TIMELINESS_RULES
+    )
+    write_block(
+        sheet,
+        fmt,
+        row,
+        paper,
+        PAPER_COLUMNS,
+        title="纸质花名册（支部书记签字盖章）签收登记",
+        note="" if len(paper) else "办事处登记簿中没有纸质花名册签收记录。",
+    )
 
 
 def _payments_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings) -> None:
     frame = payments_frame(result, settings)
     rw = settings.rewards
     evaluations = "、".join(cn_date(d) for d in rw.evaluations)
-    subtitle = (f"季度评比（{evaluations}）：两项均达到应完成进度的社区按每例{rw.per_case:g}元补助并奖励专干{rw.specialist:g}元；"
-                f"年终（{cn_date(rw.year_end)}）完成全年任务奖励{rw.year_end_reward:g}元，未完成罚{rw.year_end_fine:g}元。")
+    subtitle = (
+        f"季度评比（{evaluations}）：两项均达到应完成进度的社区按每例{rw.per_case:g}元补助并奖励专干{rw.specialist:g}元；"
+        f"年终（{cn_date(rw.year_end)}）完成全年任务奖励{rw.year_end_reward:g}元，未完成罚{rw.year_end_fine:g}元。"
+    )
     if frame.empty:
         subtitle += "截至统计日尚未到第一次评比。"
-    totals = {"name": "合计", "cases": float(frame["cases"].sum()) if len(frame) else 0.0,
-              **{k: float(frame[k].sum()) if len(frame) else 0.0 for k in MONEY}}
-    write_table(book, fmt, "奖惩", frame, PAYMENT_COLUMNS, title=_title(settings, result, "奖惩兑现"),
-                subtitle=subtitle, rules=[Rule("met", "cell", "否", "red"), Rule("met", "cell", "是", "green")],
-                totals=totals)
+    totals = {
+        "name": "合计",
+        "cases": float(frame["cases"].sum()) if len(frame) else 0.0,
+        **{k: float(frame[k].sum()) if len(frame) else 0.0 for k in MONEY},
+    }
+    write_table(
+        book,
+        fmt,
+        "奖惩",
+        frame,
+        PAYMENT_COLUMNS,
+        title=_title(settings, result, "奖惩兑现"),
+        subtitle=subtitle,
+        rules=[Rule("met", "cell", "否", "red"), Rule("met", "cell", "是", "green")],
+        totals=totals,
+    )
 
 
-def _subsidy_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings, *, mask: bool) -> None:
+def _subsidy_sheet(
+    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, *, mask: bool
+) -> None:
     detail, by_community = subsidy_frames(result, settings)
     p = settings.programme
     unit = "每项筛查" if p.subsidy_case == "each" else "两项均完成的孕妇"
-    subtitle = (f"{cn_date(p.subsidy_from)}至{cn_date(p.subsidy_to)}已完成的筛查不计入任务进度，"
-                f"按{unit}每例{p.subsidy_per_case:g}元补助。")
-    sheet = write_table(book, fmt, "1-3月补助", _mask_frame_ids(detail, mask), SUBSIDY_COLUMNS,
-                        title=_title(settings, result, "1—3月已完成筛查补助"), subtitle=subtitle,
-                        totals={"community_name": "合计", "amount": float(detail["amount"].sum()) if len(detail) else 0.0})[-1]
-    row = header_row_of("t", "s") + max(len(detail), 1) + 3
-    write_block(sheet, fmt, row, by_community, SUBSIDY_SUM_COLUMNS, title="各社区补助合计",
-                totals={"name": "合计", "cases": float(by_community["cases"].sum()),
-                        "amount": float(by_community["amount"].sum())})
+    subtitle = (
+        f"{cn_date(p.subsidy_from)}至{cn_date(p.subsidy_to)}已完成的筛查不计入任务进度，"
+        f"按{unit}每例{p.subsidy_per_case:g}元补助。"
+    )
+    sheet = write_table(
+        book,
+        fmt,
+        "1-3月补助",
+        _mask_frame_ids(detail, mask),
+        SUBSIDY_COLUMNS,
+        title=_title(settings, result, "1—3月已完成筛查补助"),
+        subtitle=subtitle,
+        totals={"community_name": "合计", "amount": float(detail["amount"].sum()) if len(detail) else 0.0},
+    )[-1]
+    row = HEADER_ROW + max(len(detail), 1) + 3
+    write_block(
+        sheet,
+        fmt,
+        row,
+        by_community,
+        SUBSIDY_SUM_COLUMNS,
+        title="各社区补助合计",
+        totals={
+            "name": "合计",
+            "cases": float(by_community["cases"].sum()),
+            "amount": float(by_community["amount"].sum()),
+        },
+    )
 
 
-def _issues_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame,
-                  *, name: str, what: str, subtitle: str, mask: bool) -> None:
-    write_table(book, fmt, name, _mask_frame_ids(frame, mask), ISSUE_COLUMNS, title=_title(settings, result, what),
-                subtitle=subtitle)
+def _issues_sheet(
+    book: Workbook,
+    fmt: Formats,
+    result: RunResult,
+    settings: Settings,
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    what: str,
+    subtitle: str,
+    mask: bool,
+) -> None:
+    write_table(
+        book,
+        fmt,
+        name,
+        _mask_frame_ids(frame, mask),
+        ISSUE_COLUMNS,
+        title=_title(settings, result, what),
+        subtitle=subtitle,
+    )
 
 
-def _spot_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame,
-                *, mask: bool) -> None:
+def _spot_sheet(
+    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame, *, mask: bool
+) -> None:
     s = settings.spot_check
-    subtitle = (f"每个社区从花名册中随机抽取{s.size}人（随机种子{s.seed}，同样的数据得到同样的名单），"
-                "请电话或入户核实其居住地、孕情和筛查情况，并填写抽查结果。")
-    write_table(book, fmt, "随机抽查名单", _mask_frame_ids(frame, mask), SPOT_COLUMNS,
-                title=_title(settings, result, "随机抽查名单"), subtitle=subtitle)
+    subtitle = (
+        f"每个社区从花名册中随机抽取{s.size}人（随机种子{s.seed}，同样的数据得到同样的名单），"
+        "请电话或入户核实其居住地、孕情和筛查情况，并填写抽查结果。"
+    )
+    write_table(
+        book,
+        fmt,
+        "随机抽查名单",
+        _mask_frame_ids(frame, mask),
+        SPOT_COLUMNS,
+        title=_title(settings, result, "随机抽查名单"),
+        subtitle=subtitle,
+    )
 
 
-def _problems_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame) -> None:
+def _problems_sheet(
+    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame
+) -> None:
     write_problem_sheet(book, fmt, frame, title=_title(settings, result, "数据问题清单"))
 
 
 SETTINGS_COLUMNS = [Column("c0", "配置项"), Column("c1", "取值", width=60), Column("c2", "来源")]
-FILES_COLUMNS = [Column("file", "文件"), Column("sha256", "SHA-256 校验值", width=60), Column("format", "格式"),
-                 Column("size", "大小（字节）", "int"), Column("readable", "已读取", "bool")]
+FILES_COLUMNS = [
+    Column("file", "文件"),
+    Column("sha256", "SHA-256 校验值", width=60),
+    Column("format", "格式"),
+    Column("size", "大小（字节）", "int"),
+    Column("readable", "已读取", "bool"),
+]
 INFO_COLUMNS = [Column("c0", "项目"), Column("c1", "内容", width=60)]
 
 
 def _explanation_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings) -> None:
     rows = pd.DataFrame(settings_rows(settings), columns=["c0", "c1", "c2"])
-    subtitle = (f"本工作簿所有数字均按以下口径计算（配置文件 {Path(settings.source).name or 'config.toml'}，"
-                "“来源”为配置文件中的行号）；改变口径请修改配置文件中对应的行后重新运行。")
-    sheet = write_table(book, fmt, "口径说明", rows, SETTINGS_COLUMNS, title=_title(settings, result, "口径说明"),
-                        subtitle=subtitle)[0]
-    row = header_row_of("t", "s") + max(len(rows), 1) + 2
+    subtitle = (
+        f"本工作簿所有数字均按以下口径计算（配置文件 {Path(settings.source).name or 'config.toml'}，"
+        "“来源”为配置文件中的行号）；改变口径请修改配置文件中对应的行后重新运行。"
+    )
+    sheet = write_table(
+        book,
+        fmt,
+        "口径说明",
+        rows,
+        SETTINGS_COLUMNS,
+        title=_title(settings, result, "口径说明"),
+        subtitle=subtitle,
+    )[0]
+    row = HEADER_ROW + max(len(rows), 1) + 2
     acc = result.summary.get("accounting", {})
     info = pd.DataFrame(
         [
@@ -894,15 +1197,27 @@ def _explanation_sheet(book: Workbook, fmt: Formats, result: RunResult, settings
     )
     row = write_block(sheet, fmt, row, info, INFO_COLUMNS, title="运行信息")
     files = pd.DataFrame(
-        [{"file": f.path, "sha256": f.sha256, "format": f.format, "size": f.size, "readable": f.readable}
-         for f in sorted(result.files, key=lambda f: f.path)],
+        [
+            {"file": f.path, "sha256": f.sha256, "format": f.format, "size": f.size, "readable": f.readable}
+            for f in sorted(result.files, key=lambda f: f.path)
+        ],
         columns=[c.key for c in FILES_COLUMNS],
     )
-    row = write_block(sheet, fmt, row, files, FILES_COLUMNS, title="输入文件（可用 SHA-256 校验值核对所用文件）")
-    warnings = pd.DataFrame([(str(w.get("code", "")), str(w.get("message", ""))) for w in result.warnings],
-                            columns=["c0", "c1"])
-    write_block(sheet, fmt, row, warnings, [Column("c0", "代码"), Column("c1", "提醒", width=60)],
-                title="需要办事处确认的口径问题", note="" if len(warnings) else "无。")
+    row = write_block(
+        sheet, fmt, row, files, FILES_COLUMNS, title="输入文件（可用 SHA-256 校验值核对所用文件）"
+    )
+    warnings = pd.DataFrame(
+        [(str(w.get("code", "")), str(w.get("message", ""))) for w in result.warnings], columns=["c0", "c1"]
+    )
+    write_block(
+        sheet,
+        fmt,
+        row,
+        warnings,
+        [Column("c0", "代码"), Column("c1", "提醒", width=60)],
+        title="需要办事处确认的口径问题",
+        note="" if len(warnings) else "无。",
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -921,20 +1236,44 @@ def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
     rec = result.reconciled
     book, fmt = _open(path, f"两筛进度汇总 {result.as_of.isoformat()}")
     _summary_sheet(book, fmt, result, settings, charts=True)
-    _history_sheet(book, fmt, result, settings, "周排序", result.scored.weekly, "每周排序",
-                   _cadence_text("ranking", settings))
-    _history_sheet(book, fmt, result, settings, "三日汇总", result.scored.three_day, "三日汇总",
-                   _cadence_text("summary", settings))
+    _history_sheet(
+        book,
+        fmt,
+        result,
+        settings,
+        "周排序",
+        result.scored.weekly,
+        "每周排序",
+        _cadence_text("ranking", settings),
+    )
+    _history_sheet(
+        book,
+        fmt,
+        result,
+        settings,
+        "三日汇总",
+        result.scored.three_day,
+        "三日汇总",
+        _cadence_text("summary", settings),
+    )
     _circulars_sheet(book, fmt, result, settings)
     _followup_sheet(book, fmt, result, settings, rec.followup, mask=mask)
     _high_risk_sheet(book, fmt, result, settings, rec.high_risk, mask=mask)
     _timeliness_sheet(book, fmt, result, settings)
     _payments_sheet(book, fmt, result, settings)
     _subsidy_sheet(book, fmt, result, settings, mask=mask)
-    _issues_sheet(book, fmt, result, settings, issues_frame(result, settings), name="漏报与冲突",
-                  what="漏报、冲突与待核实", mask=mask,
-                  subtitle="类型：漏报（已筛查但未列入花名册，按住址计入社区）、无法归属、花名册冲突（同一人在两个社区）、"
-                           "重复筛查、花名册重复行、自报未核实（花名册称已做但卫生院无记录）。")
+    _issues_sheet(
+        book,
+        fmt,
+        result,
+        settings,
+        issues_frame(result, settings),
+        name="漏报与冲突",
+        what="漏报、冲突与待核实",
+        mask=mask,
+        subtitle="类型：漏报（已筛查但未列入花名册，按住址计入社区）、无法归属、花名册冲突（同一人在两个社区）、"
+        "重复筛查、花名册重复行、自报未核实（花名册称已做但卫生院无记录）。",
+    )
     _spot_sheet(book, fmt, result, settings, spot_check_frame(result, settings), mask=mask)
     problems = problems_frame(result.problems)
     _problems_sheet(book, fmt, result, settings, mask_problem_ids(problems) if mask else problems)
@@ -962,24 +1301,48 @@ def write_community(path: Path, result: RunResult, settings: Settings, community
     title = _title(settings, result, f"{community.name}进度")
     n = len(everyone)
     rank = mine["rank"].iloc[0] if len(mine) else None
-    subtitle = (f"{community.name}在全街道{n}个社区中排名第{int(rank)}位。" if rank is not None and rank is not pd.NA
-                else "尚无排名。") + "完成率=已完成÷应完成。"
-    sheet = write_table(book, fmt, "汇总", mine, SUMMARY_COLUMNS, title=title, subtitle=subtitle,
-                        rules=SUMMARY_RULES)[0]
+    subtitle = (
+        f"{community.name}在全街道{n}个社区中排名第{int(rank)}位。"
+        if rank is not None and rank is not pd.NA
+        else "尚无排名。"
+    ) + "完成率=已完成÷应完成。"
+    sheet = write_table(
+        book, fmt, "汇总", mine, SUMMARY_COLUMNS, title=title, subtitle=subtitle, rules=SUMMARY_RULES
+    )[0]
     row = header_row_of(title, subtitle) + max(len(mine), 1) + 2
     ranking = everyone.sort_values(["rank", "community"], kind="stable", na_position="last")
-    write_block(sheet, fmt, row, ranking, [
-        Column("name", "社区"), Column("rate", "综合完成率", "percent"), Column("rank", "排名", "int", 7),
-        Column("lagging", "工作落后", "bool"),
-    ], title="全街道各社区排名", rules=[Rule("rate")])
+    write_block(
+        sheet,
+        fmt,
+        row,
+        ranking,
+        [
+            Column("name", "社区"),
+            Column("rate", "综合完成率", "percent"),
+            Column("rank", "排名", "int", 7),
+            Column("lagging", "工作落后", "bool"),
+        ],
+        title="全街道各社区排名",
+        rules=[Rule("rate")],
+    )
 
     _followup_sheet(book, fmt, result, settings, own(rec.followup), mask=mask)
     _high_risk_sheet(book, fmt, result, settings, own(rec.high_risk), mask=mask)
-    issues = issues_frame(result, settings, ("漏报", "花名册冲突", "花名册重复行", "自报未核实"), community=community_key)
-    _issues_sheet(book, fmt, result, settings, issues, name="漏报与冲突", what=f"{community.name}漏报、冲突与待核实",
-                  mask=mask,
-                  subtitle="漏报：卫生院有筛查记录、住址在本社区，但未列入花名册，请补报；花名册冲突：同一人也在其他社区花名册上，"
-                           "请核实居住地；自报未核实：花名册称已筛查但卫生院没有记录，请核实。")
+    issues = issues_frame(
+        result, settings, ("漏报", "花名册冲突", "花名册重复行", "自报未核实"), community=community_key
+    )
+    _issues_sheet(
+        book,
+        fmt,
+        result,
+        settings,
+        issues,
+        name="漏报与冲突",
+        what=f"{community.name}漏报、冲突与待核实",
+        mask=mask,
+        subtitle="漏报：卫生院有筛查记录、住址在本社区，但未列入花名册，请补报；花名册冲突：同一人也在其他社区花名册上，"
+        "请核实居住地；自报未核实：花名册称已筛查但卫生院没有记录，请核实。",
+    )
     _timeliness_sheet(book, fmt, result, settings, community_key)
     problems = community_problems(result, community_key)
     _problems_sheet(book, fmt, result, settings, mask_problem_ids(problems) if mask else problems)
@@ -993,8 +1356,16 @@ def write_leaders(path: Path, result: RunResult, settings: Settings) -> Path:
     """The leaders' copy: community-level sheets only, no personal data."""
     book, fmt = _open(path, f"两筛进度（领导版） {result.as_of.isoformat()}")
     _summary_sheet(book, fmt, result, settings, charts=True)
-    _history_sheet(book, fmt, result, settings, "周排序", result.scored.weekly, "每周排序",
-                   _cadence_text("ranking", settings))
+    _history_sheet(
+        book,
+        fmt,
+        result,
+        settings,
+        "周排序",
+        result.scored.weekly,
+        "每周排序",
+        _cadence_text("ranking", settings),
+    )
     _circulars_sheet(book, fmt, result, settings)
     _timeliness_sheet(book, fmt, result, settings, mask_notes=True)
     _payments_sheet(book, fmt, result, settings)
@@ -1027,19 +1398,42 @@ def write_health_centre(path: Path, result: RunResult, settings: Settings) -> Pa
     out = scr[scr["window_flag"].fillna("") != ""] if len(scr) else scr
     frame = screenings_frame(out, settings)
     if len(frame):
-        women_lmp = rec.women.set_index("pkey")["lmp_used"] if len(rec.women) else pd.Series(dtype="datetime64[ns]")
+        women_lmp = (
+            rec.women.set_index("pkey")["lmp_used"] if len(rec.women) else pd.Series(dtype="datetime64[ns]")
+        )
         frame["lmp_used"] = frame["pkey"].map(women_lmp).fillna(frame["lmp"])
         frame = frame.sort_values(["src_file", "src_sheet", "src_row"], kind="stable").reset_index(drop=True)
     w = settings.windows
-    write_table(book, fmt, "窗口期外筛查", frame, WINDOW_COLUMNS, title=_title(settings, result, "窗口期外或孕周未知的筛查"),
-                subtitle=f"窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，血清学筛查孕{w.serum_from}至{w.serum_to}周；"
-                         "请核对筛查日期和末次月经是否登记正确。")
+    write_table(
+        book,
+        fmt,
+        "窗口期外筛查",
+        frame,
+        WINDOW_COLUMNS,
+        title=_title(settings, result, "窗口期外或孕周未知的筛查"),
+        subtitle=f"窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，血清学筛查孕{w.serum_from}至{w.serum_to}周；"
+        "请核对筛查日期和末次月经是否登记正确。",
+    )
     none = issues_frame(result, settings, ("漏报", "无法归属"))
-    write_table(book, fmt, "未在花名册", none, ISSUE_COLUMNS, title=_title(settings, result, "未在社区花名册上的筛查"),
-                subtitle="这些孕妇有筛查记录但不在任何社区的花名册上；请核对姓名、身份证号和住址（写明社区），便于归属到社区。")
+    write_table(
+        book,
+        fmt,
+        "未在花名册",
+        none,
+        ISSUE_COLUMNS,
+        title=_title(settings, result, "未在社区花名册上的筛查"),
+        subtitle="这些孕妇有筛查记录但不在任何社区的花名册上；请核对姓名、身份证号和住址（写明社区），便于归属到社区。",
+    )
     dups = issues_frame(result, settings, ("重复筛查",))
-    write_table(book, fmt, "重复筛查", dups, ISSUE_COLUMNS, title=_title(settings, result, "重复登记的筛查"),
-                subtitle="同一孕妇同一项目登记了不止一次，只计第一次；请核对是否为重复录入。")
+    write_table(
+        book,
+        fmt,
+        "重复筛查",
+        dups,
+        ISSUE_COLUMNS,
+        title=_title(settings, result, "重复登记的筛查"),
+        subtitle="同一孕妇同一项目登记了不止一次，只计第一次；请核对是否为重复录入。",
+    )
     _explanation_sheet(book, fmt, result, settings)
     book.close()
     return path

@@ -9,6 +9,7 @@ import re
 import struct
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -129,6 +130,44 @@ def test_far_stray_cell_is_rejected_before_parsing(tmp_path: Path) -> None:
     assert [s.sheet for s in result.sheets] == ["好表"]
     (p,) = [p for p in result.problems if p.code == "sheet_too_large"]
     assert p.sheet == "坏表" and p.severity == "错误" and CJK.search(p.message)
+
+
+def rewrite_sheet_xml(src: Path, dst: Path, edit: Callable[[str], str]) -> None:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(info, data)
+
+
+@pytest.mark.parametrize("variant", ["reordered", "no_address", "prefixed"])
+def test_far_cells_in_unusual_xml_are_found(tmp_path: Path, variant: str) -> None:
+    """Cells whose XML is not the common <c r="A1" ...> form still count (checked in a worker
+    process, so that a missed guard fails this test instead of killing the test run)."""
+    base = tmp_path / "base.xlsx"
+    wb = xlsxwriter.Workbook(str(base))
+    ws = wb.add_worksheet("表")
+    ws.write("A1", 1)
+    ws.write("XFD1", 2)
+    ws.write("A2", 3)
+    wb.close()
+
+    def edit(xml: str) -> str:
+        if variant == "reordered":  # r last; the far cell moved to the last row
+            xml = xml.replace('<c r="A2"', '<c s="0" r="A1048576"').replace('<row r="2"', '<row r="1048576"')
+            return re.sub(r'<c r="([A-Z]+[0-9]+)"([^>]*)>', r'<c\2 r="\1">', xml)
+        if variant == "no_address":  # the parser places r-less cells by their <row>
+            return xml.replace('<row r="2"', '<row r="1048576"').replace('<c r="A2"', "<c")
+        xml = xml.replace('<row r="2"', '<row r="1048576"').replace('r="A2"', 'r="A1048576"')
+        xml = re.sub(r"<(/?)(worksheet|sheetData|row|c|v)\b", r"<\1x:\2", xml)
+        return xml.replace("xmlns=", "xmlns:x=")
+
+    path = tmp_path / f"{variant}.xlsx"
+    rewrite_sheet_xml(base, path, edit)
+    result = read_file_isolated(path, tmp_path, LIMITS, timeout_s=60)
+    assert codes(result) == ["sheet_too_large"], result.problems
+    assert result.problems[0].sheet == "表"
 
 
 def test_too_many_sheets(tmp_path: Path) -> None:

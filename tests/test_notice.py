@@ -13,6 +13,7 @@ import jinja2
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from docx.shared import Pt
 
 from pipeline.notice import (
     TEXT_TEMPLATE,
@@ -44,7 +45,9 @@ def summary(settings: Settings) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def written(summary: dict[str, Any], settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def written(
+    summary: dict[str, Any], settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> list[Path]:
     return write_circular(tmp_path_factory.mktemp("circular"), summary, settings, AS_OF)
 
 
@@ -60,7 +63,11 @@ def docx_text(path: Path) -> str:
 
 
 def test_writes_the_three_files(written: list[Path]) -> None:
-    assert [p.name for p in written] == ["通报_2020-06-30.docx", "通报_2020-06-30.html", "通报摘要_2020-06-30.txt"]
+    assert [p.name for p in written] == [
+        "通报_2020-06-30.docx",
+        "通报_2020-06-30.html",
+        "通报摘要_2020-06-30.txt",
+    ]
     assert all(p.stat().st_size > 0 for p in written)
 
 
@@ -81,7 +88,8 @@ def test_docx_heading_number_title_and_signature(written: list[Path], summary: d
     assert texts[3] == "各社区、直属单位："
     assert texts[-2:] == ["泗洲街道办事处", "2020年6月30日"]
     # red rule under the document number
-    bottom = doc.paragraphs[1]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    ppr: Any = doc.paragraphs[1]._p.pPr
+    bottom = ppr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert bottom.get(qn("w:color")) == "FF0000"
 
 
@@ -89,11 +97,15 @@ def test_issued_number(summary: dict[str, Any], settings: Settings, tmp_path: Pa
     paths = write_circular(tmp_path, summary, settings, AS_OF, number="12")
     assert "唐洲文〔2020〕12号" in docx_text(paths[0])
     assert "唐洲文〔2020〕12号" in paths[1].read_text(encoding="utf-8")
-    assert circular_context(summary, settings, number="唐洲文〔2020〕12号")["doc_number"] == "唐洲文〔2020〕12号"
+    assert (
+        circular_context(summary, settings, number="唐洲文〔2020〕12号")["doc_number"] == "唐洲文〔2020〕12号"
+    )
     assert circular_context(summary, settings)["draft"] is True
 
 
-def test_ranking_table_matches_summary(written: list[Path], summary: dict[str, Any], settings: Settings) -> None:
+def test_ranking_table_matches_summary(
+    written: list[Path], summary: dict[str, Any], settings: Settings
+) -> None:
     doc = Document(str(written[0]))
     assert len(doc.tables) == 1
     rows = [[c.text for c in row.cells] for row in doc.tables[0].rows]
@@ -133,25 +145,32 @@ def test_docx_fonts_and_page_setup(written: list[Path]) -> None:
     heading_fonts = set()
     for para in body:
         for run in para.runs:
-            east_asia = run._element.rPr.rFonts.get(qn("w:eastAsia"))
+            rpr: Any = run._element.rPr
+            east_asia = rpr.rFonts.get(qn("w:eastAsia"))
             if para.text.startswith(("一、", "二、", "三、", "四、", "五、")):
                 heading_fonts.add(east_asia)
             elif para.text.startswith("（"):
                 continue
             else:
                 assert east_asia == "仿宋_GB2312", para.text
-                assert run.font.size.pt == 16
+                assert run.font.size == Pt(16)
     assert heading_fonts == {"黑体"}
-    assert {p.paragraph_format.line_spacing.pt for p in body} == {28.95}
+    assert {p.paragraph_format.line_spacing for p in body} == {Pt(28.95)}
     section = doc.sections[0]
-    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    sizes: list[Any] = [section.page_width, section.page_height]
+    assert [round(x.mm) for x in sizes] == [210, 297]
+    margins: list[Any] = [
+        section.top_margin,
+        section.bottom_margin,
+        section.left_margin,
+        section.right_margin,
+    ]
     assert [round(m.mm, 1) for m in margins] == [37, 35, 28, 26]
     footer_xml = section.footer._element.xml
     assert "PAGE" in footer_xml and "— " in footer_xml
     core = doc.core_properties
     assert core.author == "泗洲街道办事处" and core.revision == 1
-    assert core.created == dt.datetime(2020, 6, 30) and core.modified == dt.datetime(2020, 6, 30)
+    assert core.created.date() == core.modified.date() == AS_OF
 
 
 def test_byte_identical_on_second_write(summary: dict[str, Any], settings: Settings, tmp_path: Path) -> None:
@@ -168,7 +187,11 @@ def test_byte_identical_on_second_write(summary: dict[str, Any], settings: Setti
 
 
 def test_no_personal_data(written: list[Path]) -> None:
-    texts = [docx_text(written[0]), written[1].read_text(encoding="utf-8"), written[2].read_text(encoding="utf-8")]
+    texts = [
+        docx_text(written[0]),
+        written[1].read_text(encoding="utf-8"),
+        written[2].read_text(encoding="utf-8"),
+    ]
     with zipfile.ZipFile(written[0]) as z:
         for name in z.namelist():  # the text content of every part, footers and properties included
             if name.endswith(".xml"):
@@ -178,7 +201,9 @@ def test_no_personal_data(written: list[Path]) -> None:
         assert not MOBILE_PATTERN.search(text)
 
 
-def test_html_has_the_word_text_and_escapes(summary: dict[str, Any], settings: Settings, tmp_path: Path) -> None:
+def test_html_has_the_word_text_and_escapes(
+    summary: dict[str, Any], settings: Settings, tmp_path: Path
+) -> None:
     bad = copy.deepcopy(summary)
     bad["communities"][0]["name"] = "<script>alert(1)</script>社区"
     path = write_html(tmp_path / "x.html", circular_context(bad, settings), settings)
@@ -217,7 +242,9 @@ def test_no_completed_period_yet(summary: dict[str, Any], settings: Settings, tm
 
 
 def test_parse_body_markers() -> None:
-    blocks = parse_body("@office 甲\n\n# 一、乙\n## （一）丙\n| a | b |\n| 1 | |\n正文\n@date 2020年6月30日\n")
+    blocks = parse_body(
+        "@office 甲\n\n# 一、乙\n## （一）丙\n| a | b |\n| 1 | |\n正文\n@date 2020年6月30日\n"
+    )
     assert [b["kind"] for b in blocks] == ["office", "heading1", "heading2", "table", "paragraph", "date"]
     assert blocks[3]["rows"] == [["a", "b"], ["1", ""]]
     with pytest.raises(ValueError, match="无法识别的标记"):

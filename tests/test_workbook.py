@@ -1,0 +1,562 @@
+"""The workbooks for people (pipeline.workbook): sheets, headers, figures equal to summary.json,
+formats, charts, reproducibility, and who sees which personal data."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
+
+from pipeline import xlsx
+from pipeline.run import RunResult, analyse
+from pipeline.settings import Privacy, Settings, load_settings
+from pipeline.workbook import (
+    community_filename,
+    health_centre_filename,
+    leaders_filename,
+    log_files,
+    master_filename,
+    rank_change_text,
+    weeks_text,
+    write_community,
+    write_health_centre,
+    write_leaders,
+    write_master,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = ["2020-06-30", "2020-12-31"]
+
+MASTER = [
+    "汇总",
+    "周排序",
+    "三日汇总",
+    "通报期",
+    "随访督促名单",
+    "高风险追踪",
+    "花名册上报情况",
+    "奖惩",
+    "1-3月补助",
+    "漏报与冲突",
+    "随机抽查名单",
+    "数据问题",
+    "口径说明",
+]
+COMMUNITY = [
+    "汇总",
+    "随访督促名单",
+    "高风险追踪",
+    "漏报与冲突",
+    "花名册上报情况",
+    "数据问题",
+    "随机抽查名单",
+    "口径说明",
+]
+LEADERS = ["汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明"]
+HEALTH = ["数据问题", "窗口期外筛查", "未在花名册", "重复筛查", "口径说明"]
+
+SUMMARY_HEADERS = [
+    "社区",
+    "超声NT任务数",
+    "超声NT应完成",
+    "超声NT已完成",
+    "超声NT完成率",
+    "超声NT剩余任务",
+    "血清学任务数",
+    "血清学应完成",
+    "血清学已完成",
+    "血清学完成率",
+    "血清学剩余任务",
+    "综合完成率",
+    "排名",
+    "达到应完成进度",
+    "工作落后",
+    "处理措施",
+    "通报表扬/批评",
+]
+
+# A full ID or a mobile number standing alone (not inside a longer run of letters and digits).
+FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures: one analysis per as-of date, every workbook written once
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(ROOT / "config.toml")
+
+
+@pytest.fixture(scope="module", params=AS_OF)
+def result(request: pytest.FixtureRequest, settings: Settings) -> RunResult:
+    return analyse(ROOT / "input", settings, dt.date.fromisoformat(request.param))
+
+
+@pytest.fixture(scope="module")
+def written(
+    result: RunResult, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp(f"wb-{result.as_of.isoformat()}")
+    paths = {
+        "master": write_master(out / master_filename(result.as_of), result, settings),
+        "leaders": write_leaders(out / leaders_filename(result.as_of), result, settings),
+        "health": write_health_centre(out / health_centre_filename(result.as_of), result, settings),
+    }
+    for key in settings.community_keys:
+        paths[key] = write_community(out / community_filename(settings, key), result, settings, key)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def books(written: dict[str, Path]) -> dict[str, OpenpyxlWorkbook]:
+    return {name: openpyxl.load_workbook(path) for name, path in written.items()}
+
+
+def header_row(ws: Any) -> int:
+    """The 1-based header row: the row just above the frozen pane."""
+    assert ws.freeze_panes, ws.title
+    return int(re.sub(r"[A-Z]+", "", ws.freeze_panes)) - 1
+
+
+def headers(ws: Any) -> list[str]:
+    r = header_row(ws)
+    return [c.value for c in ws[r] if c.value is not None]
+
+
+def data_rows(ws: Any) -> list[dict[str, Any]]:
+    """The main table's rows as dicts, up to the first empty row."""
+    r = header_row(ws)
+    names = headers(ws)
+    rows = []
+    for row in ws.iter_rows(min_row=r + 1, max_col=len(names)):
+        values = [c.value for c in row]
+        if all(v is None or v == "" for v in values):
+            break
+        rows.append(dict(zip(names, values, strict=True)))
+    return rows
+
+
+def cell_by(ws: Any, header: str, first_value: str) -> Any:
+    """The cell in column ``header`` of the main-table row whose first cell reads ``first_value``."""
+    r = header_row(ws)
+    col = headers(ws).index(header) + 1
+    for row in ws.iter_rows(min_row=r + 1):
+        if row[0].value == first_value:
+            return ws.cell(row=row[0].row, column=col)
+    raise AssertionError(f"{first_value} not found in {ws.title}")
+
+
+def string_cells(book: OpenpyxlWorkbook) -> list[tuple[str, str, str]]:
+    out = []
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value:
+                    out.append((ws.title, c.coordinate, c.value))
+    return out
+
+
+def numeric_cells(book: OpenpyxlWorkbook) -> list[tuple[str, str, float]]:
+    return [
+        (ws.title, c.coordinate, c.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, int | float) and not isinstance(c.value, bool)
+    ]
+
+
+def digit_runs(text: str) -> list[str]:
+    return [r for r in re.findall(r"\d+[Xx]?", text) if len(r) >= 11]
+
+
+# ---------------------------------------------------------------------------------------------
+# The master workbook
+
+
+def test_master_sheets_in_order(books: dict[str, OpenpyxlWorkbook]) -> None:
+    assert books["master"].sheetnames == MASTER
+
+
+def test_every_sheet_titled_with_programme_and_date(
+    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+) -> None:
+    day = result.as_of
+    for name, book in books.items():
+        for ws in book.worksheets:
+            title = ws["A1"].value
+            assert isinstance(title, str), (name, ws.title)
+            assert settings.programme.name in title, (name, ws.title)
+            assert f"{day.year}年{day.month}月{day.day}日" in title, (name, ws.title)
+
+
+def test_master_headers(books: dict[str, OpenpyxlWorkbook]) -> None:
+    book = books["master"]
+    assert headers(book["汇总"]) == SUMMARY_HEADERS
+    assert headers(book["周排序"])[:4] == ["期次", "起", "止", "社区"]
+    assert "名次变化" in headers(book["周排序"]) and "名次变化" in headers(book["三日汇总"])
+    assert {
+        "工作落后",
+        "连续落后期数",
+        "处理措施",
+        "通报表扬/批评",
+        "已印发通报",
+        "与已印发通报不一致",
+    } <= set(headers(book["通报期"]))
+    assert headers(book["随访督促名单"])[:9] == [
+        "社区",
+        "姓名",
+        "身份证号",
+        "联系电话",
+        "筛查项目",
+        "状态",
+        "窗口期开始",
+        "窗口期结束",
+        "距窗口期结束天数",
+    ]
+    assert headers(book["花名册上报情况"])[:6] == ["社区", "应报次数", "按时", "迟报", "未报", "按时上报率"]
+    assert "计算依据" in headers(book["奖惩"])
+    assert headers(book["漏报与冲突"])[0] == "类型"
+    assert headers(book["数据问题"])[:7] == ["文件", "工作表", "行号", "列", "内容", "严重程度", "问题"]
+    assert headers(book["口径说明"]) == ["配置项", "取值", "来源"]
+
+
+def test_summary_figures_equal_summary_json(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+    ws = books["master"]["汇总"]
+    rows = {r["社区"]: r for r in data_rows(ws)}
+    communities = result.summary["communities"]
+    assert len(communities) == 5
+    for c in communities:
+        row = rows[c["name"]]
+        assert row["超声NT已完成"] == c["done"]["nt"]
+        assert row["血清学已完成"] == c["done"]["serum"]
+        assert row["超声NT任务数"] == c["quota"]["nt"]
+        assert row["排名"] == c["rank"]
+        assert row["超声NT完成率"] == pytest.approx(c["rates"]["nt"], abs=1e-4)
+        assert row["综合完成率"] == pytest.approx(c["rate"], abs=1e-4)
+        assert row["工作落后"] == ("是" if c["lagging"] else "否")
+        assert (row["处理措施"] or None) == c["consequence"]
+    total = rows["合计"]
+    for test, header in (("nt", "超声NT已完成"), ("serum", "血清学已完成")):
+        assert total[header] == result.summary["totals"]["done"][test]
+        assert total[header] == sum(c["done"][test] for c in communities)
+    assert total["超声NT任务数"] == result.summary["totals"]["quota"]["nt"]
+
+
+def test_number_formats(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+    book = books["master"]
+    ws = book["汇总"]
+    name = result.summary["communities"][0]["name"]
+    for header in ("超声NT完成率", "血清学完成率", "综合完成率"):
+        assert "%" in cell_by(ws, header, name).number_format
+        assert "%" in cell_by(ws, header, "合计").number_format
+    week = book["周排序"]
+    first = week.cell(row=header_row(week) + 1, column=2)
+    assert first.is_date and "yy" in first.number_format
+    assert (
+        "%"
+        in week.cell(row=header_row(week) + 1, column=headers(week).index("累计综合完成率") + 1).number_format
+    )
+    fu = book["随访督促名单"]
+    if fu.max_row > header_row(fu):
+        r = header_row(fu) + 1
+        id_cell, phone_cell = fu.cell(row=r, column=3), fu.cell(row=r, column=4)
+        assert id_cell.data_type == "s" and id_cell.number_format == "@"
+        assert phone_cell.data_type == "s" and phone_cell.number_format == "@"
+        assert fu.cell(row=r, column=7).is_date
+
+
+def test_freeze_filter_and_print_setup(books: dict[str, OpenpyxlWorkbook]) -> None:
+    for name, book in books.items():
+        for ws in book.worksheets:
+            assert ws.freeze_panes, (name, ws.title)
+            assert ws.auto_filter.ref, (name, ws.title)
+            assert ws.page_setup.orientation == "landscape", (name, ws.title)
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, (name, ws.title)
+            assert ws.print_title_rows, (name, ws.title)
+            assert "&P" in (ws.oddFooter.center.text or ""), (name, ws.title)
+
+
+def test_conditional_colours(books: dict[str, OpenpyxlWorkbook]) -> None:
+    ws = books["master"]["汇总"]
+    formulas = [f for cf in ws.conditional_formatting for rule in cf.rules for f in rule.formula]
+    assert any("<1" in f for f in formulas) and any(">=1" in f for f in formulas)
+    assert any('="是"' in f for f in formulas)  # lagging rows
+
+
+def test_charts_on_summary_sheet(written: dict[str, Path]) -> None:
+    for key in ("master", "leaders"):
+        with zipfile.ZipFile(written[key]) as z:
+            names = set(z.namelist())
+            assert "xl/charts/chart1.xml" in names and "xl/charts/chart2.xml" in names
+            workbook_xml = z.read("xl/workbook.xml").decode()
+            assert re.search(r'<sheet name="汇总" sheetId="1"', workbook_xml)
+            sheet_rels = z.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+            assert "../drawings/drawing1.xml" in sheet_rels
+            drawing_rels = z.read("xl/drawings/_rels/drawing1.xml.rels").decode()
+            assert "../charts/chart1.xml" in drawing_rels and "../charts/chart2.xml" in drawing_rels
+            chart1 = z.read("xl/charts/chart1.xml").decode()
+            assert "<c:barChart>" in chart1 and "汇总!" in chart1
+            chart2 = z.read("xl/charts/chart2.xml").decode()
+            assert "<c:lineChart>" in chart2
+
+
+def test_byte_identical_on_second_write(
+    written: dict[str, Path], result: RunResult, settings: Settings, tmp_path: Path
+) -> None:
+    key = settings.community_keys[0]
+    again = {
+        "master": write_master(tmp_path / "m.xlsx", result, settings),
+        "leaders": write_leaders(tmp_path / "l.xlsx", result, settings),
+        "health": write_health_centre(tmp_path / "h.xlsx", result, settings),
+        key: write_community(tmp_path / "c.xlsx", result, settings, key),
+    }
+    for name, path in again.items():
+        assert path.read_bytes() == written[name].read_bytes(), name
+    with zipfile.ZipFile(again["master"]) as z:
+        assert {info.date_time for info in z.infolist()} == {(1980, 1, 31, 0, 0, 0)} or {
+            info.date_time for info in z.infolist()
+        } == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_problems_sheet_lists_every_problem(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+    assert len(data_rows(books["master"]["数据问题"])) == len(result.problems)
+
+
+def test_explanation_sheet(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+    texts = [v for _, _, v in string_cells(books["master"]) if True]
+    cells = {v for v in texts}
+    assert "programme.goal" in cells and "config.toml 第" in " ".join(
+        t for t in texts if t.startswith("config.toml")
+    )
+    for f in result.files:
+        assert f.sha256 in cells
+    assert any("333" in t and "306" in t for t in texts)
+    assert any(t.startswith("screening ") for t in texts)
+
+
+def test_rank_change_and_weeks_text() -> None:
+    change = pd.Series(pd.array([pd.NA, 0, 2, -1], dtype="Int64"))
+    assert rank_change_text(change).tolist() == ["—", "—", "↑2", "↓1"]
+    assert weeks_text(pd.Series([83.0, None, 97.0])).tolist() == ["11+6", None, "13+6"]
+
+
+def test_long_tables_continue_on_next_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 10)
+    book, fmt = xlsx.new_workbook(str(tmp_path / "long.xlsx"), title="t")
+    frame = pd.DataFrame({"a": [f"第{i}行" for i in range(20)]})
+    sheets = xlsx.write_table(
+        book, fmt, "名单", frame, [xlsx.Column("a", "内容")], title="标题", subtitle="说明"
+    )
+    book.close()
+    # 10 rows a sheet: title, subtitle, header and 7 data rows.
+    assert [s.get_name() for s in sheets] == ["名单", "名单(续1)", "名单(续2)"]
+    wb = openpyxl.load_workbook(tmp_path / "long.xlsx")
+    values = [c.value for ws in wb.worksheets for row in ws.iter_rows(min_row=4) for c in row]
+    assert values == [f"第{i}行" for i in range(20)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Community workbooks: only their own women, IDs masked
+
+
+def test_community_sheets_and_own_row(
+    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+) -> None:
+    by_name = {c["name"]: c for c in result.summary["communities"]}
+    for key in settings.community_keys:
+        book = books[key]
+        assert book.sheetnames == COMMUNITY
+        name = settings.community(key).name
+        rows = data_rows(book["汇总"])
+        assert [r["社区"] for r in rows] == [name]
+        assert rows[0]["排名"] == by_name[name]["rank"]
+        assert rows[0]["超声NT已完成"] == by_name[name]["done"]["nt"]
+
+
+def test_community_workbooks_hold_only_their_own_women(
+    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+) -> None:
+    women = result.reconciled.women
+    assert settings.privacy.mask_ids_in_community_workbooks
+    for key in settings.community_keys:
+        listed = women["rosters"].fillna("").str.split("、").map(lambda ks, k=key: k in ks)
+        own = women[(women["community"] == key).fillna(False) | listed]
+        others = women[~women["pkey"].isin(own["pkey"])]
+        own_values = set(own["id"].dropna()) | set(own["phone"].dropna())
+        foreign = (set(others["id"].dropna()) | set(others["phone"].dropna())) - own_values
+        assert foreign
+        cells = string_cells(books[key])
+        for sheet, coord, text in cells:
+            if SHA256.match(text):
+                continue
+            for run in digit_runs(text):
+                leaked = [v for v in foreign if v in run]
+                assert not leaked, (key, sheet, coord, text)
+            assert not FULL_ID.search(text), (key, sheet, coord, text)  # every ID masked
+        for sheet, coord, value in numeric_cells(books[key]):
+            assert abs(value) < 1e10, (key, sheet, coord, value)
+        # The list is really there: its own women appear with masked IDs and full phones.
+        followup = result.reconciled.followup
+        mine = followup[followup["community"] == key] if len(followup) else followup
+        if len(mine):
+            ws = books[key]["随访督促名单"]
+            rows = data_rows(ws)
+            assert len(rows) == len(mine)
+            assert all("*" in (r["身份证号"] or "*") for r in rows)
+            assert {r["联系电话"] for r in rows if r["联系电话"]} <= set(mine["phone"].dropna())
+
+
+def test_community_problems_are_its_own(
+    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+) -> None:
+    subs = result.reconciled.submissions
+    for key in settings.community_keys:
+        files = set(subs.loc[subs["community"] == key, "src_file"])
+        rows = data_rows(books[key]["数据问题"])
+        assert rows, key
+        assert {r["文件"] for r in rows} <= files, key
+
+
+# ---------------------------------------------------------------------------------------------
+# Leaders' copy: community level only
+
+
+def test_leaders_copy_has_no_personal_data(
+    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+) -> None:
+    book = books["leaders"]
+    assert book.sheetnames == LEADERS
+    rec = result.reconciled
+    officials = {
+        p.name
+        for p in (settings.directory.head, settings.directory.deputy, settings.directory.office_head)
+        if p
+    }
+    officials |= {p.name for p in settings.directory.members} | {c.leader for c in settings.communities}
+    names = (set(rec.women["name"].dropna()) | set(rec.screenings["name"].dropna())) - officials
+    ids = set(rec.women["id"].dropna()) | set(rec.screenings["id"].dropna())
+    phones = set(rec.women["phone"].dropna()) | set(rec.screenings["phone"].dropna())
+    for sheet, coord, text in string_cells(book):
+        if SHA256.match(text):
+            continue
+        assert not FULL_ID.search(text), (sheet, coord, text)
+        assert not MOBILE.search(text), (sheet, coord, text)
+        assert text not in names, (sheet, coord, text)
+        for run in digit_runs(text):
+            assert not any(v in run for v in ids | phones), (sheet, coord, text)
+    for sheet, coord, value in numeric_cells(book):
+        assert abs(value) < 1e10, (sheet, coord, value)
+    assert headers(book["汇总"]) == SUMMARY_HEADERS
+
+
+# ---------------------------------------------------------------------------------------------
+# Health centre's checklist
+
+
+def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+    book = books["health"]
+    assert book.sheetnames == HEALTH
+    logs = log_files(result)
+    problems = data_rows(book["数据问题"])
+    assert problems and {r["文件"] for r in problems} <= logs
+    expected = sum(1 for p in result.problems if p.file in logs)
+    assert len(problems) == expected
+    scr = result.reconciled.screenings
+    assert len(data_rows(book["窗口期外筛查"])) == int((scr["window_flag"] != "").sum())
+    rec = result.reconciled
+    not_listed = data_rows(book["未在花名册"])
+    assert len(not_listed) == len(rec.missing_from_roster) + len(rec.unassignable)
+    assert {r["类型"] for r in not_listed} <= {"漏报", "无法归属"}
+    assert len(data_rows(book["重复筛查"])) == len(rec.duplicates)
+    assert {r["来源文件"] for r in not_listed} <= logs
+
+
+# ---------------------------------------------------------------------------------------------
+# Formula injection: input text stays text
+
+
+def test_input_text_is_never_a_formula(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "input"
+    folder.mkdir()
+    (folder / "新民社区花名册20200508.csv").write_text(
+        "序号,社区,姓名,身份证号,联系电话,末次月经\n"
+        '1,新民社区,"=HYPERLINK(""x"")",,13800138000,2020-03-01\n'
+        "2,新民社区,+cmd,,13900139000,2020-04-01\n"
+        "3,新民社区,@SUM(A1),=1+1,13700137000,2020-04-01\n",
+        encoding="utf-8",
+    )
+    (folder / "卫生院超声NT筛查登记2020.csv").write_text(
+        "序号,姓名,身份证号,联系电话,现住址,检查项目,检查日期,检查结果\n"
+        "1,-2+3,,13600136000,新民社区1组,超声NT,2020-05-20,低风险\n",
+        encoding="utf-8",
+    )
+    result = analyse(folder, settings, dt.date(2020, 6, 30))
+    path = write_master(tmp_path / "master.xlsx", result, settings)
+    book = openpyxl.load_workbook(path)
+    found: dict[str, list[Any]] = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value in ('=HYPERLINK("x")', "+cmd", "-2+3", "=1+1"):
+                    found.setdefault(c.value, []).append(c)
+    assert '=HYPERLINK("x")' in found and "+cmd" in found and "-2+3" in found and "=1+1" in found
+    for cells in found.values():
+        for c in cells:
+            assert c.data_type == "s", (c.parent.title, c.coordinate, c.value)
+    assert any(c.value.startswith("=") for c in found['=HYPERLINK("x")'])
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert not any("<f>" in z.read(n).decode() for n in sheets)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge cases
+
+
+def test_before_any_period_ends(result: RunResult, settings: Settings, tmp_path: Path) -> None:
+    """No completed period, no evaluation, nobody to follow up: every workbook still writes; the
+    summary keeps its column chart and leaves out the cumulative line chart."""
+    empty = pd.DataFrame()
+    scored = dataclasses.replace(
+        result.scored,
+        circulars=empty,
+        weekly=empty,
+        three_day=empty,
+        payments=result.scored.payments.iloc[0:0],
+    )
+    rec = dataclasses.replace(
+        result.reconciled, followup=pd.DataFrame(), high_risk=result.reconciled.high_risk.iloc[0:0]
+    )
+    early = dataclasses.replace(result, scored=scored, reconciled=rec)
+    master = write_master(tmp_path / "m.xlsx", early, settings)
+    write_leaders(tmp_path / "l.xlsx", early, settings)
+    community = write_community(tmp_path / "c.xlsx", early, settings, settings.community_keys[0])
+    book = openpyxl.load_workbook(master)
+    assert book.sheetnames == MASTER
+    assert data_rows(book["周排序"]) == [] and data_rows(book["随访督促名单"]) == []
+    assert [r["工作落后"] for r in data_rows(book["汇总"]) if r["社区"] != "合计"] == ["否"] * 5
+    with zipfile.ZipFile(master) as z:
+        names = set(z.namelist())
+        assert "xl/charts/chart1.xml" in names and "xl/charts/chart2.xml" not in names
+    assert openpyxl.load_workbook(community).sheetnames == COMMUNITY
+
+
+def test_master_masks_ids_when_configured(result: RunResult, settings: Settings, tmp_path: Path) -> None:
+    masked = dataclasses.replace(settings, privacy=Privacy(mask_ids_in_master_workbook=True))
+    book = openpyxl.load_workbook(write_master(tmp_path / "m.xlsx", result, masked))
+    for sheet, coord, text in string_cells(book):
+        if not SHA256.match(text):
+            assert not FULL_ID.search(text), (sheet, coord, text)
+    assert any("*" in (r["身份证号"] or "") for r in data_rows(book["随机抽查名单"]))
