@@ -194,11 +194,39 @@ def upgrade15(id15: str) -> str:
     return body + check_digit(body)
 
 
+def _civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[ns] dates, valid mask) for integer arrays; valid means a real calendar date
+    between 1900-01-01 and 2099-12-31. Invalid rows are NaT. Pure numpy."""
+    year = np.asarray(year, dtype=np.int64)
+    month = np.asarray(month, dtype=np.int64)
+    day = np.asarray(day, dtype=np.int64)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + (leap & (month == 2))
+    valid = (
+        (year >= _MIN_YEAR)
+        & (year <= _MAX_YEAR)
+        & (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+        & (day <= month_days)
+    )
+    months = (np.where(valid, year, 1970) - 1970).astype("datetime64[Y]").astype("datetime64[M]")
+    months = months + (np.where(valid, month, 1) - 1)
+    dates = (months.astype("datetime64[D]") + (np.where(valid, day, 1) - 1)).astype("datetime64[ns]")
+    dates[~valid] = np.datetime64("NaT")
+    return dates, valid
+
+
 def birth_date(id18: pd.Series) -> pd.Series:
-    """Birth date (datetime64[ns], NaT when NA or not a date) from digits 7-14 of 18-digit IDs."""
+    """Birth date (datetime64[ns]) from digits 7-14 of 18-digit IDs; NaT when NA, not digits, or
+    not a real date in 1900..2099 (the same rule :func:`normalize_ids` applies)."""
     text = id18.astype("string").str.slice(6, 14)
-    parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
-    return parsed.astype("datetime64[ns]")
+    usable = text.str.fullmatch(r"[0-9]{8}").fillna(False).to_numpy(dtype=bool)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if usable.any():
+        number = text[usable].astype(np.int64).to_numpy(dtype=np.int64)
+        out[usable] = _civil(number // 10000, number // 100 % 100, number % 100)[0]
+    return pd.Series(out, index=id18.index, name=id18.name)
 
 
 # --- ID normalisation -----------------------------------------------------------------------------
@@ -300,11 +328,7 @@ def _check_id18(codes: np.ndarray, upgraded: np.ndarray) -> tuple[np.ndarray, np
     year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
     month = digits[:, 10] * 10 + digits[:, 11]
     day = digits[:, 12] * 10 + digits[:, 13]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + (leap & (month == 2))
-    bad_birth = (
-        (year < _MIN_YEAR) | (year > _MAX_YEAR) | (month < 1) | (month > 12) | (day < 1) | (day > month_days)
-    )
+    bad_birth = ~_civil(year, month, day)[1]
     male = digits[:, 16] % 2 == 1
 
     status = np.where(upgraded, "upgraded", "ok").astype(object)

@@ -7,6 +7,7 @@ stages in between are pure functions.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -324,6 +325,7 @@ def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> P
             _write_json(tmp / "summary.json", result.summary),
             *write_circular(tmp, result.summary, settings, result.as_of),
         ]
+        written.append(_write_manifest(tmp / "manifest.json", written, result))
         _swap_into_place(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -336,6 +338,16 @@ def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> P
 def _write_json(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
+
+
+def _write_manifest(path: Path, written: list[Path], result: RunResult) -> Path:
+    """Every output file with its sha256: the same input, config and as-of give the same manifest."""
+    entries = []
+    for item in sorted(written, key=lambda p: p.relative_to(path.parent).as_posix()):
+        digest = hashlib.sha256(item.read_bytes()).hexdigest()
+        entries.append({"file": item.relative_to(path.parent).as_posix(), "sha256": digest, "size": item.stat().st_size})
+    manifest = {"as_of": result.as_of.isoformat(), "program_version": __version__, "files": entries}
+    return _write_json(path, manifest)
 
 
 def _swap_into_place(tmp: Path, final: Path) -> None:

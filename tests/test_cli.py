@@ -154,3 +154,22 @@ def test_every_command_has_chinese_help(command: str) -> None:
 def test_every_command_is_documented_in_the_readme(command: str) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"screening {command}" in readme, f"README.md does not document `screening {command}`"
+
+
+def test_outputs_are_reproducible_and_listed_in_the_manifest(demo_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    _, folder = demo_run
+    again = CliRunner().invoke(
+        main,
+        ["run", "--input", str(DEMO_INPUT), "--output", str(tmp_path), "--as-of", "2020-12-31", "--config", str(CONFIG)],
+    )
+    assert again.exit_code == 0, again.output
+    first = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    second = json.loads((tmp_path / "2020-12-31" / "manifest.json").read_text(encoding="utf-8"))
+    assert first == second
+    listed = {entry["file"] for entry in first["files"]}
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json", "run.log"}
+    assert listed == on_disk
+    for entry in first["files"]:
+        assert hashlib.sha256((folder / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
