@@ -93,7 +93,8 @@ _NA, _STR, _INT, _FLOAT, _BOOL, _DATETIME, _OTHER = range(7)
 _ZERO_WIDTH_RE = r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 _INVISIBLE_RE = r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+"
 _LEADING_QUOTE_RE = r"^['‘’`]+"
-_SCI_RE = r"[+-]?\d+(?:\.\d*)?E[+-]?\d+"
+# Only ASCII digits count (after NFKC): ``\d`` would also accept e.g. Arabic-Indic digits.
+_SCI_RE = r"[+-]?[0-9]+(?:\.[0-9]*)?E[+-]?[0-9]+"
 # Cell texts meaning "nothing here" (the person or clerk did not know / had nothing to enter).
 _PLACEHOLDERS = ["不详", "不清楚", "未知", "无", "/", "-", "--", "—", "——", "NAN", "NONE", "NULL"]
 
@@ -284,7 +285,7 @@ def _prepare_odd_ids(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
     # Numbers written as text: "4.11328199E+17", "411328199001011000.0", "411328900101123.0".
     put(t.str.fullmatch(_SCI_RE).to_numpy(dtype=bool), "float", _fmt(_MSG_FLOAT, tv))
-    dec = t.str.extract(r"^(\d+)\.(\d*)$")
+    dec = t.str.extract(r"^([0-9]+)\.([0-9]*)$")
     int_part = dec[0].to_numpy(dtype=object)
     has_dec = dec[0].notna().to_numpy(dtype=bool)
     dec_long = has_dec & (dec[0].str.len() >= 16).fillna(False).to_numpy(dtype=bool)
@@ -294,10 +295,10 @@ def _prepare_odd_ids(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     tv = np.where(dec_zero, int_part, tv)
     t = _as_string_series(tv)
 
-    put(~t.str.fullmatch(r"\d*X?").to_numpy(dtype=bool), "chars", _MSG_CHARS)
+    put(~t.str.fullmatch(r"[0-9]*X?").to_numpy(dtype=bool), "chars", _MSG_CHARS)
     undecided = _none(status)
-    is18 = undecided & t.str.fullmatch(r"\d{17}[\dX]").to_numpy(dtype=bool)
-    is15 = undecided & t.str.fullmatch(r"\d{15}").to_numpy(dtype=bool)
+    is18 = undecided & t.str.fullmatch(r"[0-9]{17}[0-9X]").to_numpy(dtype=bool)
+    is15 = undecided & t.str.fullmatch(r"[0-9]{15}").to_numpy(dtype=bool)
     put(~(is18 | is15), "length", _fmt(_MSG_LENGTH, t.str.len().astype("string").to_numpy(dtype=object)))
 
     id18[is18] = tv[is18]
@@ -429,20 +430,20 @@ def normalize_ids(values: pd.Series) -> pd.DataFrame:
 
 # --- phones ---------------------------------------------------------------------------------------
 
-_MOBILE_RE = r"(?:\+?(?:00)?86)?(1[3-9]\d{9})"
+_MOBILE_RE = r"(?:\+?(?:00)?86)?(1[3-9][0-9]{9})"
 # Area codes: 010 and 02x have 3 digits, all others 4 (0377 Nanyang ...); local numbers 7-8 digits.
-_LANDLINE_RE = r"(?:\(?(01\d|02\d|0[3-9]\d{2})\)?-?)?([2-9]\d{6,7})"
+_LANDLINE_RE = r"(?:\(?(01[0-9]|02[0-9]|0[3-9][0-9]{2})\)?-?)?([2-9][0-9]{6,7})"
 
 
 def _phone_fallback(text: str) -> tuple[str | None, str]:
     """Odd cells: several numbers, or words around the number. The first mobile wins, then the
     first landline with area code."""
-    joined = re.sub(r"(?<=\d)[-\s](?=\d)", "", text)  # "138 1234 5678" -> "13812345678"
+    joined = re.sub(r"(?<=[0-9])[-\s](?=[0-9])", "", text)  # "138 1234 5678" -> "13812345678"
     for candidate in (text, joined):
-        m = re.search(r"(?<!\d)(1[3-9]\d{9})(?!\d)", candidate)
+        m = re.search(r"(?<![0-9])(1[3-9][0-9]{9})(?![0-9])", candidate)
         if m:
             return m.group(1), "ok"
-    m = re.search(r"(?<!\d)\(?(0(?:1\d|2\d|[3-9]\d{2}))\)?-?([2-9]\d{6,7})(?!\d)", text)
+    m = re.search(r"(?<![0-9])\(?(0(?:1[0-9]|2[0-9]|[3-9][0-9]{2}))\)?-?([2-9][0-9]{6,7})(?![0-9])", text)
     if m:
         return f"{m.group(1)}-{m.group(2)}", "landline"
     return None, "invalid"
@@ -474,7 +475,7 @@ def _odd_phones(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s = s.str.replace(_ZERO_WIDTH_RE, "", regex=True)
     s = s.str.replace(r"\s+", " ", regex=True).str.strip()
     s = s.str.replace(_LEADING_QUOTE_RE, "", regex=True).str.upper()
-    s = s.str.replace(r"^(\d+)\.0*$", r"\1", regex=True)  # "13812345678.0"
+    s = s.str.replace(r"^([0-9]+)\.0*$", r"\1", regex=True)  # "13812345678.0"
     sv = s.to_numpy(dtype=object)
     status[np.isin(sv, ["", *_PLACEHOLDERS])] = "empty"
     status[s.str.fullmatch(_SCI_RE).to_numpy(dtype=bool) & _none(status)] = "float"

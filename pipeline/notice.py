@@ -587,7 +587,7 @@ def _table(doc: Any, rows: list[list[str]], total: Any) -> None:
         + min(
             max(
                 [_text_width(r[j], size) for r in rows[1:] if j < len(r)]
-                + [_text_width(rows[0][j], size) / 2 if j < len(rows[0]) else 0.0, size * 3]
+                + [_text_width(rows[0][j], size) / 2 if j < len(rows[0]) else 0.0, size * 3.8]
             ),
             size * 7,  # longer texts wrap
         )
@@ -686,9 +686,10 @@ def build_docx(context: dict[str, Any], settings: Settings) -> Any:
         elif kind == "recipients":
             _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=WD_PARAGRAPH_ALIGNMENT.LEFT)
         elif kind == "heading1":
-            _paragraph(doc, text, FONT_H1, SIZE_BODY, indent=True, outline=1)
+            # A heading never stands alone at the foot of a page.
+            _paragraph(doc, text, FONT_H1, SIZE_BODY, indent=True, outline=1).paragraph_format.keep_with_next = True
         elif kind == "heading2":
-            _paragraph(doc, text, FONT_H2, SIZE_BODY, indent=True, outline=2)
+            _paragraph(doc, text, FONT_H2, SIZE_BODY, indent=True, outline=2).paragraph_format.keep_with_next = True
         elif kind == "table":
             _table(doc, block["rows"], section.page_width - section.left_margin - section.right_margin)
         elif kind == "seal":
