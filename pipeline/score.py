@@ -135,8 +135,15 @@ def standings(quotas: pd.DataFrame, prog: Progress, settings: Settings, days: li
     done_total = out[[f"done_{t}" for t in TESTS]].sum(axis=1)
     out["rate"] = (done_total / exp_total).where(exp_total > 0)
     out["meets"] = np.logical_and.reduce([out[f"done_{t}"] + EPS >= out[f"expected_{t}"] for t in TESTS])
-    out["rank"] = out.groupby("day")["rate"].rank(ascending=False, method="min").astype("Int64")
+    out["rank"] = _rank(out["rate"], out["day"])
     return out
+
+
+def _rank(rate: pd.Series, groups: pd.Series | np.ndarray) -> pd.Series:
+    """Rank by rate within each group, highest first; equal rates share the best rank ("min").
+    Rates are rounded first so that equal fractions computed differently (7/3 from 6/(18/7) and
+    from 2/(6/7)) tie instead of differing in the last bit."""
+    return rate.round(9).groupby(groups).rank(ascending=False, method="min").astype("Int64")
 
 
 def standing(quotas: pd.DataFrame, prog: Progress, settings: Settings, day: dt.date) -> pd.DataFrame:
@@ -176,7 +183,7 @@ def history(
     pdone = sum(block[f"period_done_{t}"] for t in TESTS)
     block["period_rate"] = (pdone / pe).where(pe > 0)
     period = np.repeat(np.arange(1, len(spans) + 1), n_keys)
-    block["period_rank"] = block["period_rate"].groupby(period).rank(ascending=False, method="min").astype("Int64")
+    block["period_rank"] = _rank(block["period_rate"], period)
     prev_rank = block["rank"].shift(n_keys)
     prev_rank.iloc[:n_keys] = pd.NA
     block["prev_rank"] = prev_rank.astype("Int64")
@@ -271,49 +278,44 @@ def due_dates(settings: Settings, until: dt.date) -> list[dt.date]:
 
 
 def timeliness(submissions: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
-    """Per community and due date up to as_of: on time, late (days) or missing."""
-    dues = due_dates(settings, as_of)
+    """Per community and due date up to as_of: on time, late (days) or missing.
+
+    A submission after the previous due date and by this one is on time. Otherwise the first one
+    after this due date and before the next is late for this due date, and it is used up: it does
+    not also count as the next due date's update (a roster due 04-18 sent on 04-20 is late; the 04-28
+    update is still owed)."""
+    columns = ["community", "due", "status", "submitted", "days_late"]
+    dues = [pd.Timestamp(d) for d in due_dates(settings, as_of)]
     keys = [c.key for c in settings.communities]
     if not dues:
-        return pd.DataFrame(columns=["community", "due", "status", "submitted", "days_late"])
-    grid = pd.DataFrame([(c, d) for c in keys for d in dues], columns=["community", "due"])
-    grid["due"] = pd.to_datetime(grid["due"])
-    prev = {d: p for p, d in zip([pd.Timestamp.min, *pd.to_datetime(dues[:-1])], pd.to_datetime(dues), strict=True)}
-    nxt = {d: n for d, n in zip(pd.to_datetime(dues), [*pd.to_datetime(dues[1:]), pd.Timestamp.max], strict=True)}
-    grid["prev_due"] = grid["due"].map(prev)
-    grid["next_due"] = grid["due"].map(nxt)
+        return pd.DataFrame(columns=columns)
     subs = submissions.dropna(subset=["report_date", "community"])
-    subs = subs[subs["report_date"] <= pd.Timestamp(as_of)][["community", "report_date"]].sort_values("report_date")
-    subs = subs.astype({"community": object, "report_date": "datetime64[ns]"})
-    grid = grid.astype({"community": object, "due": "datetime64[ns]", "prev_due": "datetime64[ns]"})
-    day = pd.Timestamp(as_of)
-    if subs.empty:
-        grid["submitted"] = pd.NaT
-    else:
-        # The first submission after the previous due date.
-        probe = grid.assign(
-            after=grid["prev_due"].where(grid["prev_due"] > pd.Timestamp.min, pd.Timestamp("1900-01-01"))
-        ).astype({"after": "datetime64[ns]"})
-        probe = probe.sort_values("after")
-        matched = pd.merge_asof(
-            probe,
-            subs.rename(columns={"report_date": "submitted"}),
-            left_on="after",
-            right_on="submitted",
-            by="community",
-            direction="forward",
-            allow_exact_matches=False,
-        )
-        grid = matched.drop(columns="after").sort_values(["community", "due"]).reset_index(drop=True)
-    on_time = grid["submitted"].notna() & (grid["submitted"] <= grid["due"])
-    late = grid["submitted"].notna() & (grid["submitted"] > grid["due"]) & (grid["submitted"] < grid["next_due"])
-    grid["status"] = np.select([on_time, late], ["按时", "迟报"], default="未报")
-    grid["days_late"] = ((grid["submitted"] - grid["due"]).dt.days).where(late).astype("Int64")
-    grid["submitted"] = grid["submitted"].where(on_time | late)
-    order = {k: i for i, k in enumerate(keys)}
-    grid = grid.sort_values(["community", "due"], key=lambda s: s.map(order) if s.name == "community" else s)
-    _ = day
-    return grid[["community", "due", "status", "submitted", "days_late"]].reset_index(drop=True)
+    subs = subs[subs["report_date"] <= pd.Timestamp(as_of)]
+    sent = {k: sorted(pd.to_datetime(g).tolist()) for k, g in subs.groupby("community")["report_date"]}
+    rows = []
+    for key in keys:
+        dates = sent.get(key, [])
+        i = 0  # the first submission not yet used
+        prev = pd.Timestamp.min
+        for n, due in enumerate(dues):
+            nxt = dues[n + 1] if n + 1 < len(dues) else pd.Timestamp.max
+            while i < len(dates) and dates[i] <= prev:
+                i += 1
+            if i < len(dates) and dates[i] <= due:
+                rows.append((key, due, "按时", dates[i], pd.NA))
+                while i < len(dates) and dates[i] <= due:
+                    i += 1
+            elif i < len(dates) and dates[i] < nxt:
+                rows.append((key, due, "迟报", dates[i], (dates[i] - due).days))
+                i += 1
+            else:
+                rows.append((key, due, "未报", pd.NaT, pd.NA))
+            prev = due
+    table = pd.DataFrame(rows, columns=columns)
+    table["due"] = table["due"].astype("datetime64[ns]")
+    table["submitted"] = pd.to_datetime(table["submitted"]).astype("datetime64[ns]")
+    table["days_late"] = table["days_late"].astype("Int64")
+    return table
 
 
 def timeliness_summary(table: pd.DataFrame) -> pd.DataFrame:

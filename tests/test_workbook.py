@@ -31,6 +31,7 @@ from pipeline.workbook import (
     write_leaders,
     write_master,
 )
+from tests.conftest import demo_result
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = ["2020-06-30", "2020-12-31"]
@@ -99,8 +100,10 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="module", params=AS_OF)
-def result(request: pytest.FixtureRequest, settings: Settings) -> RunResult:
-    return analyse(ROOT / "input", settings, dt.date.fromisoformat(request.param))
+def result(request: pytest.FixtureRequest) -> RunResult:
+    """The demo input analysed once per as-of date (shared with other modules via conftest)."""
+    result: RunResult = demo_result(dt.date.fromisoformat(request.param))
+    return result
 
 
 @pytest.fixture(scope="module")
