@@ -262,9 +262,9 @@ def circulars(
 
 def due_dates(settings: Settings, until: dt.date) -> list[dt.date]:
     r = settings.rosters
-    dues = [r.first_due]
-    year, month = r.first_due.year, r.first_due.month
     end = min(until, settings.programme.end)
+    dues = [r.first_due] if r.first_due <= end else []  # nothing is owed before the first due date
+    year, month = r.first_due.year, r.first_due.month
     while dt.date(year, month, 1) <= end:
         month_len = calendar.monthrange(year, month)[1]
         for d in sorted(r.update_days):

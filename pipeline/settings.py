@@ -136,6 +136,24 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class Mail:
+    """SMTP delivery. The password is never stored here: only SCREENING_SMTP_PASSWORD or a prompt."""
+
+    host: str = ""
+    port: int = 465
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    user: str = ""
+    sender: str = ""
+    sender_name: str = ""
+    leaders: tuple[str, ...] = ()
+    health_centre: tuple[str, ...] = ()
+    communities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # community name -> addresses
+    retries: int = 3
+    retry_wait_seconds: float = 2.0
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Quota:
     declared_total: int | None = None
     table_title: str = ""
@@ -240,6 +258,7 @@ class Settings:
     privacy: Privacy = Privacy()
     limits: Limits = Limits()
     archive: ArchiveSettings = ArchiveSettings()
+    mail: Mail = Mail()
     quota: Quota = Quota()
     organisation: Organisation = Organisation()
     directory: Directory = Directory()
@@ -484,3 +503,27 @@ def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+def seed_notes(settings: Settings) -> list[tuple[str, str]]:
+    """How each rule of the plan is treated, for the 口径说明 sheet: including the ones the tool
+    deliberately does not compute, so nobody mistakes silence for a zero."""
+    p, r, rw = settings.programme, settings.ranking, settings.rewards
+    nt_lo, nt_hi = settings.windows.nt_from, settings.windows.nt_to
+    se_lo, se_hi = settings.windows.serum_from, settings.windows.serum_to
+    return [
+        ("目标任务", f"方案目标 {p.goal} 人；各社区任务数以任务分配表为准（表中合计与目标不一致时只提示，不自行取舍）。"),
+        ("计入起点", f"{p.count_from} 起完成的筛查计入任务；{p.subsidy_from} 至 {p.subsidy_to} 完成的不计入任务，列入1-3月补助名单，每例 {p.subsidy_per_case:g} 元（{'每项筛查为一例' if p.subsidy_case == 'each' else '两项均完成为一例'}）。"),
+        ("序时进度", f"应完成数 = 每周任务数 × 自 {p.assess_from} 起（含当日）的天数 ÷ 7，不超过年度任务数。"),
+        ("筛查时间窗", f"超声NT {nt_lo} 至 {nt_hi} 周，血清学 {se_lo} 至 {se_hi} 周（按末次月经；只有预产期时按预产期前 {settings.windows.edd_to_lmp_days} 天推算）。窗口外的筛查照常计入并标注。"),
+        ("同一孕妇", "以身份证号识别；无身份证号时按姓名+电话；每人每项只计一次，以最早的筛查日期为准。"),
+        ("排名", f"按{'累计' if r.rank_by == 'cumulative' else '本期'}两项合计完成率排序，并列同名次；尚无应完成数时不排名。"),
+        ("落后社区", f"每期排名最后 {r.lagging_count} 名（并列者一并列入；已达到序时进度的社区不列入）：" + "；".join(f"连续{i + 1}次：{t}" for i, t in enumerate(r.lagging_texts)) + "；取消评先资格持续到年底。"),
+        ("阶段性目标", "每期末两项累计完成数均不低于应完成数为完成；" + "；".join(f"连续{k}次未完成：{v}" for k, v in sorted(r.stage_miss_texts.items())) + f"。完成者{r.praise_text}，未完成者{r.criticism_text}。方案中“长期工作滞后”按连续未完成阶段性目标处理。"),
+        ("季度奖惩", f"评比日 {'、'.join(str(d) for d in rw.evaluations)}：两项均达到序时进度的社区，上次评比后完成的每例 {rw.per_case:g} 元（{'两项均完成的孕妇为一例' if rw.case == 'both' else '每项筛查为一例'}），另奖励专干 {rw.specialist:g} 元。"),
+        ("年终奖惩", f"{rw.year_end}：两项均完成年度任务的社区奖励支书和专干{'共' if rw.year_end_reward_split == 'together' else '各'} {rw.year_end_reward:g} 元；未完成的罚社区 {rw.year_end_fine:g} 元。"),
+        ("绩效工资浮动制", "方案要求对社区支书、妇女主任或计生专干实行绩效工资浮动制，但未给出金额或办法：本工具不计算，仅在此列明。"),
+        ("纸质花名册", "方案要求报送支部书记签字盖章的纸质花名册：在办事处登记中记为“纸质花名册”，于花名册上报情况中列出，不影响统计。"),
+        ("随机抽查", f"督查组随机抽查名单：每个社区 {settings.spot_check.size} 人，随机种子 {settings.spot_check.seed}（同样的数据和配置得到同样的名单）。"),
+        ("举报电话", f"{p.hotline}（办事处对外电话，不属于个人信息）。"),
+    ]

@@ -1398,10 +1398,10 @@ def write_health_centre(path: Path, result: RunResult, settings: Settings) -> Pa
     out = scr[scr["window_flag"].fillna("") != ""] if len(scr) else scr
     frame = screenings_frame(out, settings)
     if len(frame):
-        women_lmp = (
-            rec.women.set_index("pkey")["lmp_used"] if len(rec.women) else pd.Series(dtype="datetime64[ns]")
-        )
-        frame["lmp_used"] = frame["pkey"].map(women_lmp).fillna(frame["lmp"])
+        # The roster's LMP (as used for the window), else the log's own.
+        lookup = dict(zip(rec.women["pkey"].tolist(), rec.women["lmp_used"].tolist(), strict=True))
+        used = pd.Series([lookup.get(k) for k in frame["pkey"].tolist()], index=frame.index, dtype=object)
+        frame["lmp_used"] = pd.to_datetime(used).fillna(frame["lmp"])
         frame = frame.sort_values(["src_file", "src_sheet", "src_row"], kind="stable").reset_index(drop=True)
     w = settings.windows
     write_table(

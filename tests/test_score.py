@@ -343,6 +343,15 @@ def test_roster_timeliness_extra_submission_serves_the_next_due() -> None:
     assert a["submitted"].tolist() == [pd.Timestamp("2020-04-17"), pd.Timestamp("2020-04-20")]
 
 
+def test_no_roster_is_owed_before_the_first_due_date() -> None:
+    # as_of 04-15: the first roster is due 04-18, so nobody is late or missing yet.
+    table = timeliness(pd.DataFrame([_submission(A, "2020-04-12")]), make_settings(), D(2020, 4, 15))
+    assert table.empty
+    # On 04-18 itself the due date has come: 新民 is on time, the others have not sent theirs.
+    table = timeliness(pd.DataFrame([_submission(A, "2020-04-12")]), make_settings(), D(2020, 4, 18))
+    assert table["status"].tolist() == ["按时", "未报", "未报"]
+
+
 def test_roster_timeliness_through_score() -> None:
     # A 04-18 roster from 新民 only, as of 04-20: 新民 on time, the others missing.
     sc = scored([woman(1, A, report_date="2020-04-18")], make_settings(), D(2020, 4, 20))
@@ -364,7 +373,10 @@ def _payment_women() -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     ]  # 新华: nobody
 
 
-def _payments(case: str, as_of: dt.date = D(2020, 12, 31)) -> pd.DataFrame:
+YEAR_END = D(2020, 12, 31)
+
+
+def _payments(case: str, as_of: dt.date = YEAR_END) -> pd.DataFrame:
     # quota 2 per test, weekly 1: expected at every evaluation = min(1 × days/7, 2) = 2
     # (07-10 is day 92: 92/7 = 13.1, capped at 2).
     s = make_settings([community(A, quota=2), community(B, quota=2), community(C, quota=2)],

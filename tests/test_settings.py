@@ -90,3 +90,12 @@ def test_settings_rows_name_their_source_line(settings) -> None:  # type: ignore
     assert CONFIG.read_text(encoding="utf-8").splitlines()[line - 1].startswith("goal = 333")
     assert rows["communities[5].leader"][0] == ""
     assert "windows.nt_from" in rows
+
+
+def test_seed_notes_name_what_is_not_computed(settings) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.settings import seed_notes
+
+    notes = dict(seed_notes(settings))
+    assert "不计算" in notes["绩效工资浮动制"]
+    assert "2020-07-10" in notes["季度奖惩"]
+    assert "333" in notes["目标任务"]
