@@ -162,7 +162,7 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
         click.echo(line)
     click.echo(f"结果已写入：{final}")
     for path in result.written:
-        click.echo(f"  {path.name}")
+        click.echo(f"  {path.relative_to(final).as_posix()}")
 
 
 @main.command("check", context_settings=CONTEXT)
@@ -206,6 +206,32 @@ def demo_command(folder: Path, seed: int, config: Path, force: bool) -> None:
         raise UserError(f"文件夹 {folder} 不是空的。如确定要写入演示文件，请加 --force。")
     written = generate_demo(folder, settings, seed)
     click.echo(f"已生成 {len(written)} 个演示文件到 {folder}（虚构人员，仅供试用）。")
+
+
+@main.command("template", context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default="output/模板")
+@click.option("--config", "config", default="config.toml", show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（社区名单、列名、项目年份）。")
+@click.option("--force", is_flag=True, help="覆盖文件夹中已有的同名模板（已填写的内容会丢失）。")
+@guarded
+def template_command(folder: Path, config: Path, force: bool) -> None:
+    """生成空白表格模板：每个社区一份已孕对象花名册，以及办事处登记表。
+
+    模板的表头、格式、下拉列表和填表说明与本工具的读取规则一致，填好后可直接放进 input 文件夹。
+    默认写到 output/模板。
+    """
+    from pipeline.template import template_paths, write_templates
+
+    settings = _settings(config)
+    existing = [p.name for p in template_paths(folder, settings) if p.exists()]
+    if existing and not force:
+        raise UserError(
+            f"文件夹 {folder} 中已有模板 {'、'.join(existing)}，可能已经填写过。如确定要覆盖，请加 --force。"
+        )
+    written = write_templates(folder, settings)
+    click.echo(f"已生成 {len(written)} 个空白模板到 {folder}：")
+    for path in written:
+        click.echo(f"  {path.name}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -232,11 +232,8 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
     # (e.g. 城区) does not hide an address that does.
     texts = pd.concat([scr["log_community"], scr["address"]]).dropna().unique()
     lookup = {u: resolver.in_text(u).key for u in texts}
-    from_address = (
-        scr["log_community"].map(lookup, na_action="ignore")
-        .fillna(scr["address"].map(lookup, na_action="ignore"))
-        .astype(object)
-    )
+    from_column = scr["log_community"].map(lookup, na_action="ignore").astype(object)
+    from_address = from_column.fillna(scr["address"].map(lookup, na_action="ignore").astype(object))
     scr["attribution"] = np.where(on_roster, "花名册", np.where(from_address.notna(), "住址（漏报）", "无法归属"))
     scr["community"] = scr["community"].where(on_roster, from_address)
 

@@ -312,6 +312,16 @@ def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> P
     failed or killed run leaves the previous complete outputs untouched."""
     from pipeline.notice import write_circular
     from pipeline.report import write_problems_workbook
+    from pipeline.workbook import (
+        community_filename,
+        health_centre_filename,
+        leaders_filename,
+        master_filename,
+        write_community,
+        write_health_centre,
+        write_leaders,
+        write_master,
+    )
 
     output_root.mkdir(parents=True, exist_ok=True)
     final = output_root / result.as_of.isoformat()
@@ -320,7 +330,15 @@ def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> P
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
+        as_of = result.as_of
         written = [
+            write_master(tmp / master_filename(as_of), result, settings),
+            *(
+                write_community(tmp / community_filename(settings, c.key), result, settings, c.key)
+                for c in settings.communities
+            ),
+            write_leaders(tmp / leaders_filename(as_of), result, settings),
+            write_health_centre(tmp / health_centre_filename(as_of), result, settings),
             write_problems_workbook(tmp / "数据问题.xlsx", result, settings),
             _write_json(tmp / "summary.json", result.summary),
             *write_circular(tmp, result.summary, settings, result.as_of),
@@ -331,7 +349,7 @@ def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> P
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     result.output_dir = final
-    result.written = [final / p.name for p in written]
+    result.written = [final / p.relative_to(tmp) for p in written]
     return final
 
 

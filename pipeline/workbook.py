@@ -24,7 +24,7 @@ from pipeline import __version__
 from pipeline.ids import mask_id, mask_ids, mask_text
 from pipeline.problems import problems_frame
 from pipeline.report import write_problem_sheet
-from pipeline.settings import TEST_LABELS, TESTS, Settings, settings_rows
+from pipeline.settings import TEST_LABELS, TESTS, Settings, seed_notes, settings_rows
 from pipeline.xlsx import Column, Formats, Rule, header_row_of, new_workbook, write_block, write_table
 
 if TYPE_CHECKING:
@@ -1183,6 +1183,11 @@ def _explanation_sheet(book: Workbook, fmt: Formats, result: RunResult, settings
         subtitle=subtitle,
     )[0]
     row = HEADER_ROW + max(len(rows), 1) + 2
+    notes = pd.DataFrame(seed_notes(settings), columns=["c0", "c1"])
+    row = write_block(
+        sheet, fmt, row, notes, [Column("c0", "方案条款"), Column("c1", "本工具的处理", width=60)],
+        title="实施方案各条款的处理方式（含不计算的条款）",
+    )
     acc = result.summary.get("accounting", {})
     info = pd.DataFrame(
         [

@@ -9,6 +9,8 @@ count_from = assess_from = 2020-04-10; subsidy window 2020-01-01..2020-04-09.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -34,9 +36,12 @@ from tests.factories import (
 )
 
 AS_OF = D(2020, 5, 20)
+Rows = Iterable[Mapping[str, Any]]
 
 
-def run(roster=(), log=(), register=(), as_of: dt.date = AS_OF, **overrides) -> Reconciled:  # type: ignore[no-untyped-def]
+def run(
+    roster: Rows = (), log: Rows = (), register: Rows = (), as_of: dt.date = AS_OF, **overrides: Any
+) -> Reconciled:
     return reconcile(normalized(roster, log, register), make_settings(**overrides), as_of)
 
 
@@ -46,7 +51,7 @@ def screening(rec: Reconciled, name: str, test: str) -> pd.Series:
     return rows.iloc[0]
 
 
-def done(rec: Reconciled, as_of: dt.date = AS_OF, **overrides) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+def done(rec: Reconciled, as_of: dt.date = AS_OF, **overrides: Any) -> dict[str, tuple[int, int]]:
     """(done NT, done serum) per community name at as_of."""
     s = make_settings(**overrides)
     st = standing(quotas(s), progress(rec.screenings), s, as_of)

@@ -529,8 +529,8 @@ def test_input_text_is_never_a_formula(tmp_path: Path, settings: Settings) -> No
 
 
 def test_before_any_period_ends(result: RunResult, settings: Settings, tmp_path: Path) -> None:
-    """No completed period, no evaluation, nobody to follow up: every workbook still writes; the
-    summary keeps its column chart and leaves out the cumulative line chart."""
+    """No completed period, no evaluation, no roster yet: every workbook still writes; the summary
+    keeps its column chart and leaves out the cumulative line chart."""
     empty = pd.DataFrame()
     scored = dataclasses.replace(
         result.scored,
@@ -539,13 +539,21 @@ def test_before_any_period_ends(result: RunResult, settings: Settings, tmp_path:
         three_day=empty,
         payments=result.scored.payments.iloc[0:0],
     )
-    rec = dataclasses.replace(
-        result.reconciled, followup=pd.DataFrame(), high_risk=result.reconciled.high_risk.iloc[0:0]
+    r = result.reconciled
+    rec = dataclasses.replace(  # no roster yet: no women, nobody to follow up or spot-check
+        r,
+        women=r.women.iloc[0:0],
+        followup=pd.DataFrame(),
+        high_risk=r.high_risk.iloc[0:0],
+        spot_check=r.spot_check.iloc[0:0],
+        conflicts=r.conflicts.iloc[0:0],
     )
     early = dataclasses.replace(result, scored=scored, reconciled=rec)
     master = write_master(tmp_path / "m.xlsx", early, settings)
     write_leaders(tmp_path / "l.xlsx", early, settings)
     community = write_community(tmp_path / "c.xlsx", early, settings, settings.community_keys[0])
+    health = write_health_centre(tmp_path / "h.xlsx", early, settings)
+    assert openpyxl.load_workbook(health).sheetnames == HEALTH
     book = openpyxl.load_workbook(master)
     assert book.sheetnames == MASTER
     assert data_rows(book["周排序"]) == [] and data_rows(book["随访督促名单"]) == []
