@@ -12,7 +12,10 @@ import json
 import logging
 import os
 import shutil
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +97,14 @@ def analyse(
     )
     result.summary = build_summary(result, settings)
     return result
+
+
+def issued_from_archive(settings: Settings) -> dict[str, list[str]]:
+    """The lagging lists of the circulars issued so far, by period end (empty without an archive):
+    pass them to :func:`analyse` so that issued periods drive the "in a row" rules."""
+    from pipeline.archive import archive_folder, issued_lagging
+
+    return issued_lagging(archive_folder(settings))
 
 
 def accounting(norm: Normalized) -> dict[str, int]:
@@ -309,7 +320,15 @@ def period_history(scored: Scored) -> list[dict[str, Any]]:
 
 def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> Path:
     """Write every output into a temporary folder beside ``output/<as-of>/`` and swap it in, so a
-    failed or killed run leaves the previous complete outputs untouched."""
+    failed or killed run leaves the previous complete outputs untouched. One run at a time may
+    write into an output folder (a lock file holds the writer's process number)."""
+    output_root.mkdir(parents=True, exist_ok=True)
+    with output_lock(output_root):
+        recover_outputs(output_root)
+        return _write_outputs_locked(result, settings, output_root)
+
+
+def _write_outputs_locked(result: RunResult, settings: Settings, output_root: Path) -> Path:
     from pipeline.notice import write_circular
     from pipeline.report import write_problems_workbook
     from pipeline.workbook import (
@@ -323,7 +342,6 @@ def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> P
         write_master,
     )
 
-    output_root.mkdir(parents=True, exist_ok=True)
     final = output_root / result.as_of.isoformat()
     tmp = output_root / f".tmp-{result.as_of.isoformat()}-{os.getpid()}"
     if tmp.exists():
@@ -366,6 +384,81 @@ def _write_manifest(path: Path, written: list[Path], result: RunResult) -> Path:
         entries.append({"file": item.relative_to(path.parent).as_posix(), "sha256": digest, "size": item.stat().st_size})
     manifest = {"as_of": result.as_of.isoformat(), "program_version": __version__, "files": entries}
     return _write_json(path, manifest)
+
+
+LOCK_NAME = ".screening.lock"
+STALE_LOCK_SECONDS = 6 * 3600
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lock_holder(path: Path) -> int | None:
+    try:
+        return int(path.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def output_lock(output_root: Path) -> Iterator[None]:
+    """Refuse a second writer on the same output folder; a lock left by a dead process is taken over."""
+    path = output_root / LOCK_NAME
+    for _attempt in range(3):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            age = time.time() - path.stat().st_mtime if path.exists() else 0.0
+            if holder is not None and holder != os.getpid() and _pid_alive(holder) and age < STALE_LOCK_SECONDS:
+                raise RunError(
+                    f"另一个 screening 正在写入输出文件夹 {output_root}（进程号 {holder}）。请等它结束后再运行；"
+                    f"如确认没有程序在运行，删除 {path} 后重试。"
+                ) from None
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(f"{os.getpid()}\n")
+        break
+    else:
+        raise RunError(f"无法锁定输出文件夹 {output_root}，请稍后重试。")
+    try:
+        yield
+    finally:
+        if _lock_holder(path) == os.getpid():
+            path.unlink(missing_ok=True)
+
+
+def recover_outputs(output_root: Path) -> list[str]:
+    """Finish what a killed run left: put back a previous result whose replacement never arrived,
+    and remove temporary and superseded folders of dead processes. Returns what was done."""
+    done: list[str] = []
+    if not output_root.is_dir():
+        return done
+    for leftover in sorted(output_root.iterdir()):
+        for prefix in (".old-", ".tmp-"):
+            if not leftover.name.startswith(prefix) or not leftover.is_dir():
+                continue
+            name, _, pid_text = leftover.name[len(prefix) :].rpartition("-")
+            if not pid_text.isdigit() or (int(pid_text) != os.getpid() and _pid_alive(int(pid_text))):
+                continue
+            target = output_root / name
+            if prefix == ".old-" and not target.exists():
+                os.replace(leftover, target)
+                done.append(f"restored {name}")
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+                done.append(f"removed {leftover.name}")
+    return done
 
 
 def _swap_into_place(tmp: Path, final: Path) -> None:
