@@ -190,9 +190,6 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
         default="无",
     )
     women["lmp_used"] = women["lmp"].fillna(from_edd).fillna(from_gest)
-    # With no roster known yet (an early as-of date) the frame is empty and loses its dtypes.
-    for col in ("lmp", "edd", "reg_date", "report_date", "first_seen", "last_seen", "lmp_used"):
-        women[col] = pd.to_datetime(women[col]).astype("datetime64[ns]")
 
     conflicts = women[women["conflict"]].copy()
     for rec in conflicts.to_dict("records"):

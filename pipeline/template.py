@@ -36,6 +36,7 @@ RESIDENCE_CHOICES = ("常住", "流动")
 YES_NO = ("是", "否")
 EXAMPLE_MARK = "示例"  # the reader rejects a row with a cell reading 示例 as 示例行
 HEADER_ROW = 2  # 0-based: title, 填报单位/日期 line, header
+_EXAMPLE = HEADER_ROW + 2  # the example row as numbered in Excel
 BLANK_ROWS = 2000  # rows below the example row that carry the data validation
 _LIST_LIMIT = 255  # Excel's limit on an inline validation list (characters, commas included)
 
@@ -340,9 +341,9 @@ def _roster_lines(settings: Settings, community: Community) -> list[str]:
         "否则Excel会把号码变成 4.11328E+17，后几位永久丢失。联系电话填写11位手机号。",
         "5. 日期一律按 2020-04-08 的格式填写（年-月-日）。末次月经不详的填写预产期；都不详的填写孕周和登记日期。",
         f"6. 社区、户籍类型、是否NT筛查请从下拉列表中选择；社区一栏保持“{community.name}”。",
-        "7. 第4行（序号为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第5行起填写，"
+        f"7. 第{_EXAMPLE}行（序号为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第{_EXAMPLE + 1}行起填写，"
         "不要在示例行中填写真实信息。",
-        "8. 请不要删除或修改标题和第3行表头，不要在表中插入合计行或说明行。",
+        f"8. 请不要删除或修改标题和第{_EXAMPLE - 1}行表头，不要在表中插入合计行或说明行。",
         "9. 已分娩、流产、迁出的孕妇请在备注中注明，并报办事处计生办办理个案销号。",
         "10. 纸质版花名册须经社区党支部书记签字并加盖公章后报办事处。本“填表说明”工作表无需填写。",
         f"11. {_contact(settings)}",
@@ -359,8 +360,8 @@ def _register_lines(settings: Settings) -> list[str]:
         "4. 产前诊断结果：高风险孕妇完成产前诊断后，填写身份证号、诊断日期和产前诊断结果。",
         "5. 纸质花名册：收到社区党支部书记签字盖章的纸质花名册时，填写社区和接收日期。",
         "6. 身份证号填写18位号码，该列为文本格式；日期按 2020-04-08 的格式填写（年-月-日）。",
-        "7. 第4行（备注为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第5行起填写。",
-        "8. 请不要删除或修改第3行表头。本“填表说明”工作表无需填写。",
+        f"7. 第{_EXAMPLE}行（备注为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第{_EXAMPLE + 1}行起填写。",
+        f"8. 请不要删除或修改第{_EXAMPLE - 1}行表头。本“填表说明”工作表无需填写。",
         f"9. {_contact(settings)}",
     ]
 
