@@ -18,6 +18,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.cells import (
+    BOOL as _BOOL,
+)
+from pipeline.cells import (
+    DATETIME as _DATETIME,
+)
+from pipeline.cells import (
+    FLOAT as _FLOAT,
+)
+from pipeline.cells import (
+    INT as _INT,
+)
+from pipeline.cells import (
+    NA as _NA,
+)
+from pipeline.cells import (
+    OTHER as _OTHER,
+)
+from pipeline.cells import (
+    STR as _STR,
+)
+from pipeline.cells import (
+    cell_kinds as _cell_kinds,
+)
+from pipeline.cells import (
+    none_mask as _none,
+)
+
 __all__ = [
     "DATE_COLUMNS",
     "DATE_STATUSES",
@@ -81,38 +109,8 @@ _MSG_BOOL = "该格内容是逻辑值（TRUE/FALSE），不是日期"
 _MSG_NUMBER = "数字 {v} 不是日期，" + _HOW
 _MSG_SERIAL_RANGE = "数字 {v} 若按Excel日期算是 {d}，不在1950—2099年之间，" + _HOW
 
-_NA, _STR, _INT, _FLOAT, _BOOL, _DATETIME, _OTHER = range(7)
 
 
-def _kind_of(tp: type) -> int:
-    if issubclass(tp, str):
-        return _STR
-    if issubclass(tp, bool | np.bool_):
-        return _BOOL
-    if issubclass(tp, int | np.integer):
-        return _INT
-    if issubclass(tp, float | np.floating):
-        return _FLOAT
-    if issubclass(tp, dt.date | np.datetime64):  # pd.Timestamp is a datetime.datetime
-        return _DATETIME
-    return _OTHER
-
-
-def _none(values: np.ndarray) -> np.ndarray:
-    """Mask of the unset (None/NA) entries of an object array."""
-    return np.asarray(pd.isna(values), dtype=bool)
-
-
-def _cell_kinds(raw: np.ndarray) -> np.ndarray:
-    """Kind code per cell of an object array; C-level loops only (``map(type)`` + factorize)."""
-    n = len(raw)
-    if n == 0:
-        return np.zeros(0, dtype=np.int8)
-    types = np.fromiter(map(type, raw), dtype=object, count=n)
-    codes, uniques = pd.factorize(types)
-    kinds = np.array([_kind_of(tp) for tp in uniques], dtype=np.int8)[codes]
-    kinds[np.asarray(pd.isna(raw), dtype=bool)] = _NA
-    return kinds
 
 
 def _fmt(template: str, **columns: np.ndarray) -> np.ndarray:

@@ -12,7 +12,6 @@ shown to the office user. Nothing here prints or logs personal data: use :func:`
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import math
 import re
@@ -20,6 +19,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from pipeline.cells import (
+    BOOL as _BOOL,
+)
+from pipeline.cells import (
+    DATETIME as _DATETIME,
+)
+from pipeline.cells import (
+    FLOAT as _FLOAT,
+)
+from pipeline.cells import (
+    INT as _INT,
+)
+from pipeline.cells import (
+    NA as _NA,
+)
+from pipeline.cells import (
+    STR as _STR,
+)
+from pipeline.cells import (
+    cell_kinds as _cell_kinds,
+)
+from pipeline.cells import (
+    none_mask as _none,
+)
 
 __all__ = [
     "CHECK_CHARS",
@@ -86,7 +110,6 @@ _ID_FIXES: dict[str, str] = {
 
 # --- cell classification and small helpers --------------------------------------------------------
 
-_NA, _STR, _INT, _FLOAT, _BOOL, _DATETIME, _OTHER = range(7)
 
 # Removed from ID cells: whitespace (incl. full-width space, NBSP), soft hyphen, zero-width and
 # bidi control characters, BOM.
@@ -99,35 +122,6 @@ _SCI_RE = r"[+-]?[0-9]+(?:\.[0-9]*)?E[+-]?[0-9]+"
 _PLACEHOLDERS = ["不详", "不清楚", "未知", "无", "/", "-", "--", "—", "——", "NAN", "NONE", "NULL"]
 
 
-def _kind_of(tp: type) -> int:
-    if issubclass(tp, str):
-        return _STR
-    if issubclass(tp, bool | np.bool_):
-        return _BOOL
-    if issubclass(tp, int | np.integer):
-        return _INT
-    if issubclass(tp, float | np.floating):
-        return _FLOAT
-    if issubclass(tp, dt.date | np.datetime64):  # pd.Timestamp is a datetime.datetime
-        return _DATETIME
-    return _OTHER
-
-
-def _none(values: np.ndarray) -> np.ndarray:
-    """Mask of the unset (None/NA) entries of an object array."""
-    return np.asarray(pd.isna(values), dtype=bool)
-
-
-def _cell_kinds(raw: np.ndarray) -> np.ndarray:
-    """Kind code per cell of an object array; C-level loops only (``map(type)`` + factorize)."""
-    n = len(raw)
-    if n == 0:
-        return np.zeros(0, dtype=np.int8)
-    types = np.fromiter(map(type, raw), dtype=object, count=n)
-    codes, uniques = pd.factorize(types)
-    kinds = np.array([_kind_of(tp) for tp in uniques], dtype=np.int8)[codes]
-    kinds[np.asarray(pd.isna(raw), dtype=bool)] = _NA
-    return kinds
 
 
 def _lengths(strs: np.ndarray) -> np.ndarray:
