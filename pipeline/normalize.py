@@ -598,7 +598,8 @@ def _community_column(rows: _Rows, vocab: Vocabulary, field_name: str = "communi
     raw = _text(rows.col(field_name))
     uniques = raw.dropna().unique()
     lookup = {u: vocab.resolver.exact(u).key or vocab.resolver.in_text(u).key for u in uniques}
-    resolved = raw.map(lookup, na_action="ignore")
+    # astype: with no community column at all the mapped column has no values to infer a dtype from.
+    resolved = raw.map(lookup, na_action="ignore").astype(object)
     unknown = raw.notna() & resolved.isna()
     names = "、".join(c.name for c in vocab.communities)
     rows.note(

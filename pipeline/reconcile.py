@@ -242,8 +242,8 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
     ga = (scr["screen_date"] - lmp).dt.days
     ga = ga.where(ga.notna(), scr["gest_days"].astype("float"))
     scr["ga_days"] = ga
-    lo = scr["test"].map({t: w.days(t)[0] for t in TESTS})
-    hi = scr["test"].map({t: w.days(t)[1] for t in TESTS})
+    lo = scr["test"].map({t: w.days(t)[0] for t in TESTS}).astype(float)
+    hi = scr["test"].map({t: w.days(t)[1] for t in TESTS}).astype(float)
     scr["in_window"] = pd.array(np.where(ga.isna(), None, (ga >= lo) & (ga <= hi)), dtype="boolean")
     scr["window_flag"] = np.select(
         [ga.isna(), ga < lo, ga > hi], ["孕周未知", "早于窗口期", "晚于窗口期"], default=""

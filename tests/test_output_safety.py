@@ -46,7 +46,7 @@ def test_recovery_restores_the_previous_result_killed_between_renames(tmp_path: 
     done = recover_outputs(tmp_path)
     assert (tmp_path / "2020-06-30" / "summary.json").exists()
     assert not old.exists() and not tmp.exists()
-    assert sorted(done) == ["removed .tmp-2020-06-30-%d" % dead, "restored 2020-06-30"]
+    assert sorted(done) == [f"removed .tmp-2020-06-30-{dead}", "restored 2020-06-30"]
 
 
 def test_recovery_leaves_a_live_writers_folders_alone(tmp_path: Path) -> None:
