@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import getpass
 import logging
+import os
 import sys
 import traceback
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -150,13 +153,17 @@ def _as_of(as_of: dt.date | None, settings: Settings) -> dt.date:
 )
 @guarded
 def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config: Path) -> None:
-    """读取全部输入表格，核对、统计，生成汇总表、数据问题清单和 summary.json。"""
+    """读取全部输入表格，核对、统计、排名，生成结果。
+
+    结果写到 output/<截至日期>/：办事处汇总表、各社区工作簿（身份证号打码）、领导版、
+    卫生院核对清单、数据问题清单、通报草稿（Word/网页/微信文字）、summary.json 和 manifest.json。
+    """
     from pipeline.console import run_report
-    from pipeline.run import analyse, write_outputs
+    from pipeline.run import analyse, issued_from_archive, write_outputs
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
-    result = analyse(input_dir, settings, day, exclude=[output_dir])
+    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
     final = write_outputs(result, settings, output_dir)
     for line in run_report(result):
         click.echo(line)
@@ -172,11 +179,11 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path) -> None:
     """只读取和检查输入表格，列出数据问题和行数核对，不生成任何文件。"""
     from pipeline.console import run_report
     from pipeline.problems import problems_frame
-    from pipeline.run import analyse
+    from pipeline.run import analyse, issued_from_archive
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
-    result = analyse(input_dir, settings, day, exclude=[Path("output")])
+    result = analyse(input_dir, settings, day, exclude=[Path("output")], issued=issued_from_archive(settings))
     for line in run_report(result):
         click.echo(line)
     frame = problems_frame(result.problems)
@@ -232,6 +239,347 @@ def template_command(folder: Path, config: Path, force: bool) -> None:
     click.echo(f"已生成 {len(written)} 个空白模板到 {folder}：")
     for path in written:
         click.echo(f"  {path.name}")
+
+
+# ----------------------------------------------------------------------------------------------
+# The archive of issued circulars, email and reminders
+
+
+def _library_errors(func: F) -> F:
+    """The archive's and the mailer's expected problems as a one-line Chinese error."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pipeline.archive import ArchiveError
+        from pipeline.deliver import DeliverError
+
+        try:
+            return func(*args, **kwargs)
+        except (ArchiveError, DeliverError) as exc:
+            raise UserError(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A plain-text table for a terminal where CJK characters take two columns."""
+    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _community_names(settings: Settings, keys: list[str]) -> str:
+    names = {c.key: c.name for c in settings.communities}
+    return "、".join(names.get(k, k) for k in keys) or "无"
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in the environment
+        return "未知"
+
+
+_OUTPUT = click.option(
+    "--output",
+    "output_dir",
+    default="output",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="输出文件夹（screening run 的结果在其中的 <截至日期>/ 子文件夹）。",
+)
+
+
+@main.group("archive", context_settings=CONTEXT)
+def archive_group() -> None:
+    """已印发通报的存档：issue 存档、list 列表、show 查看、verify 校验。
+
+    存档在配置文件旁的 archive 文件夹（config.toml 的 [archive] folder），与 output 分开，
+    清理输出不会影响存档。存档文件从不覆盖：同一期再次存档即为修订，原件保留。
+    """
+
+
+@archive_group.command("issue", context_settings=CONTEXT)
+@_common
+@click.option("--number", required=True, help="文号（办事处统一编号），如 7，印成“唐洲文〔2020〕7号”。必填。")
+@click.option(
+    "--period",
+    default=None,
+    help="要存档的通报期，如 2020-06-16..2020-06-30。默认：截至 --as-of 最近结束的一期。",
+)
+@click.option("--by", "issued_by", default=None, help="存档人。默认为当前系统用户。")
+@click.option("--reason", default="", help="修订原因：同一期再次存档（修订）时必填。")
+@guarded
+@_library_errors
+def archive_issue_command(
+    input_dir: Path,
+    as_of: dt.date | None,
+    config: Path,
+    number: str,
+    period: str | None,
+    issued_by: str | None,
+    reason: str,
+) -> None:
+    """存档一期通报：按期末的数字生成填好文号的通报（Word、HTML），连同 summary.json 和汇总表存入档案。
+
+    已存档各期的“工作落后”名单以印发的为准，用于以后各期“连续落后”的认定。
+    """
+    from pipeline.archive import archive_folder, check_issue, issue, issued_lagging, resolve_period
+    from pipeline.run import analyse
+
+    settings = _settings(config)
+    day = _as_of(as_of, settings)
+    folder = archive_folder(settings)
+    _, start, end = resolve_period(settings, day, period)
+    check_issue(folder, settings, end, number, reason)
+    # The period itself is computed afresh (a revision corrects it); earlier issued periods drive the streaks.
+    issued = {k: v for k, v in issued_lagging(folder).items() if k != end.isoformat()}
+    result = analyse(input_dir, settings, end, exclude=[Path("output")], issued=issued)
+    record = issue(
+        folder,
+        settings,
+        result,
+        number=number,
+        issued_at=dt.datetime.now(),
+        issued_by=issued_by or _os_user(),
+        reason=reason,
+    )
+    for warning in record.warnings:
+        click.echo(warning)
+    click.echo(
+        f"已存档：第{record.period_number}期通报（{start} 至 {end}），{record.doc_number}，{record.revision_text}"
+        f"（存档编号 {record.id}）"
+    )
+    click.echo(f"工作落后的社区：{_community_names(settings, record.lagging)}")
+    click.echo(f"存档位置：{folder / record.folder}")
+    for f in record.files:
+        click.echo(f"  {f.name}")
+
+
+@archive_group.command("list", context_settings=CONTEXT)
+@click.option("--config", "config", default="config.toml", show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（确定存档文件夹）。")
+@guarded
+@_library_errors
+def archive_list_command(config: Path) -> None:
+    """列出全部已存档的通报（含各次修订）。"""
+    from pipeline.archive import archive_folder, list_circulars
+
+    settings = _settings(config)
+    folder = archive_folder(settings)
+    records = list_circulars(folder)
+    if not records:
+        click.echo(f"档案 {folder} 中还没有已存档的通报。用 screening archive issue --number 文号 存档。")
+        return
+    rows = [
+        [
+            str(r.id),
+            f"第{r.period_number}期" if r.period_number else "",
+            f"{r.period_start} 至 {r.period_end}",
+            r.doc_number,
+            r.revision_text,
+            r.issued_at.replace("T", " "),
+            r.issued_by,
+            _community_names(settings, r.lagging),
+            r.reason,
+        ]
+        for r in records
+    ]
+    for line in _table(["编号", "期次", "通报期", "文号", "版本", "存档时间", "存档人", "工作落后的社区", "修订原因"], rows):
+        click.echo(line)
+
+
+@archive_group.command("show", context_settings=CONTEXT)
+@click.argument("circular_id", metavar="编号", type=int)
+@click.option("--config", "config", default="config.toml", show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（确定存档文件夹）。")
+@guarded
+@_library_errors
+def archive_show_command(circular_id: int, config: Path) -> None:
+    """查看一份已存档通报的详细信息和文件（编号见 screening archive list）。"""
+    from pipeline.archive import archive_folder, show
+
+    settings = _settings(config)
+    folder = archive_folder(settings)
+    r = show(folder, circular_id)
+    rows = [
+        ["存档编号", str(r.id)],
+        ["通报期", f"第{r.period_number}期 {r.period_start} 至 {r.period_end}" if r.period_number else
+         f"{r.period_start} 至 {r.period_end}"],
+        ["文号", r.doc_number],
+        ["版本", r.revision_text],
+        ["修订原因", r.reason or "—"],
+        ["存档时间", r.issued_at.replace("T", " ")],
+        ["存档人", r.issued_by],
+        ["数字截至", r.as_of],
+        ["工作落后的社区", _community_names(settings, r.lagging)],
+        ["存档位置", str(folder / r.folder)],
+    ]
+    for line in _table(["项目", "内容"], rows):
+        click.echo(line)
+    click.echo("")
+    files = [[f.name, f"{f.size:,}", f.sha256] for f in r.files]
+    for line in _table(["文件", "字节", "sha256"], files):
+        click.echo(line)
+
+
+@archive_group.command("verify", context_settings=CONTEXT)
+@click.option("--config", "config", default="config.toml", show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（确定存档文件夹）。")
+@guarded
+@_library_errors
+def archive_verify_command(config: Path) -> None:
+    """重新计算每个存档文件的 sha256，报告被改动、丢失或多出的文件（有问题时退出码为 3）。"""
+    from pipeline.archive import archive_folder, verify
+
+    settings = _settings(config)
+    folder = archive_folder(settings)
+    checked, problems = verify(folder)
+    if not checked and not problems:
+        click.echo(f"档案 {folder} 中还没有已存档的通报，无需校验。")
+        return
+    if not problems:
+        click.echo(f"已校验 {checked} 个存档文件，全部与存档时一致。")
+        return
+    rows = [[str(p.circular_id or ""), p.doc_number, p.file, p.problem] for p in problems]
+    for line in _table(["编号", "文号", "文件", "问题"], rows):
+        click.echo(line)
+    click.echo(f"已校验 {checked} 个存档文件，发现 {len(problems)} 个问题。存档文件不应改动，请从备份恢复。")
+    sys.exit(3)
+
+
+def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outbox: Path) -> None:
+    """Dry run (write .eml files to ``outbox``) or send; print one line per message."""
+    from pipeline.archive import archive_folder, open_db
+    from pipeline.deliver import PASSWORD_ENV, dispatch, smtp_factory
+
+    for problem in plan.problems:
+        click.echo(f"注意：{problem}")
+    if not plan.messages:
+        click.echo("没有要发送的邮件。")
+        return
+    transport = None
+    secrets: tuple[str, ...] = ()
+    if really:
+        mail = settings.mail
+        password: str | None = None
+        if mail.user:
+            password = os.environ.get(PASSWORD_ENV) or click.prompt(
+                f"请输入邮箱 {mail.user} 的 SMTP 密码（授权码；不会保存，也可设置环境变量 {PASSWORD_ENV}）",
+                hide_input=True,
+            )
+            if mail.security == "none":
+                click.echo("注意：[mail] security = \"none\"，密码将以明文传输，建议改用 ssl 或 starttls。")
+        transport = smtp_factory(mail, password)
+        secrets = (password,) if password else ()
+    conn = open_db(archive_folder(settings))
+    try:
+        deliveries = dispatch(
+            conn,
+            settings,
+            plan,
+            send=really,
+            outbox=outbox,
+            now=dt.datetime.now().astimezone(),
+            resend=resend,
+            transport=transport,
+            secrets=secrets,
+        )
+    finally:
+        conn.close()
+    rows = [
+        [
+            str(i),
+            d.message.label,
+            d.message.recipient,
+            "、".join(a.name for a in d.message.attachments) or "—",
+            d.status_text,
+        ]
+        for i, d in enumerate(deliveries, start=1)
+    ]
+    for line in _table(["序号", "收件方", "邮箱", "附件", "结果"], rows):
+        click.echo(line)
+    counts = {s: sum(1 for d in deliveries if d.status == s) for s in ("draft", "sent", "failed", "skipped")}
+    if not really:
+        click.echo(
+            f"以上为预览，没有发送：{counts['draft']} 封邮件已写入 {outbox}（跳过 {counts['skipped']} 封），"
+            "请检查后加 --send 发送。"
+        )
+        return
+    click.echo(f"发送成功 {counts['sent']} 封，失败 {counts['failed']} 封，跳过 {counts['skipped']} 封。")
+    if counts["failed"]:
+        sys.exit(3)
+
+
+@main.command("send", context_settings=CONTEXT)
+@click.option("--config", "config", default="config.toml", show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（[mail] 邮箱设置和收件人）。")
+@click.option("--as-of", "as_of", type=DATE, default=None,
+              help="发送哪一天的结果（output/<截至日期>/），如 2020-06-30。默认今天（超过项目结束日期时取结束日期）。")
+@_OUTPUT
+@click.option("--send", "really", is_flag=True, help="真正发送。默认只把邮件写到 output/<截至日期>/outbox/ 供检查。")
+@click.option("--resend", is_flag=True, help="已经发给同一地址的相同附件也再发一次。")
+@guarded
+@_library_errors
+def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: bool, resend: bool) -> None:
+    """用邮件发送结果：各社区只收到本社区的工作簿，领导收到领导版和通报，卫生院收到核对清单。
+
+    默认只预览：邮件写成 .eml 文件放在 output/<截至日期>/outbox/，检查无误后加 --send 发送。
+    SMTP 密码只从环境变量 SCREENING_SMTP_PASSWORD 读取或当场输入，从不保存。
+    """
+    import json
+
+    from pipeline.archive import archive_folder
+    from pipeline.deliver import OUTBOX, plan_send
+
+    settings = _settings(config)
+    day = _as_of(as_of, settings)
+    run_folder = output_dir / day.isoformat()
+    summary_path = run_folder / "summary.json"
+    if not summary_path.is_file():
+        raise UserError(f"找不到 {summary_path}。请先运行 screening run --as-of {day.isoformat()}。")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    plan = plan_send(settings, run_folder, summary, archive_folder(settings))
+    _dispatch(settings, plan, really=really, resend=resend, outbox=run_folder / OUTBOX)
+
+
+@main.command("remind", context_settings=CONTEXT)
+@_common
+@_OUTPUT
+@click.option("--send", "really", is_flag=True, help="真正发送。默认只把邮件写到 output/<截至日期>/outbox/催报/ 供检查。")
+@guarded
+@_library_errors
+def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_dir: Path, really: bool) -> None:
+    """花名册截止日期前催报：提醒尚未上报的社区，以及有未结随访事项的社区。
+
+    截止日期见 config.toml 的 [rosters]（默认每月8日、18日、28日）。
+
+    在截止日期前 [rosters] reminder_days_before 天内运行有效；同一截止日期不会重复催报。
+    """
+    from pipeline.deliver import OUTBOX, REMIND_OUTBOX, plan_remind, reminder_due
+    from pipeline.run import analyse, issued_from_archive
+
+    settings = _settings(config)
+    day = _as_of(as_of, settings)
+    due, previous = reminder_due(settings, day)
+    if due is None:
+        click.echo(
+            f"{day.isoformat()} 起 {settings.rosters.reminder_days_before} 天内没有花名册截止日期，无需催报。"
+        )
+        return
+    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
+    plan = plan_remind(settings, result)
+    since = f"，统计 {previous.isoformat()} 以后的上报" if previous else ""
+    click.echo(f"花名册截止日期：{due.isoformat()}{since}。")
+    outbox = output_dir / day.isoformat() / OUTBOX / REMIND_OUTBOX
+    _dispatch(settings, plan, really=really, resend=False, outbox=outbox)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,7 +34,7 @@ import struct
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -366,10 +366,15 @@ def _fmt_cells(n: int) -> str:
 
 
 def _col_letters_to_index(letters: bytes) -> int:
+    letters = letters.upper()[:12]  # more letters than that is absurd anyway; keeps the number small
     n = 0
     for ch in letters:
         n = n * 26 + (ch - 64)
     return n
+
+
+def _row_number(digits: bytes) -> int:
+    return int(digits[:15])  # a bound, not the exact value, for absurdly long numbers
 
 
 def _sha256(path: Path) -> str:
@@ -906,10 +911,13 @@ class _Stream:
 _XLSX_FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _XLSX_FAST_COLS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
 _XLSX_ODD = re.compile(rb"<c[\t\n\r>]")
+# Phases 2 and 3 take any address the parser might accept, not only what Excel writes: lower case,
+# more than 3 letters (past XFD) or 7 digits, single quotes, spaces around '='.
 _XLSX_CELL = re.compile(
-    rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,3})\$?([0-9]{1,7})"[^>]*?(?<!/)>(?!</(?:\w+:)?c>)'
+    rb"""<(?:\w+:)?c\s[^>]*?\br\s*=\s*["']\s*\$?([A-Za-z]+)\$?([0-9]+)\s*["'][^>]*?(?<!/)>(?!</(?:\w+:)?c>)"""
 )
-_XLSX_RLESS = re.compile(rb"<(?:\w+:)?c(?:>|\s(?![^>]*\br=)[^>]*(?<!/)>)")
+_XLSX_REF = re.compile(rb"""\br\s*=\s*["']\s*\$?([A-Za-z]*)\$?([0-9]+)\s*["']""")
+_XLSX_RLESS = re.compile(rb"<(?:\w+:)?c(?:>|\s(?![^>]*\br\s*=)[^>]*(?<!/)>)")
 _XLSX_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 
 
@@ -924,8 +932,9 @@ def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
             max_row = max(max_row, max(map(int, rows)))
             max_col = max(max_col, max(map(_col_letters_to_index, set(_XLSX_FAST_COLS.findall(buf)))))
         if not odd:
-            # another attribute order, no address, other whitespace, or a namespace prefix
-            odd = buf.count(b"<c ") != buf.count(b'<c r="') or _XLSX_ODD.search(buf) is not None
+            # any cell not in the strict form read above (another attribute order, no address, an
+            # address past XFD or row 9999999, other quotes or whitespace), or a namespace prefix
+            odd = buf.count(b"<c ") != len(rows) or _XLSX_ODD.search(buf) is not None
             if not seen_data and b"sheetData" in buf:
                 seen_data = True
                 odd = odd or b"<sheetData" not in buf
@@ -936,7 +945,7 @@ def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
     rless = False
     for buf in _Stream(fh).chunks(b"<"):
         for col_s, row_s in _XLSX_CELL.findall(buf):
-            max_row = max(max_row, int(row_s))
+            max_row = max(max_row, _row_number(row_s))
             max_col = max(max_col, _col_letters_to_index(col_s))
         if not rless and _XLSX_RLESS.search(buf):
             rless = True
@@ -946,14 +955,14 @@ def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
         for buf in _Stream(fh).chunks(b"<"):
             for m in _XLSX_TOKEN.finditer(buf):
                 attrs = m.group(2)
-                ref = re.search(rb'\br="\$?([A-Z]{0,3})\$?([0-9]{1,7})"', attrs)
+                ref = _XLSX_REF.search(attrs)
                 if m.group(1) == b"row":
-                    row = int(ref.group(2)) if ref else row + 1
+                    row = _row_number(ref.group(2)) if ref else row + 1
                     col = 0
                     continue
                 if ref and ref.group(1):
                     col = _col_letters_to_index(ref.group(1))
-                    row = int(ref.group(2))
+                    row = _row_number(ref.group(2))
                 else:
                     col += 1
                 if not attrs.endswith(b"/"):
@@ -1361,11 +1370,15 @@ def _norm_encoding(name: str) -> str | None:
 def _best_lossy(data: bytes, candidates: list[str]) -> str:
     """The encoding to decode damaged bytes with. UTF-8 is so structured that text whose
     non-ASCII characters mostly decode as UTF-8 is UTF-8 with a few bad bytes; GB18030 would
-    "succeed" on the same bytes with fewer replacements but turn every character into another."""
+    "succeed" on the same bytes with fewer replacements but turn every character into another.
+    GBK text read as UTF-8 yields almost no CJK characters (under one per 30 replaced bytes in
+    Chinese prose), so a file with at least as many CJK characters as bad bytes is UTF-8 too: a
+    small roster with a dozen stray bytes must not become mojibake from the header down."""
     utf8 = data.decode("utf-8", "replace")
     bad = utf8.count("\ufffd")
     good = sum(1 for ch in utf8 if ord(ch) > 127) - bad
-    if good >= 4 * bad:
+    cjk = sum(1 for ch in utf8 if "\u4e00" <= ch <= "\u9fff")
+    if good >= 4 * bad or cjk >= bad:
         return "utf-8"
     others = [c for c in candidates if c != "utf-8" and c not in _SINGLE_BYTE] or ["gb18030"]
     return min(others, key=lambda c: data.decode(c, "replace").count("\ufffd"))
@@ -1878,6 +1891,7 @@ def _worker_main(conn: Any, extra_memory: int) -> None:
         except OSError:
             pass
     _set_memory_limit(extra_memory)
+    conn.send(_READY)
     while True:
         try:
             msg = conn.recv()
@@ -1901,13 +1915,24 @@ def _mp_context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+_READY = "ready"
+_WORKER_START_SECONDS = 60.0
+
+
+class _WorkerUnavailable(Exception):
+    """No worker process can be started here (e.g. ``__main__`` cannot be imported by spawn)."""
+
+
 class _IsolatedReader:
-    """One reusable worker process; replaced when a file kills or hangs it."""
+    """One reusable worker process; replaced when a file kills or hangs it. When no worker can
+    start at all, files are read in-process (the pre-scan guards still apply) instead of every
+    file being reported unreadable."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.proc: Any = None
         self.conn: Any = None
+        self.unavailable = False
 
     def _start(self) -> None:
         ctx = _mp_context()
@@ -1916,6 +1941,14 @@ class _IsolatedReader:
         proc.start()
         child.close()
         self.proc, self.conn = proc, parent
+        try:
+            ready = parent.poll(_WORKER_START_SECONDS) and parent.recv() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self._stop(kill=True)
+            self.unavailable = True
+            raise _WorkerUnavailable
 
     def _stop(self, kill: bool) -> None:
         if self.proc is None:
@@ -1947,12 +1980,14 @@ class _IsolatedReader:
 
     def read(self, path: Path, root: Path, timeout_s: float) -> FileResult:
         path, root = Path(path), Path(root)
+        if self.unavailable:
+            return read_file(path, root, self.limits)
         try:
             if self.proc is None or not self.proc.is_alive():
                 self._stop(kill=True)
                 self._start()
             self.conn.send((path, root, self.limits))
-        except (OSError, ValueError, BrokenPipeError):
+        except (OSError, ValueError, BrokenPipeError, _WorkerUnavailable):
             self._stop(kill=True)
             return read_file(path, root, self.limits)  # no worker possible: read in-process
         reason = ""
@@ -2014,25 +2049,98 @@ def _needs_isolation(path: Path) -> bool:
     return head.startswith(b"PK") or head.startswith(CFB_MAGIC)
 
 
+def default_workers() -> int:
+    """Reader processes for :func:`read_all`: one per core this process may run on; the
+    environment variable ``SCREENING_WORKERS`` overrides (1 = read one file at a time)."""
+    env = os.environ.get("SCREENING_WORKERS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def read_all(
-    input_dir: Path, limits: Limits, exclude: Sequence[Path] = ()
+    input_dir: Path,
+    limits: Limits,
+    exclude: Sequence[Path] = (),
+    *,
+    workers: int | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
 ) -> tuple[list[FileResult], list[Problem]]:
     """Discover and read every input file.
 
     Returns the results in discovery order and the discovery problems (skipped files and
     folders); each file's own problems are in its :attr:`FileResult.problems`.
-    Excel-family files (zip or OLE2 containers) are parsed in an isolated worker process.
+    Excel-family files (zip or OLE2 containers) are parsed in an isolated worker process. With
+    several ``workers`` (default: one per core) every file is read in one of that many isolated
+    worker processes, largest files first; the results are the same as reading one at a time.
+    ``on_file`` is called (from one thread at a time) after each file, e.g. for a progress display.
     """
     input_dir = Path(input_dir)
     paths, problems = discover(input_dir, exclude)
-    results: list[FileResult] = []
-    reader = _IsolatedReader(limits)
+    n = default_workers() if workers is None else max(1, workers)
+    n = min(n, len(paths))
+    if n <= 1:
+        results: list[FileResult] = []
+        reader = _IsolatedReader(limits)
+        try:
+            for path in paths:
+                if _needs_isolation(path):
+                    results.append(reader.read(path, input_dir, _timeout_for(path)))
+                else:
+                    results.append(read_file(path, input_dir, limits))
+                if on_file is not None:
+                    on_file(results[-1])
+        finally:
+            reader.close()
+        return results, problems
+    return _read_parallel(paths, input_dir, limits, n, on_file), problems
+
+
+def _file_size(path: Path) -> int:
     try:
-        for path in paths:
-            if _needs_isolation(path):
-                results.append(reader.read(path, input_dir, _timeout_for(path)))
-            else:
-                results.append(read_file(path, input_dir, limits))
-    finally:
-        reader.close()
-    return results, problems
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_parallel(
+    paths: Sequence[Path], root: Path, limits: Limits, n: int, on_file: Callable[[FileResult], None] | None
+) -> list[FileResult]:
+    import threading
+
+    slots: list[FileResult | None] = [None] * len(paths)
+    # Largest first, so that one big file does not start last and keep one core busy alone.
+    pending = iter(sorted(range(len(paths)), key=lambda i: -_file_size(paths[i])))
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        reader = _IsolatedReader(limits)
+        try:
+            while True:
+                with lock:
+                    i = next(pending, None)
+                if i is None or errors:
+                    return
+                path = paths[i]
+                result = reader.read(path, root, _timeout_for(path))
+                slots[i] = result
+                if on_file is not None:
+                    with lock:
+                        on_file(result)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+        finally:
+            reader.close()
+
+    threads = [threading.Thread(target=work, name=f"screening-reader-{k}", daemon=True) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return [r if r is not None else _failed_result(p, root, "读取被中断") for r, p in zip(slots, paths, strict=True)]

@@ -141,7 +141,7 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
         roster = roster.merge(later.assign(_later=True), on=["src_file", "src_sheet"], how="left")
         roster = roster[roster["_later"].isna()].drop(columns="_later")
     # Undated submissions sort first: any dated submission is taken as newer.
-    roster["_order"] = roster["report_date"].fillna(pd.Timestamp.min)
+    roster["_order"] = roster["report_date"].fillna(pd.Timestamp("1900-01-01"))
 
     np_to_id = _np_links(roster, log, register)
     merges = _merges(register, np_to_id)

@@ -26,6 +26,7 @@ from pipeline import __version__
 from pipeline.load import FileResult, read_all
 from pipeline.normalize import KIND_LABELS, Normalized, normalize
 from pipeline.problems import Problem, problem
+from pipeline.progress import Progress
 from pipeline.quotas import effective_quotas
 from pipeline.reconcile import Reconciled, reconcile
 from pipeline.score import Scored, score
@@ -52,6 +53,9 @@ class RunResult:
     summary: dict[str, Any]
     output_dir: Path | None = None
     written: list[Path] = field(default_factory=list)
+    # Wall time of each stage in seconds: read, normalize, reconcile, score, summary (analyse)
+    # and write (write_outputs).
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def default_as_of(today: dt.date, settings: Settings) -> dt.date:
@@ -66,16 +70,43 @@ def analyse(
     *,
     exclude: list[Path] | None = None,
     issued: dict[str, list[str]] | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
+    """Read, normalise, reconcile and score. ``workers``: reader processes (default one per
+    core; 1 reads one file at a time, with the same result). ``progress``: an optional display."""
     if not input_dir.is_dir():
         raise RunError(f"找不到输入文件夹 {input_dir}。请把各社区报来的表格放进该文件夹，或用 --input 指定文件夹。")
-    files, discovery_problems = read_all(input_dir, settings.limits, exclude=exclude or [])
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str, next_stage: str | None = None) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+        if progress is not None and next_stage:
+            progress.stage(next_stage)
+
+    if progress is not None:
+        progress.stage("read")
+    files, discovery_problems = read_all(
+        input_dir,
+        settings.limits,
+        exclude=exclude or [],
+        workers=workers,
+        on_file=progress.file_read if progress is not None else None,
+    )
     if not files and not discovery_problems:
         raise RunError(f"输入文件夹 {input_dir} 中没有任何文件。请把花名册、筛查登记和任务分配表放进去后再运行。")
+    lap("read", "normalize")
     norm = normalize(files, settings)
+    lap("normalize", "reconcile")
     quotas, quota_problems, warnings = effective_quotas(settings, norm.quota, norm.quota_totals)
     rec = reconcile(norm, settings, as_of)
+    lap("reconcile", "score")
     scored = score(rec.screenings, rec.submissions, quotas, settings, as_of, issued)
+    lap("score", "summary")
     problems = [
         *discovery_problems,
         *(p for f in files for p in f.problems),
@@ -94,8 +125,10 @@ def analyse(
         reconciled=rec,
         scored=scored,
         summary={},
+        timings=timings,
     )
     result.summary = build_summary(result, settings)
+    lap("summary")
     return result
 
 
@@ -216,12 +249,29 @@ def community_summaries(result: RunResult, settings: Settings) -> list[dict[str,
     last = scored.last_circular
     tl = scored.timeliness_summary.set_index("community") if len(scored.timeliness_summary) else None
     fu = rec.followup
+    # Per-community counts and sums, each computed once (not one filter per community).
+    follow_counts = (
+        fu.groupby(["community", "status"]).size() if len(fu) else pd.Series(dtype="int64")
+    )
+    pay_sums = scored.payments.groupby("community")[["case_amount", "specialist", "secretary_reward", "fine"]].sum()
+
+    def count(frame: pd.DataFrame) -> pd.Series:
+        return frame["community"].value_counts() if len(frame) and "community" in frame.columns else pd.Series(dtype="int64")
+
+    high_risk_n = count(rec.high_risk)
+    missing_n = count(rec.missing_from_roster)
+    unverified_n = count(rec.self_unverified)
+    subsidy_sum = (
+        scored.subsidy.groupby("community")["amount"].sum() if len(scored.subsidy) else pd.Series(dtype="float64")
+    )
+
+    def pay(key: str, column: str) -> float | int | None:
+        return _num(pay_sums.at[key, column] if key in pay_sums.index else 0)
+
     out = []
     for key, row in scored.standing.iterrows():
         circ = last.loc[key] if key in last.index else None
         consequences = list(circ["consequences"]) if circ is not None else []
-        pays = scored.payments[scored.payments["community"] == key]
-        follow = fu[fu["community"] == key] if len(fu) else fu
         out.append(
             {
                 "name": row["name"],
@@ -246,21 +296,19 @@ def community_summaries(result: RunResult, settings: Settings) -> list[dict[str,
                     {k: _num(v) for k, v in tl.loc[key].items()} if tl is not None and key in tl.index else None
                 ),
                 "followup": {
-                    status: int((follow["status"] == status).sum()) if len(follow) else 0
+                    status: int(follow_counts.get((key, status), 0))
                     for status in ("open", "soon", "missed", "no_dates")
                 },
-                "high_risk_awaiting_diagnosis": int((rec.high_risk["community"] == key).sum()),
-                "missing_from_roster": int((rec.missing_from_roster["community"] == key).sum()),
-                "self_reported_unverified": int((rec.self_unverified["community"] == key).sum())
-                if len(rec.self_unverified)
-                else 0,
+                "high_risk_awaiting_diagnosis": int(high_risk_n.get(key, 0)),
+                "missing_from_roster": int(missing_n.get(key, 0)),
+                "self_reported_unverified": int(unverified_n.get(key, 0)),
                 "payments": {
-                    "cases": _num(pays["case_amount"].sum()),
-                    "specialist": _num(pays["specialist"].sum()),
-                    "year_end_reward": _num(pays["secretary_reward"].sum()),
-                    "fine": _num(pays["fine"].sum()),
+                    "cases": pay(key, "case_amount"),
+                    "specialist": pay(key, "specialist"),
+                    "year_end_reward": pay(key, "secretary_reward"),
+                    "fine": pay(key, "fine"),
                 },
-                "subsidy": _num(scored.subsidy.loc[scored.subsidy["community"] == key, "amount"].sum()),
+                "subsidy": _num(subsidy_sum.get(key, 0)),
             }
         )
     return out

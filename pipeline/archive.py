@@ -1,0 +1,578 @@
+"""The archive of issued circulars (``archive/`` beside the config file, outside ``output/``).
+
+Issuing a circular files its Word and HTML documents (with the document number filled in), its
+figures (``summary.json``) and the master workbook into ``archive/<period end>_<number>_r<revision>/``
+and records them, with their sha256, in an SQLite index (``archive/archive.db``). Nothing is ever
+overwritten: issuing a period again creates a revision (修订 1, 2, ...) and the earlier one stays.
+The lagging lists of the issued circulars drive the "in a row" rules of later periods
+(:func:`issued_lagging`), so that late data never silently rewrites what was announced.
+
+The same database holds the ledger of sent emails (table ``sent``, see :mod:`pipeline.deliver`).
+
+The library takes the issue time and the issuer as arguments; only the CLI reads the clock and
+the OS user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.score import periods
+from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.run import RunResult
+
+DB_NAME = "archive.db"
+SUMMARY_NAME = "summary.json"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
+
+
+class ArchiveError(Exception):
+    """A problem with the archive, worded for the office user (Chinese)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# The database
+
+# Each entry upgrades the schema by one version; never edit a released entry, append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE circulars (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        period_start   TEXT NOT NULL,              -- YYYY-MM-DD
+        period_end     TEXT NOT NULL,              -- YYYY-MM-DD
+        period_number  INTEGER,                    -- 第N期 (counted from assess_from)
+        number         TEXT NOT NULL,              -- as given: "7"
+        doc_number     TEXT NOT NULL,              -- as printed: 唐洲文〔2020〕7号
+        revision       INTEGER NOT NULL,           -- 0 = original, 1, 2, ... = 修订
+        reason         TEXT NOT NULL DEFAULT '',
+        issued_at      TEXT NOT NULL,              -- ISO date-time, local
+        issued_by      TEXT NOT NULL,
+        as_of          TEXT NOT NULL,              -- the figures are as of this date (the period end)
+        lagging_json   TEXT NOT NULL,              -- community keys named lagging, JSON list
+        summary_sha256 TEXT NOT NULL,
+        folder         TEXT NOT NULL UNIQUE,       -- relative to the archive folder
+        UNIQUE (period_end, revision)
+    );
+    CREATE TABLE files (
+        circular_id INTEGER NOT NULL REFERENCES circulars(id),
+        name        TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        PRIMARY KEY (circular_id, name)
+    );
+    CREATE TABLE sent (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind              TEXT NOT NULL,           -- community | leaders | health_centre | remind
+        as_of             TEXT NOT NULL,
+        period_end        TEXT,                    -- the circular period of the figures sent
+        due_date          TEXT,                    -- the roster due date of a reminder
+        recipient         TEXT NOT NULL,           -- the email address (lower case)
+        label             TEXT NOT NULL DEFAULT '',-- 新民社区 / 领导 / 卫生院
+        subject           TEXT NOT NULL DEFAULT '',
+        attachment        TEXT,                    -- attachment file name (NULL: none)
+        attachment_sha256 TEXT,
+        sent_at           TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
+        error             TEXT
+    );
+    CREATE INDEX sent_by_attachment ON sent (recipient, attachment_sha256, status);
+    CREATE INDEX sent_by_due_date ON sent (kind, recipient, due_date, status);
+    -- The official record is append-only.
+    CREATE TRIGGER circulars_no_update BEFORE UPDATE ON circulars
+        BEGIN SELECT RAISE(ABORT, 'archived circulars are never changed'); END;
+    CREATE TRIGGER circulars_no_delete BEFORE DELETE ON circulars
+        BEGIN SELECT RAISE(ABORT, 'archived circulars are never deleted'); END;
+    CREATE TRIGGER files_no_update BEFORE UPDATE ON files
+        BEGIN SELECT RAISE(ABORT, 'archived files are never changed'); END;
+    CREATE TRIGGER files_no_delete BEFORE DELETE ON files
+        BEGIN SELECT RAISE(ABORT, 'archived files are never deleted'); END;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def archive_folder(settings: Settings) -> Path:
+    """The archive folder: ``[archive] folder``, relative to the config file's folder."""
+    base = Path(settings.source).parent if settings.source else Path(".")
+    return base / settings.archive.folder
+
+
+def db_path(folder: Path) -> Path:
+    return folder / DB_NAME
+
+
+def open_db(folder: Path) -> sqlite3.Connection:
+    """Open (creating the folder and database if needed) and migrate the archive database.
+
+    Autocommit mode: every write happens in an explicit transaction (:func:`transaction`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(db_path(folder)), isolation_level=None, timeout=30)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        _migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    with transaction(conn):
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        current = int(row[0]) if row and row[0] is not None else 0
+        if current > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"档案库 {DB_NAME} 的版本（{current}）比本程序支持的（{SCHEMA_VERSION}）新，请升级 screening 后再使用。"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[version - 1]):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into statements (``sqlite3.complete_statement`` keeps triggers whole)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            text = buffer.strip()
+            if text:
+                yield text
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        yield buffer.strip()
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any error): one writer at a time."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# ----------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class Circular:
+    id: int
+    period_start: str
+    period_end: str
+    period_number: int | None
+    number: str
+    doc_number: str
+    revision: int
+    reason: str
+    issued_at: str
+    issued_by: str
+    as_of: str
+    lagging: list[str]
+    summary_sha256: str
+    folder: str
+    files: list[ArchivedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # set by issue()
+
+    @property
+    def revision_text(self) -> str:
+        return "原件" if self.revision == 0 else f"修订{self.revision}"
+
+
+def _circular(row: sqlite3.Row, files: list[ArchivedFile] | None = None) -> Circular:
+    return Circular(
+        id=int(row["id"]),
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        period_number=row["period_number"],
+        number=row["number"],
+        doc_number=row["doc_number"],
+        revision=int(row["revision"]),
+        reason=row["reason"],
+        issued_at=row["issued_at"],
+        issued_by=row["issued_by"],
+        as_of=row["as_of"],
+        lagging=list(json.loads(row["lagging_json"])),
+        summary_sha256=row["summary_sha256"],
+        folder=row["folder"],
+        files=files or [],
+    )
+
+
+def _files(conn: sqlite3.Connection, circular_id: int) -> list[ArchivedFile]:
+    rows = conn.execute(
+        "SELECT name, sha256, size FROM files WHERE circular_id = ? ORDER BY name", (circular_id,)
+    ).fetchall()
+    return [ArchivedFile(r["name"], r["sha256"], int(r["size"])) for r in rows]
+
+
+def list_circulars(folder: Path) -> list[Circular]:
+    """Every archived circular, by period and revision (empty when there is no archive yet)."""
+    if not db_path(folder).is_file():
+        return []
+    conn = open_db(folder)
+    try:
+        rows = conn.execute("SELECT * FROM circulars ORDER BY period_end, revision, id").fetchall()
+        return [_circular(r, _files(conn, int(r["id"]))) for r in rows]
+    finally:
+        conn.close()
+
+
+def show(folder: Path, circular_id: int) -> Circular:
+    """One archived circular with its files; :class:`ArchiveError` when there is no such record."""
+    if not db_path(folder).is_file():
+        raise ArchiveError(f"档案库 {folder} 中还没有任何已存档的通报。")
+    conn = open_db(folder)
+    try:
+        row = conn.execute("SELECT * FROM circulars WHERE id = ?", (circular_id,)).fetchone()
+        if row is None:
+            raise ArchiveError(f"档案库中没有编号为 {circular_id} 的通报。请用 screening archive list 查看编号。")
+        return _circular(row, _files(conn, circular_id))
+    finally:
+        conn.close()
+
+
+def issued_lagging(folder: Path) -> dict[str, list[str]]:
+    """Period end ("YYYY-MM-DD") -> the community keys named lagging in the issued circular (the
+    latest revision of each period). Empty when there is no archive; never creates one."""
+    if not db_path(folder).is_file():
+        return {}
+    conn = open_db(folder)
+    try:
+        rows = conn.execute(
+            """
+            SELECT c.period_end, c.lagging_json FROM circulars c
+            WHERE c.revision = (SELECT MAX(revision) FROM circulars WHERE period_end = c.period_end)
+            ORDER BY c.period_end
+            """
+        ).fetchall()
+    finally:
+        conn.close()
+    return {r["period_end"]: list(json.loads(r["lagging_json"])) for r in rows}
+
+
+# ----------------------------------------------------------------------------------------------
+# Issuing
+
+
+def circular_periods(settings: Settings) -> list[tuple[dt.date, dt.date]]:
+    p = settings.programme
+    return periods(settings.cadence.circular, p.assess_from, p.end)
+
+
+def resolve_period(settings: Settings, as_of: dt.date, text: str | None = None) -> tuple[int, dt.date, dt.date]:
+    """The circular period to issue as (number, first day, last day): ``text`` as
+    "2020-06-16..2020-06-30" (or only the end date), else the last period completed by ``as_of``."""
+    spans = circular_periods(settings)
+    if text is None or not text.strip():
+        done = [(i, a, b) for i, (a, b) in enumerate(spans, start=1) if b <= as_of]
+        if not done:
+            first = f"（第一期 {spans[0][0]} 至 {spans[0][1]}）" if spans else ""
+            raise ArchiveError(f"截至 {as_of} 还没有已结束的通报期{first}，无法存档。")
+        return done[-1]
+    parts = [p.strip() for p in re.split(r"\.\.|至|~", text.strip()) if p.strip()]
+    try:
+        days = [dt.date.fromisoformat(p.replace("/", "-")) for p in parts]
+    except ValueError:
+        raise ArchiveError(f"通报期 {text!r} 无法识别，请写成 2020-06-16..2020-06-30。") from None
+    if not 1 <= len(days) <= 2:
+        raise ArchiveError(f"通报期 {text!r} 无法识别，请写成 2020-06-16..2020-06-30。")
+    for i, (a, b) in enumerate(spans, start=1):
+        if b == days[-1] and (len(days) == 1 or a == days[0]):
+            if b > as_of:
+                raise ArchiveError(f"通报期 {a} 至 {b} 截至 {as_of} 尚未结束，不能存档。")
+            return i, a, b
+    listing = "、".join(f"{a}..{b}" for a, b in spans[:4])
+    raise ArchiveError(f"{text} 不是一个通报期。通报期按 [cadence] circular 划分，例如 {listing} ……")
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip("._") or "无文号"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_issue(folder: Path, settings: Settings, period_end: dt.date, number: str, reason: str = "") -> list[str]:
+    """Before the (slow) rendering: :class:`ArchiveError` if the issue cannot go ahead (a re-issue
+    without a reason, an empty number); warnings (Chinese) for a number already used."""
+    from pipeline.notice import document_number
+
+    if not str(number).strip():
+        raise ArchiveError("请用 --number 给出文号（办事处统一编号，如 7）。")
+    if not db_path(folder).is_file():
+        return []
+    conn = open_db(folder)
+    try:
+        return _check(conn, settings, period_end.isoformat(), document_number(settings, number), reason)[1]
+    finally:
+        conn.close()
+
+
+def _check(
+    conn: sqlite3.Connection, settings: Settings, period_end: str, doc_number: str, reason: str
+) -> tuple[int, list[str]]:
+    """The next revision of ``period_end`` and the warnings; raises when a reason is missing."""
+    warnings: list[str] = []
+    row = conn.execute("SELECT MAX(revision) FROM circulars WHERE period_end = ?", (period_end,)).fetchone()
+    revision = 0 if row[0] is None else int(row[0]) + 1
+    if revision and not reason.strip():
+        prev = conn.execute(
+            "SELECT doc_number, issued_at FROM circulars WHERE period_end = ? ORDER BY revision DESC LIMIT 1",
+            (period_end,),
+        ).fetchone()
+        raise ArchiveError(
+            f"截至 {period_end} 的通报已于 {prev['issued_at']} 存档（{prev['doc_number']}）。"
+            f"再次存档将作为修订{revision}，请用 --reason 说明修订原因。"
+        )
+    used = conn.execute(
+        "SELECT DISTINCT period_start, period_end FROM circulars WHERE doc_number = ? AND period_end <> ?",
+        (doc_number, period_end),
+    ).fetchall()
+    for r in used:
+        warnings.append(f"注意：文号 {doc_number} 已用于 {r['period_start']} 至 {r['period_end']} 的通报，请核对文号。")
+    return revision, warnings
+
+
+def _gaps(conn: sqlite3.Connection, settings: Settings, period_end: dt.date) -> list[str]:
+    """Earlier periods after the first archived one that were never archived."""
+    archived = {r[0] for r in conn.execute("SELECT DISTINCT period_end FROM circulars")}
+    if not archived:
+        return []
+    first = min(archived)
+    missing = [
+        (a, b)
+        for a, b in circular_periods(settings)
+        if first < b.isoformat() < period_end.isoformat() and b.isoformat() not in archived
+    ]
+    return [
+        f"注意：{a} 至 {b} 的通报没有存档，计算“连续”落后时该期按重新计算的名单计入。" for a, b in missing
+    ]
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _render(staging: Path, result: RunResult, settings: Settings, number: str) -> list[Path]:
+    """The documents of the issued circular, in ``staging``: Word and HTML with the number, the
+    figures, and the master workbook."""
+    from pipeline.notice import write_circular
+    from pipeline.workbook import master_filename, write_master
+
+    docx, html, *_rest = write_circular(staging, result.summary, settings, result.as_of, number=number)
+    summary = _write_json(staging / SUMMARY_NAME, result.summary)
+    master = write_master(staging / master_filename(result.as_of), result, settings)
+    return [docx, html, summary, master]
+
+
+def _new_folder(path: Path) -> Path:
+    try:
+        path.mkdir(parents=False, exist_ok=False)
+    except FileExistsError:
+        raise ArchiveError(f"档案文件夹 {path} 已存在，拒绝覆盖。请检查档案库（screening archive verify）。") from None
+    return path
+
+
+def _place(sources: list[Path], target: Path) -> list[ArchivedFile]:
+    """Copy ``sources`` into the (new, empty) folder ``target``: temp file + ``os.replace``, never
+    over an existing file; the archived copies are made read-only."""
+    placed: list[ArchivedFile] = []
+    for src in sources:
+        final = target / src.name
+        part = target / f".{src.name}.{uuid.uuid4().hex}.part"
+        shutil.copyfile(src, part)
+        with part.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        if final.exists():
+            part.unlink()
+            raise ArchiveError(f"档案文件 {final} 已存在，拒绝覆盖。")
+        os.replace(part, final)
+        os.chmod(final, 0o444)
+        placed.append(ArchivedFile(final.name, sha256_file(final), final.stat().st_size))
+    return placed
+
+
+def issue(
+    folder: Path,
+    settings: Settings,
+    result: RunResult,
+    *,
+    number: str,
+    issued_at: dt.datetime,
+    issued_by: str,
+    reason: str = "",
+) -> Circular:
+    """File the circular of the period ending at ``result.as_of`` (the figures must be as of the
+    period's end) with document number ``number``. Returns the record, with warnings (a number
+    already used, earlier periods never archived)."""
+    from pipeline.notice import document_number
+
+    period = result.summary.get("circular_period")
+    if not period or period["end"] != result.as_of.isoformat():
+        raise ArchiveError(
+            f"通报的数字必须截至通报期的最后一天；截至 {result.as_of} 的结果不是某一通报期的期末，无法存档。"
+        )
+    if not str(number).strip():
+        raise ArchiveError("请用 --number 给出文号（办事处统一编号，如 7）。")
+    doc_number = document_number(settings, number)
+    lagging = [c["key"] for c in result.summary["communities"] if c["lagging"]]
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = folder / f".tmp-issue-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    conn = open_db(folder)
+    target: Path | None = None
+    try:
+        sources = _render(staging, result, settings, number)
+        with transaction(conn):
+            revision, warnings = _check(conn, settings, period["end"], doc_number, reason)
+            warnings += _gaps(conn, settings, result.as_of)
+            name = f"{period['end']}_{_safe(str(number))}_r{revision}"
+            target = _new_folder(folder / name)  # only a folder created here is ever cleaned up
+            placed = _place(sources, target)
+            summary_sha = next(f.sha256 for f in placed if f.name == SUMMARY_NAME)
+            cur = conn.execute(
+                """
+                INSERT INTO circulars (period_start, period_end, period_number, number, doc_number, revision,
+                    reason, issued_at, issued_by, as_of, lagging_json, summary_sha256, folder)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    period["start"],
+                    period["end"],
+                    period.get("number"),
+                    str(number).strip(),
+                    doc_number,
+                    revision,
+                    reason.strip(),
+                    issued_at.isoformat(timespec="seconds"),
+                    issued_by,
+                    result.as_of.isoformat(),
+                    json.dumps(lagging, ensure_ascii=False),
+                    summary_sha,
+                    name,
+                ),
+            )
+            circular_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO files (circular_id, name, sha256, size) VALUES (?, ?, ?, ?)",
+                [(circular_id, f.name, f.sha256, f.size) for f in placed],
+            )
+        record = _circular(conn.execute("SELECT * FROM circulars WHERE id = ?", (circular_id,)).fetchone(), placed)
+        record.warnings = warnings
+        return record
+    except BaseException:
+        # Files placed by this call but never recorded are removed: the index and the folders agree.
+        if target is not None and target.exists() and not _recorded(conn, target.name):
+            _remove_tree(target)
+        raise
+    finally:
+        conn.close()
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _recorded(conn: sqlite3.Connection, name: str) -> bool:
+    try:
+        return conn.execute("SELECT 1 FROM circulars WHERE folder = ?", (name,)).fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def _remove_tree(path: Path) -> None:
+    for item in path.iterdir():
+        os.chmod(item, 0o644)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Verifying
+
+
+@dataclass(frozen=True)
+class VerifyProblem:
+    circular_id: int | None
+    doc_number: str
+    revision: int | None
+    file: str  # relative to the archive folder
+    problem: str  # Chinese
+
+
+def verify(folder: Path) -> tuple[int, list[VerifyProblem]]:
+    """Re-hash every archived file: (number of files checked, problems: changed, missing, or
+    files in an archive folder that the index does not know)."""
+    if not db_path(folder).is_file():
+        return 0, []
+    conn = open_db(folder)
+    try:
+        circulars = conn.execute("SELECT * FROM circulars ORDER BY period_end, revision").fetchall()
+        checked = 0
+        problems: list[VerifyProblem] = []
+        for row in circulars:
+            cid, doc, rev = int(row["id"]), row["doc_number"], int(row["revision"])
+            base = folder / row["folder"]
+            known = set()
+            for f in _files(conn, cid):
+                known.add(f.name)
+                checked += 1
+                path = base / f.name
+                rel = f"{row['folder']}/{f.name}"
+                if not path.is_file():
+                    problems.append(VerifyProblem(cid, doc, rev, rel, "文件缺失"))
+                elif sha256_file(path) != f.sha256:
+                    problems.append(VerifyProblem(cid, doc, rev, rel, "文件内容已被改动（sha256 与存档时不一致）"))
+            if base.is_dir():
+                for extra in sorted(p.name for p in base.iterdir() if p.name not in known):
+                    problems.append(
+                        VerifyProblem(cid, doc, rev, f"{row['folder']}/{extra}", "存档文件夹中多出未登记的文件")
+                    )
+            elif not known:
+                problems.append(VerifyProblem(cid, doc, rev, row["folder"], "存档文件夹缺失"))
+        # A folder the index does not know: an issue interrupted before it was recorded, or a copy.
+        indexed = {row["folder"] for row in circulars}
+        for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if path.name not in indexed:
+                problems.append(VerifyProblem(None, "", None, path.name, "存档库中有未登记的文件夹"))
+        return checked, problems
+    finally:
+        conn.close()

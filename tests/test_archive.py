@@ -1,0 +1,326 @@
+"""The archive of issued circulars (pipeline.archive) and its commands: issuing two consecutive
+periods, listing, revisions that never overwrite, verifying against tampering, and the issued
+lagging lists driving the "in a row" rules after late data changed a recomputation."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from pipeline import archive
+from pipeline.cli import main
+from pipeline.score import score
+from pipeline.settings import Settings, load_settings
+from tests.conftest import CONFIG, DEMO_INPUT, demo_result
+
+JUNE_15 = dt.date(2020, 6, 15)
+JUNE_30 = dt.date(2020, 6, 30)
+JULY_15 = dt.date(2020, 7, 15)
+WHEN = dt.datetime(2020, 7, 2, 9, 30)
+
+
+def _issue(folder: Path, settings: Settings, day: dt.date, number: str, **kw: Any) -> archive.Circular:
+    return archive.issue(
+        folder, settings, demo_result(day), number=number, issued_at=WHEN, issued_by="刘杰", **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def issued_once(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
+    """An archive with the circulars of 2020-06-01..15 (No. 7) and 2020-06-16..30 (No. 8)."""
+    folder = tmp_path_factory.mktemp("issued") / "archive"
+    _issue(folder, settings, JUNE_15, "7")
+    _issue(folder, settings, JUNE_30, "8")
+    return folder
+
+
+def _copy(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)  # keeps the read-only modes
+    return target
+
+
+@pytest.fixture()
+def two_issued(issued_once: Path, tmp_path: Path) -> Path:
+    """A private copy of the two-period archive (tests may add to it or tamper with it)."""
+    return _copy(issued_once, tmp_path / "archive")
+
+
+def _docx_text(path: Path) -> str:
+    return "\n".join(p.text for p in Document(str(path)).paragraphs)
+
+
+def test_two_consecutive_periods_are_issued_and_listed(two_issued: Path, settings: Settings) -> None:
+    records = archive.list_circulars(two_issued)
+    assert [(r.period_start, r.period_end, r.doc_number, r.revision) for r in records] == [
+        ("2020-06-01", "2020-06-15", "唐洲文〔2020〕7号", 0),
+        ("2020-06-16", "2020-06-30", "唐洲文〔2020〕8号", 0),
+    ]
+    first, second = records
+    assert (first.period_number, second.period_number) == (5, 6)
+    assert first.issued_by == "刘杰" and first.issued_at == "2020-07-02T09:30:00"
+    # The lagging lists as computed at each period's end are what was issued.
+    for record, day in ((first, JUNE_15), (second, JUNE_30)):
+        computed = [c["key"] for c in demo_result(day).summary["communities"] if c["lagging"]]
+        assert record.lagging == computed and record.lagging
+    assert archive.issued_lagging(two_issued) == {"2020-06-15": first.lagging, "2020-06-30": second.lagging}
+    # Four files each, named as in output/, with their checksums; read-only.
+    assert {f.name for f in second.files} == {
+        "通报_2020-06-30.docx",
+        "通报_2020-06-30.html",
+        "summary.json",
+        "两筛进度汇总_2020-06-30.xlsx",
+    }
+    for f in second.files:
+        path = two_issued / second.folder / f.name
+        assert archive.sha256_file(path) == f.sha256 and path.stat().st_size == f.size
+        assert not (path.stat().st_mode & 0o222)  # read-only
+    assert second.folder == "2020-06-30_8_r0"
+
+
+def test_the_issued_circular_carries_its_number_and_the_period_end_figures(two_issued: Path) -> None:
+    record = archive.list_circulars(two_issued)[0]
+    base = two_issued / record.folder
+    text = _docx_text(base / "通报_2020-06-15.docx")
+    assert "唐洲文〔2020〕7号" in text
+    assert "唐洲文〔2020〕7号" in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
+    figures = json.loads((base / "summary.json").read_text(encoding="utf-8"))
+    assert figures["as_of"] == "2020-06-15"
+    assert figures["circular_period"] == {"number": 5, "start": "2020-06-01", "end": "2020-06-15"}
+    assert record.summary_sha256 == archive.sha256_file(base / "summary.json")
+
+
+def test_database_is_versioned_wal_and_append_only(two_issued: Path) -> None:
+    conn = archive.open_db(two_issued)
+    try:
+        assert archive.schema_version(conn) == archive.SCHEMA_VERSION
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+        with pytest.raises(sqlite3.DatabaseError, match="never changed"):
+            conn.execute("UPDATE circulars SET number = '9'")
+        with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
+            conn.execute("DELETE FROM files")
+    finally:
+        conn.close()
+    # Opening again does not migrate twice.
+    conn = archive.open_db(two_issued)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == archive.SCHEMA_VERSION
+    finally:
+        conn.close()
+
+
+def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    conn = archive.open_db(tmp_path)
+    conn.execute("INSERT INTO schema_version (version) VALUES (99)")
+    conn.close()
+    with pytest.raises(archive.ArchiveError, match="升级"):
+        archive.open_db(tmp_path)
+
+
+def test_reissue_creates_a_revision_and_keeps_the_original(two_issued: Path, settings: Settings) -> None:
+    original = archive.list_circulars(two_issued)[1]
+    before = {f.name: archive.sha256_file(two_issued / original.folder / f.name) for f in original.files}
+    with pytest.raises(archive.ArchiveError, match="--reason"):
+        _issue(two_issued, settings, JUNE_30, "8")
+    revision = _issue(two_issued, settings, JUNE_30, "8", reason="卫生院补报了6月下旬的筛查记录")
+    assert (revision.revision, revision.revision_text, revision.folder) == (1, "修订1", "2020-06-30_8_r1")
+    assert revision.reason == "卫生院补报了6月下旬的筛查记录"
+    again = _issue(two_issued, settings, JUNE_30, "8", reason="再次更正")
+    assert again.revision == 2
+    # The original is untouched and still listed.
+    assert {f.name: archive.sha256_file(two_issued / original.folder / f.name) for f in original.files} == before
+    assert [r.revision for r in archive.list_circulars(two_issued) if r.period_end == "2020-06-30"] == [0, 1, 2]
+    assert archive.show(two_issued, original.id).folder == "2020-06-30_8_r0"
+
+
+def test_a_used_number_only_warns(two_issued: Path, settings: Settings) -> None:
+    record = _issue(two_issued, settings, JUNE_30, "7", reason="文号更正")
+    assert record.doc_number == "唐洲文〔2020〕7号"
+    assert any("已用于 2020-06-01 至 2020-06-15" in w for w in record.warnings)
+
+
+def test_an_existing_target_folder_is_never_overwritten(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "archive"
+    squatter = folder / "2020-06-30_8_r0"
+    squatter.mkdir(parents=True)
+    (squatter / "summary.json").write_text("mine", encoding="utf-8")
+    with pytest.raises(archive.ArchiveError, match="拒绝覆盖"):
+        _issue(folder, settings, JUNE_30, "8")
+    assert (squatter / "summary.json").read_text(encoding="utf-8") == "mine"
+    assert archive.list_circulars(folder) == []  # nothing recorded
+    assert not list(folder.glob(".tmp-*"))
+
+
+def test_issue_needs_the_figures_at_the_period_end(tmp_path: Path, settings: Settings) -> None:
+    # Figures as of 07-15 are not the figures of the circular that ended 06-30.
+    shifted = dataclasses.replace(demo_result(JULY_15), as_of=JUNE_30)
+    with pytest.raises(archive.ArchiveError, match="期末"):
+        archive.issue(tmp_path, settings, shifted, number="9", issued_at=WHEN, issued_by="x")
+    assert archive.list_circulars(tmp_path) == []
+
+
+def test_verify_catches_tampered_missing_and_extra_files(two_issued: Path) -> None:
+    checked, problems = archive.verify(two_issued)
+    assert (checked, problems) == (8, [])
+    record = archive.list_circulars(two_issued)[0]
+    html = two_issued / record.folder / "通报_2020-06-15.html"
+    os.chmod(html, 0o644)
+    html.write_text(html.read_text(encoding="utf-8").replace("唐洲文〔2020〕7号", "唐洲文〔2020〕70号"), encoding="utf-8")
+    workbook = two_issued / record.folder / "两筛进度汇总_2020-06-15.xlsx"
+    os.chmod(workbook, 0o644)
+    workbook.unlink()
+    (two_issued / record.folder / "note.txt").write_text("x", encoding="utf-8")
+    (two_issued / "2020-07-15_9_r0").mkdir()  # e.g. an issue killed before it was recorded
+    checked, problems = archive.verify(two_issued)
+    found = {(p.file.split("/")[-1], p.problem[:4]) for p in problems}
+    assert found == {
+        ("通报_2020-06-15.html", "文件内容"),
+        ("两筛进度汇总_2020-06-15.xlsx", "文件缺失"),
+        ("note.txt", "存档文件"),
+        ("2020-07-15_9_r0", "存档库中"),
+    }
+    assert {p.circular_id for p in problems} == {record.id, None}
+
+
+def test_resolve_period(settings: Settings) -> None:
+    assert archive.resolve_period(settings, dt.date(2020, 7, 3)) == (6, JUNE_15 + dt.timedelta(days=1), JUNE_30)
+    assert archive.resolve_period(settings, JULY_15, "2020-06-16..2020-06-30")[2] == JUNE_30
+    assert archive.resolve_period(settings, JULY_15, "2020-06-30")[0] == 6
+    with pytest.raises(archive.ArchiveError, match="不是一个通报期"):
+        archive.resolve_period(settings, JULY_15, "2020-06-10..2020-06-30")
+    with pytest.raises(archive.ArchiveError, match="尚未结束"):
+        archive.resolve_period(settings, dt.date(2020, 6, 20), "2020-06-16..2020-06-30")
+    with pytest.raises(archive.ArchiveError, match="还没有已结束"):
+        archive.resolve_period(settings, dt.date(2020, 4, 12))
+
+
+def _late_screenings(screenings: pd.DataFrame, community: str, day: str, count: int) -> pd.DataFrame:
+    """``count`` screenings for ``community`` dated ``day``, logged late (new women)."""
+    template = screenings[(screenings["community"] == community) & screenings["counted"]].iloc[[0]]
+    rows = []
+    for i in range(count):
+        row = template.copy()
+        row["pkey"] = f"ID:LATE{i:04d}"
+        row["test"] = "nt" if i % 2 == 0 else "serum"
+        row["screen_date"] = pd.Timestamp(day)
+        rows.append(row)
+    return pd.concat([screenings, *rows], ignore_index=True)
+
+
+def test_issued_lists_drive_the_streaks_after_late_data(two_issued: Path, settings: Settings) -> None:
+    issued = archive.issued_lagging(two_issued)
+    chang = "常花园社区"
+    assert chang in issued["2020-06-30"] and chang not in issued["2020-06-15"]
+    # Late data: six screenings dated 2020-06-20 for 常花园 arrive after the 06-30 circular was issued.
+    base = demo_result(JULY_15)
+    rec = base.reconciled
+    late = _late_screenings(rec.screenings, chang, "2020-06-20", 6)
+    with_issued = score(late, rec.submissions, base.quotas, settings, JULY_15, issued)
+    recomputed = score(late, rec.submissions, base.quotas, settings, JULY_15, None)
+
+    def row(scored: Any, period: int) -> pd.Series:
+        c = scored.circulars
+        return c[(c["period"] == period) & (c["community"] == chang)].iloc[0]
+
+    # Period 6 (06-16..06-30): the recomputation no longer names 常花园, the issued circular did.
+    p6 = row(with_issued, 6)
+    assert bool(p6["issued"]) and bool(p6["lagging"])
+    assert not bool(p6["computed_lagging"]) and bool(p6["differs_from_issued"])
+    assert not bool(row(recomputed, 6)["lagging"])
+    # Period 7 (07-01..07-15, not issued): 常花园 is lagging again; as issued that is twice in a row.
+    p7, p7_recomputed = row(with_issued, 7), row(recomputed, 7)
+    assert bool(p7["lagging"]) and not bool(p7["issued"])
+    assert (int(p7["lag_streak"]), int(p7_recomputed["lag_streak"])) == (2, 1)
+    texts = settings.ranking.lagging_texts
+    assert texts[1] in p7["consequences"] and texts[0] in p7_recomputed["consequences"]
+
+
+# ----------------------------------------------------------------------------------------------
+# The commands
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A tmp project: a config copy whose archive folder is ``archive`` beside it."""
+    text = CONFIG.read_text(encoding="utf-8").replace('folder = "archive"', 'folder = "存档"', 1)
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_archive_commands_end_to_end(project: Path, issued_once: Path) -> None:
+    config = str(project / "config.toml")
+    settings = load_settings(project / "config.toml")
+    folder = archive.archive_folder(settings)
+    assert folder == project / "存档"
+    assert "还没有" in _cli("archive", "list", "--config", config).output
+    # Two consecutive periods issued (by the library, from the cached analyses), then the commands.
+    _copy(issued_once, folder)
+
+    listing = _cli("archive", "list", "--config", config)
+    assert listing.exit_code == 0, listing.output
+    assert "唐洲文〔2020〕7号" in listing.output and "唐洲文〔2020〕8号" in listing.output
+    assert "2020-06-16 至 2020-06-30" in listing.output and "原件" in listing.output
+
+    # A re-issue without a reason is refused before any work; with one it is 修订1.
+    refused = _cli("archive", "issue", "--config", config, "--input", str(DEMO_INPUT), "--number", "8",
+                   "--as-of", "2020-07-03")
+    assert refused.exit_code != 0 and "--reason" in refused.output
+    revised = _cli("archive", "issue", "--config", config, "--input", str(DEMO_INPUT), "--number", "8",
+                   "--period", "2020-06-16..2020-06-30", "--by", "王志钦", "--reason", "补报")
+    assert revised.exit_code == 0, revised.output
+    assert "修订1" in revised.output and "唐洲文〔2020〕8号" in revised.output
+    assert (folder / "2020-06-30_8_r1" / "通报_2020-06-30.docx").is_file()
+
+    shown = _cli("archive", "show", "3", "--config", config)
+    assert shown.exit_code == 0 and "王志钦" in shown.output and "补报" in shown.output
+    assert "summary.json" in shown.output
+    assert _cli("archive", "show", "99", "--config", config).exit_code != 0
+
+    ok = _cli("archive", "verify", "--config", config)
+    assert ok.exit_code == 0 and "12 个存档文件" in ok.output
+    target = folder / "2020-06-15_7_r0" / "summary.json"
+    os.chmod(target, 0o644)
+    target.write_text("{}", encoding="utf-8")
+    bad = _cli("archive", "verify", "--config", config)
+    assert bad.exit_code == 3 and "summary.json" in bad.output and "改动" in bad.output
+
+
+def test_run_and_check_pass_the_issued_lists(
+    project: Path, issued_once: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`screening run` and `check` give analyse() the archive's lists (the streak logic itself is
+    tested above); without an archive they pass none and create nothing."""
+    import pipeline.run
+    from pipeline.run import RunError
+
+    seen: list[Any] = []
+
+    def fake_analyse(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("issued"))
+        raise RunError("stop")
+
+    monkeypatch.setattr(pipeline.run, "analyse", fake_analyse)
+    config = str(project / "config.toml")
+    for command in ("run", "check"):
+        assert _cli(command, "--config", config, "--input", str(DEMO_INPUT), "--as-of", "2020-07-15").exit_code == 2
+    assert seen == [{}, {}]
+    assert not (project / "存档").exists()
+    _copy(issued_once, project / "存档")
+    for command in ("run", "check"):
+        _cli(command, "--config", config, "--input", str(DEMO_INPUT), "--as-of", "2020-07-15")
+    assert seen[2] == seen[3] == archive.issued_lagging(issued_once)
+    assert set(seen[2]) == {"2020-06-15", "2020-06-30"}
