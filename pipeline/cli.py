@@ -97,8 +97,27 @@ def _settings(config: Path) -> Settings:
     return load_settings(config)
 
 
-@click.group(context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", message="screening %(version)s")
+class _ChineseHelp:
+    """Click's own help line in Chinese, like the rest of the help."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class Command(_ChineseHelp, click.Command):
+    pass
+
+
+class Group(_ChineseHelp, click.Group):
+    command_class = Command
+    group_class = type  # subgroups are of this class too
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", message="screening %(version)s", help="显示版本号并退出。")
 def main() -> None:
     """两筛（免费孕期超声NT筛查和血清学筛查）进度统计工具。
 

@@ -143,11 +143,23 @@ def _commands() -> list[str]:
     return sorted(main.commands)
 
 
-@pytest.mark.parametrize("command", _commands())
-def test_every_command_has_chinese_help(command: str) -> None:
-    result = CliRunner().invoke(main, [command, "--help"])
+def _command_paths() -> list[list[str]]:
+    import click
+
+    paths: list[list[str]] = [[]]
+    for name, command in sorted(main.commands.items()):
+        paths.append([name])
+        if isinstance(command, click.Group):
+            paths.extend([name, sub] for sub in sorted(command.commands))
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "screening")
+def test_every_command_has_chinese_help(path: list[str]) -> None:
+    result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0
     assert re.search(r"[\u4e00-\u9fff]", result.output)
+    assert "Show this message" not in result.output
 
 
 @pytest.mark.parametrize("command", _commands())
