@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import __version__
-from pipeline.ids import mask_id, mask_ids, mask_text
+from pipeline.ids import mask_id, mask_ids, mask_phones, mask_text
 from pipeline.problems import problems_frame
 from pipeline.report import write_problem_sheet
 from pipeline.settings import TEST_LABELS, TESTS, Settings, seed_notes, settings_rows
@@ -166,6 +167,14 @@ def _mask_frame_ids(frame: pd.DataFrame, on: bool) -> pd.DataFrame:
     if not on or "id" not in frame.columns or frame.empty:
         return frame
     return frame.assign(id=mask_ids(frame["id"]))
+
+
+def _mask_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """IDs and phones masked: for lists that leave the office (the health centre's)."""
+    out = _mask_frame_ids(frame, True)
+    if "phone" in out.columns and len(out):
+        out = out.assign(phone=mask_phones(out["phone"]))
+    return out
 
 
 def _empty_like(columns: Sequence[str]) -> pd.DataFrame:
@@ -1167,8 +1176,18 @@ FILES_COLUMNS = [
 INFO_COLUMNS = [Column("c0", "项目"), Column("c1", "内容", width=60)]
 
 
-def _explanation_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings) -> None:
-    rows = pd.DataFrame(settings_rows(settings), columns=["c0", "c1", "c2"])
+def _explanation_sheet(
+    book: Workbook,
+    fmt: Formats,
+    result: RunResult,
+    settings: Settings,
+    *,
+    rows: list[tuple[str, str, str]] | None = None,
+    files: list[Any] | None = None,
+) -> None:
+    """口径说明: the settings in force (``rows``: a precomputed subset), the plan's rules, run
+    information and the input files (``files``: a subset; default all)."""
+    table = pd.DataFrame(settings_rows(settings) if rows is None else rows, columns=["c0", "c1", "c2"])
     subtitle = (
         f"本工作簿所有数字均按以下口径计算（配置文件 {Path(settings.source).name or 'config.toml'}，"
         "“来源”为配置文件中的行号）；改变口径请修改配置文件中对应的行后重新运行。"
@@ -1177,12 +1196,12 @@ def _explanation_sheet(book: Workbook, fmt: Formats, result: RunResult, settings
         book,
         fmt,
         "口径说明",
-        rows,
+        table,
         SETTINGS_COLUMNS,
         title=_title(settings, result, "口径说明"),
         subtitle=subtitle,
     )[0]
-    row = HEADER_ROW + max(len(rows), 1) + 2
+    row = HEADER_ROW + max(len(table), 1) + 2
     notes = pd.DataFrame(seed_notes(settings), columns=["c0", "c1"])
     row = write_block(
         sheet, fmt, row, notes, [Column("c0", "方案条款"), Column("c1", "本工具的处理", width=60)],
@@ -1204,7 +1223,7 @@ def _explanation_sheet(book: Workbook, fmt: Formats, result: RunResult, settings
     files = pd.DataFrame(
         [
             {"file": f.path, "sha256": f.sha256, "format": f.format, "size": f.size, "readable": f.readable}
-            for f in sorted(result.files, key=lambda f: f.path)
+            for f in sorted(result.files if files is None else files, key=lambda f: f.path)
         ],
         columns=[c.key for c in FILES_COLUMNS],
     )
@@ -1229,9 +1248,9 @@ def _explanation_sheet(book: Workbook, fmt: Formats, result: RunResult, settings
 # Workbooks
 
 
-def _open(path: Path, title: str) -> tuple[Workbook, Formats]:
+def _open(path: Path, title: str, *, in_memory: bool = False) -> tuple[Workbook, Formats]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return new_workbook(str(path), title=title)
+    return new_workbook(str(path), title=title, in_memory=in_memory)
 
 
 def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
@@ -1287,13 +1306,27 @@ def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
     return path
 
 
-def write_community(path: Path, result: RunResult, settings: Settings, community_key: str) -> Path:
+@dataclass
+class CommunityContext:
+    """Pieces of one community's workbook computed once for all communities (see
+    :mod:`pipeline.communities`), so that writing thousands of workbooks does not repeat work
+    proportional to all communities or all rows for each one."""
+
+    everyone: pd.DataFrame  # summary_frame rows of the communities in its ranking block
+    problems: pd.DataFrame  # community_problems(result, key)
+    settings_rows: list[tuple[str, str, str]]  # rows of its 口径说明 table
+    files: list[Any]  # the input files listed in its 口径说明
+
+
+def write_community(
+    path: Path, result: RunResult, settings: Settings, community_key: str, context: CommunityContext | None = None
+) -> Path:
     """One community's workbook: its own figures and rank, its own women only (IDs masked when
     ``privacy.mask_ids_in_community_workbooks``), the problems in its own roster submissions."""
     community = settings.community(community_key)
     mask = settings.privacy.mask_ids_in_community_workbooks
     rec = result.reconciled
-    book, fmt = _open(path, f"{community.name} 两筛 {result.as_of.isoformat()}")
+    book, fmt = _open(path, f"{community.name} 两筛 {result.as_of.isoformat()}", in_memory=True)
 
     def own(frame: pd.DataFrame) -> pd.DataFrame:
         if frame.empty or "community" not in frame.columns:
@@ -1301,7 +1334,7 @@ def write_community(path: Path, result: RunResult, settings: Settings, community
         return frame[(frame["community"] == community_key).fillna(False).to_numpy(dtype=bool)]
 
     # 汇总: its own row, then the community-level ranking of all communities (no personal data).
-    everyone = summary_frame(result, settings)
+    everyone = context.everyone if context is not None else summary_frame(result, settings)
     mine = everyone[everyone["community"] == community_key]
     title = _title(settings, result, f"{community.name}进度")
     n = len(everyone)
@@ -1349,10 +1382,13 @@ def write_community(path: Path, result: RunResult, settings: Settings, community
         "请核实居住地；自报未核实：花名册称已筛查但卫生院没有记录，请核实。",
     )
     _timeliness_sheet(book, fmt, result, settings, community_key)
-    problems = community_problems(result, community_key)
+    problems = context.problems if context is not None else community_problems(result, community_key)
     _problems_sheet(book, fmt, result, settings, mask_problem_ids(problems) if mask else problems)
     _spot_sheet(book, fmt, result, settings, own(spot_check_frame(result, settings)), mask=mask)
-    _explanation_sheet(book, fmt, result, settings)
+    if context is not None:
+        _explanation_sheet(book, fmt, result, settings, rows=context.settings_rows, files=context.files)
+    else:
+        _explanation_sheet(book, fmt, result, settings)
     book.close()
     return path
 
@@ -1395,13 +1431,16 @@ WINDOW_COLUMNS = [
 
 def write_health_centre(path: Path, result: RunResult, settings: Settings) -> Path:
     """The health centre's checklist: problems in its own log rows, its screenings outside the
-    gestational window, on no roster, and repeated, so that it can correct its records."""
+    gestational window, on no roster, and repeated, so that it can correct its records. Rows are
+    found by file, sheet and row number; ID numbers are masked (the list travels by email)."""
     rec = result.reconciled
     book, fmt = _open(path, f"卫生院核对清单 {result.as_of.isoformat()}")
-    _problems_sheet(book, fmt, result, settings, health_centre_problems(result))
+    problems = mask_problem_ids(health_centre_problems(result))
+    problems["value"] = problems["value"].map(lambda v: mask_text(v) if isinstance(v, str) else v)
+    _problems_sheet(book, fmt, result, settings, problems)
     scr = rec.screenings
     out = scr[scr["window_flag"].fillna("") != ""] if len(scr) else scr
-    frame = screenings_frame(out, settings)
+    frame = _mask_people(screenings_frame(out, settings))
     if len(frame):
         # The roster's LMP (as used for the window), else the log's own.
         lookup = dict(zip(rec.women["pkey"].tolist(), rec.women["lmp_used"].tolist(), strict=True))
@@ -1419,7 +1458,7 @@ def write_health_centre(path: Path, result: RunResult, settings: Settings) -> Pa
         subtitle=f"窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，血清学筛查孕{w.serum_from}至{w.serum_to}周；"
         "请核对筛查日期和末次月经是否登记正确。",
     )
-    none = issues_frame(result, settings, ("漏报", "无法归属"))
+    none = _mask_people(issues_frame(result, settings, ("漏报", "无法归属")))
     write_table(
         book,
         fmt,
@@ -1429,7 +1468,7 @@ def write_health_centre(path: Path, result: RunResult, settings: Settings) -> Pa
         title=_title(settings, result, "未在社区花名册上的筛查"),
         subtitle="这些孕妇有筛查记录但不在任何社区的花名册上；请核对姓名、身份证号和住址（写明社区），便于归属到社区。",
     )
-    dups = issues_frame(result, settings, ("重复筛查",))
+    dups = _mask_people(issues_frame(result, settings, ("重复筛查",)))
     write_table(
         book,
         fmt,

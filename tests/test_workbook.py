@@ -571,3 +571,17 @@ def test_master_masks_ids_when_configured(result: RunResult, settings: Settings,
         if not SHA256.match(text):
             assert not FULL_ID.search(text), (sheet, coord, text)
     assert any("*" in (r["身份证号"] or "") for r in data_rows(book["随机抽查名单"]))
+
+
+def test_health_centre_list_masks_ids_and_phones(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+    """The list goes to the health centre by email: rows are found by file, sheet and row number."""
+    rec = result.reconciled
+    ids = set(rec.screenings["id"].dropna())
+    phones = set(rec.screenings["phone"].dropna())
+    for sheet, coord, text in string_cells(books["health"]):
+        if SHA256.match(text):
+            continue
+        assert not FULL_ID.search(text), (sheet, coord, text)
+        assert not MOBILE.search(text), (sheet, coord, text)
+        for run in digit_runs(text):
+            assert not any(v in run for v in ids | phones), (sheet, coord, text)
