@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean demo preview bench-reconcile
+.PHONY: run test lint install clean demo preview bench-reconcile bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The larger budgets: 300 fuzz examples, 50 random SIGKILLs, every hostile case alone.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=300 KILL_RUNS=50 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_kill.py tests/hostile -q
 
 demo: $(STAMP)
 	$(BIN)/screening demo --seed 2020 --force input
@@ -49,3 +53,10 @@ preview: run
 
 bench-reconcile: $(STAMP)
 	$(BIN)/python bench/bench_reconcile.py --roster 1000000 --log 2000000
+
+# Not part of `make test`: the pipeline on county, city and province corpora (generated on demand
+# into bench/corpus/, git-ignored) with the openpyxl, unzip-and-scan and pandas-writer baselines;
+# rewrites the scale section of BENCHMARKS.md. Takes tens of minutes on 2 cores.
+BENCH_SIZES ?= county city province
+bench: $(STAMP)
+	$(BIN)/python bench/bench_scale.py $(BENCH_SIZES)

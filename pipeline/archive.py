@@ -466,11 +466,19 @@ def issue(
     try:
         sources = _render(staging, result, settings, number)
         with transaction(conn):
+            # Holding the writer lock, any staging folder left here belongs to a killed issue.
+            _sweep_abandoned(folder)
             revision, warnings = _check(conn, settings, period["end"], doc_number, reason)
             warnings += _gaps(conn, settings, result.as_of)
             name = f"{period['end']}_{_safe(str(number))}_r{revision}"
-            target = _new_folder(folder / name)  # only a folder created here is ever cleaned up
-            placed = _place(sources, target)
+            if (folder / name).exists():
+                raise ArchiveError(f"档案文件夹 {folder / name} 已存在，拒绝覆盖。请检查档案库（screening archive verify）。")
+            # Files are filed under a hidden staging name and renamed into place just before the
+            # record is committed: a kill while copying leaves nothing that looks like a circular.
+            placing = _new_folder(folder / f"{_PLACING}{name}-{os.getpid()}")
+            placed = _place(sources, placing)
+            os.rename(placing, folder / name)
+            target = folder / name  # only a folder created here is ever cleaned up
             summary_sha = next(f.sha256 for f in placed if f.name == SUMMARY_NAME)
             cur = conn.execute(
                 """
@@ -510,6 +518,17 @@ def issue(
     finally:
         conn.close()
         shutil.rmtree(staging, ignore_errors=True)
+        for leftover in folder.glob(f"{_PLACING}*-{os.getpid()}"):
+            _remove_tree(leftover)
+
+
+_PLACING = ".placing-"
+
+
+def _sweep_abandoned(folder: Path) -> None:
+    for path in folder.glob(f"{_PLACING}*"):
+        if path.is_dir():
+            _remove_tree(path)
 
 
 def _recorded(conn: sqlite3.Connection, name: str) -> bool:

@@ -18,12 +18,13 @@ import pandas as pd
 from pipeline.dates import parse_dates, parse_gestation
 from pipeline.ids import normalize_ids, normalize_phones
 from pipeline.load import FileResult, RawSheet
-from pipeline.problems import Problem, problem
+from pipeline.problems import Problem, problem, shorten
 from pipeline.settings import TEST_LABELS, Settings
 from pipeline.text import (
     EXAMPLE_WORDS,
     SUBTOTAL_WORDS,
     CommunityResolver,
+    ParentResolver,
     clean,
     clean_series,
     header_key,
@@ -130,10 +131,23 @@ class Vocabulary:
             (c.key, c.name, c.short, c.variants) for c in settings.communities
         )
         self.communities = list(settings.communities)
+        self._fields_cache: dict[str, frozenset[str]] = {}
+        # Parents (乡镇) of a multi-level organisation; empty for a flat one.
+        self.parents = ParentResolver(c.parent for c in settings.communities)
         self.weekly_keys = {header_key(a) for a in settings.columns.weekly}
         self.annual_keys = {header_key(a) for a in settings.columns.annual}
 
     def fields(self, text: object) -> set[str]:
+        if isinstance(text, str):
+            if text.isascii() and not any(ch.isalpha() for ch in text):
+                return set()  # digits and punctuation (IDs, phones, dates) name no field
+            cached = self._fields_cache.get(text)
+            if cached is None:
+                cached = self._fields_cache[text] = frozenset(self._fields(text))
+            return set(cached)
+        return self._fields(text)
+
+    def _fields(self, text: object) -> set[str]:
         key = header_key(text)
         if not key:
             return set()
@@ -404,10 +418,12 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Ex
     titles = _title_texts(rows, header.first_row)
     year = settings.programme.start.year
 
-    # Sheet-level hints: community and test from the sheet name, titles, file name.
+    # Sheet-level hints: parent (乡镇), community and test from the sheet name, titles, file path.
+    context = " ".join((sheet.sheet, *titles, sheet.file))
+    parent = vocab.parents.find(context) if vocab.parents else None
     community = None
     for source in (sheet.sheet, *titles, sheet.file):
-        match = vocab.resolver.in_text(source)
+        match = vocab.resolver.in_text(source, parent)
         if match.key:
             community = match.key
             break
@@ -425,21 +441,40 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Ex
     info.community, info.test, info.report_date = community, test, report_date
 
     frame = _sheet_frame(rows, header.row + 1, width)
-    # One pass over the cells as text; every row-level test below works on this grid.
-    flat = pd.Series(frame.to_numpy().ravel(), dtype=object)
-    text = flat.map(lambda v: "" if v is None else str(v).strip()).astype("string")
-    grid = text.to_numpy(dtype=object).reshape(frame.shape)
-    filled = grid != ""
+    # Row-level tests on the cells as text. Most rows are plain records: a cheap scan of each row's
+    # text finds the few that may be a subtotal, example, repeated header or note row, or hold a
+    # blank-looking cell, and only those are examined cell by cell (the same tests on every row
+    # would cost a Python call per cell).
+    values = frame.to_numpy(dtype=object)
+    header_cells = np.array([header_key(x) for x in header.labels], dtype=object)
+    filled = np.asarray(values != None, dtype=bool)  # noqa: E711 - elementwise, not identity
+    n_filled_all = filled.sum(axis=1)
+    candidate = _candidate_rows(values, [k for k in header_cells if k]) | (n_filled_all <= 1)
+    subtotal_all = np.zeros(values.shape, dtype=bool)
+    note_all = np.zeros(values.shape, dtype=bool)
+    example_all = np.zeros(len(values), dtype=bool)
+    repeated_all = np.zeros(len(values), dtype=bool)
+    if candidate.any():
+        sub = values[candidate]
+        flat = pd.Series(sub.ravel(), dtype=object)
+        text = flat.map(lambda v: "" if v is None else str(v).strip()).astype("string")
+        grid = text.to_numpy(dtype=object).reshape(sub.shape)
+        sub_filled = grid != ""
+        squashed_flat = text.str.replace(r"[\s\u3000:：]+", "", regex=True)
+        squashed = squashed_flat.to_numpy(dtype=object).reshape(sub.shape)
+        marks_flat = squashed_flat.str.match(r"^(合计|小计|总计)") | squashed_flat.isin(list(SUBTOTAL_WORDS))
+        subtotal_all[candidate] = marks_flat.to_numpy(dtype=bool).reshape(sub.shape)
+        note_all[candidate] = (
+            text.str.contains(r"[:：]|说明|备注|填表人|审核人", regex=True).to_numpy(dtype=bool).reshape(sub.shape)
+        )
+        example_all[candidate] = np.isin(squashed, list(EXAMPLE_WORDS)).any(axis=1)
+        repeated_all[candidate] = ((squashed == header_cells[None, :]) & sub_filled).sum(axis=1) >= 2
+        filled[candidate] = sub_filled
     keep = filled.any(axis=1)
     frame = frame[keep]
     info.rows = len(frame)
-    squashed_flat = text.str.replace(r"[\s\u3000:：]+", "", regex=True)
-    squashed = squashed_flat.to_numpy(dtype=object).reshape(grid.shape)[keep]
-    marks_flat = squashed_flat.str.match(r"^(合计|小计|总计)") | squashed_flat.isin(list(SUBTOTAL_WORDS))
-    subtotal_cells = marks_flat.to_numpy(dtype=bool).reshape(grid.shape)[keep]
-    note_cells = (
-        text.str.contains(r"[:：]|说明|备注|填表人|审核人", regex=True).to_numpy(dtype=bool).reshape(grid.shape)[keep]
-    )
+    subtotal_cells = subtotal_all[keep]
+    note_cells = note_all[keep]
     filled = filled[keep]
     n_filled = filled.sum(axis=1)
     index = frame.index
@@ -447,10 +482,9 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Ex
     reasons = pd.Series(pd.NA, index=index, dtype="string")
     subtotal = pd.Series(subtotal_cells.any(axis=1), index=index)
     reasons = reasons.mask(subtotal, "合计行（不是个人记录）")
-    example = pd.Series(np.isin(squashed, list(EXAMPLE_WORDS)).any(axis=1), index=index)
+    example = pd.Series(example_all[keep], index=index)
     reasons = reasons.mask(example & reasons.isna(), "示例行（填表示例，不计入）")
-    header_cells = np.array([header_key(x) for x in header.labels], dtype=object)
-    repeated = pd.Series(((squashed == header_cells[None, :]) & filled).sum(axis=1) >= 2, index=index)
+    repeated = pd.Series(repeated_all[keep], index=index)
     reasons = reasons.mask(repeated & reasons.isna(), "重复的表头行")
     single_text = pd.Series((n_filled == 1) & note_cells.any(axis=1), index=index)
     reasons = reasons.mask(single_text & reasons.isna(), "表尾说明行（不是个人记录）")
@@ -485,9 +519,39 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Ex
     mapped.insert(0, "src_sheet", sheet.sheet)
     mapped.insert(0, "src_file", sheet.file)
     mapped["sheet_community"] = community
+    mapped["sheet_parent"] = parent
+    if vocab.parents:
+        # Where the sheet came from (sheet name, titles, folder path): a 乡镇 column naming a
+        # township that several counties have is resolved within the county named here.
+        mapped["sheet_context"] = context
     mapped["sheet_test"] = test
     mapped["report_date"] = report_date
     return _Extract(kind, mapped.reset_index(drop=True), rejected, problems, info, headers, quota_totals)
+
+
+_ROW_GAP = r"[\s\u3000:：]*"
+_BLANK_CELL = re.compile(r"[\x00\x01]\s+(?=[\x00\x01])")
+
+
+def _candidate_rows(values: np.ndarray, header_keys: Sequence[str]) -> np.ndarray:
+    """Rows whose text may make them a subtotal, example or repeated header row, or that hold a
+    cell of only spaces: a superset of the rows the cell-by-cell tests in :func:`extract_sheet`
+    can reject (a note row has one filled cell and is added by the caller)."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    words = {*SUBTOTAL_WORDS, *EXAMPLE_WORDS, *header_keys}
+    pattern = re.compile(
+        "|".join(_ROW_GAP.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True) if w)
+    )
+    lines = ["\x00".join(map(str, r)) for r in values.tolist()]
+    text = "\x01" + "\x01".join(lines) + "\x01"
+    starts = np.cumsum([1] + [len(line) + 1 for line in lines[:-1]])
+    hits = [m.start() for m in pattern.finditer(text)]
+    hits += [m.start() + 1 for m in _BLANK_CELL.finditer(text)]
+    out = np.zeros(len(lines), dtype=bool)
+    if hits:
+        out[np.searchsorted(starts, np.asarray(hits), side="right") - 1] = True
+    return out
 
 
 def _number(value: Any) -> float | None:
@@ -520,9 +584,10 @@ class _Rows:
             return self.frame[name]
         return pd.Series(None, index=self.frame.index, dtype=object)
 
-    def _header(self, field_name: str) -> pd.Series:
-        keys = list(zip(self.frame["src_file"], self.frame["src_sheet"], strict=True))
-        return pd.Series([self.headers.get(k, {}).get(field_name, "") for k in keys], index=self.frame.index)
+    def _header(self, field_name: str, idx: pd.Index | None = None) -> pd.Series:
+        rows = self.frame if idx is None else self.frame.loc[idx]
+        keys = list(zip(rows["src_file"], rows["src_sheet"], strict=True))
+        return pd.Series([self.headers.get(k, {}).get(field_name, "") for k in keys], index=rows.index)
 
     def note(
         self,
@@ -547,7 +612,7 @@ class _Rows:
                 "file": self.frame.loc[idx, "src_file"],
                 "sheet": self.frame.loc[idx, "src_sheet"],
                 "row": self.frame.loc[idx, "src_row"],
-                "column": self._header(field_name).loc[idx],
+                "column": self._header(field_name, idx),
                 "value": raw.loc[idx].map(display_value),
                 "severity": severity,
                 "code": code.loc[idx] if isinstance(code, pd.Series) else code,
@@ -571,8 +636,12 @@ class _Rows:
         return out.reset_index(drop=True)
 
 
+
+
 def display_value(v: Any) -> str:
-    """A cell as the user sees it in Excel: 4.11328E+17 for a long number, 12 for 12.0."""
+    """A cell as the user sees it in Excel: 4.11328E+17 for a long number, 12 for 12.0. A very
+    long text is shortened (a 10 MB cell must not be printed in full on the terminal or copied
+    into every problem list); the cut never leaves part of a number behind (no partial ID)."""
     if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return ""
     if isinstance(v, float):
@@ -580,11 +649,24 @@ def display_value(v: Any) -> str:
             return str(int(v))
         if abs(v) >= 1e11:
             return f"{v:.5E}"
-    return str(v)
+    return shorten(str(v))
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return clean_series(series.map(_cell_text, na_action="ignore"))
+    """``clean`` for a column of raw cells. Text cells are cleaned once per distinct value (a
+    column of community or test names repeats a few values many times)."""
+    values = series.to_numpy(dtype=object)
+    is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+    if len(values) < 64 or not is_str.any():
+        return clean_series(series.map(_cell_text, na_action="ignore"))
+    codes, uniques = pd.factorize(values[is_str])
+    cleaned = clean_series(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    out[is_str] = cleaned[codes]
+    if not is_str.all():
+        rest = series[~is_str]
+        out[~is_str] = clean_series(rest.map(_cell_text, na_action="ignore")).to_numpy(dtype=object)
+    return pd.Series(pd.array(out, dtype="string"), index=series.index)
 
 
 def _cell_text(v: Any) -> Any:
@@ -594,14 +676,43 @@ def _cell_text(v: Any) -> Any:
 
 
 def _community_column(rows: _Rows, vocab: Vocabulary, field_name: str = "community") -> pd.Series:
-    """Resolve each row's community: its own column first, else the sheet's."""
+    """Resolve each row's community: its own column first, else the sheet's. In a multi-level
+    organisation the name is resolved within the row's parent: its 乡镇 column, else the sheet's."""
     raw = _text(rows.col(field_name))
-    uniques = raw.dropna().unique()
-    lookup = {u: vocab.resolver.exact(u).key or vocab.resolver.in_text(u).key for u in uniques}
-    # astype: with no community column at all the mapped column has no values to infer a dtype from.
-    resolved = raw.map(lookup, na_action="ignore").astype(object)
+    if vocab.parents:
+        township = _text(rows.col("township")).astype(object)
+        context = rows.col("sheet_context").astype(object)
+        pairs_t = pd.DataFrame({"t": township, "x": context}).fillna("\x00")
+        codes_t, uniq_t = pd.factorize(pd.MultiIndex.from_frame(pairs_t))
+        found_t: list[Any] = []
+        for t_value, x_value in uniq_t:
+            if t_value == "\x00":
+                found_t.append(None)
+                continue
+            found_t.append(
+                vocab.parents.exact(t_value)
+                or vocab.parents.find(t_value)
+                or (vocab.parents.find(f"{t_value} {x_value}") if x_value != "\x00" else None)
+            )
+        parent = pd.Series(np.asarray(found_t, dtype=object)[codes_t], index=raw.index, dtype=object)
+        parent = parent.where(parent.notna(), rows.col("sheet_parent").astype(object))
+        pairs = pd.DataFrame({"p": parent.astype(object), "c": raw.astype(object)})
+        codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("\x00")))
+        found: list[Any] = []
+        for p_value, c_value in uniq:
+            if c_value == "\x00":
+                found.append(None)
+                continue
+            within = None if p_value == "\x00" else p_value
+            found.append(vocab.resolver.exact(c_value, within).key or vocab.resolver.in_text(c_value, within).key)
+        resolved = pd.Series(np.asarray(found, dtype=object)[codes], index=raw.index, dtype=object)
+    else:
+        uniques = raw.dropna().unique()
+        lookup = {u: vocab.resolver.exact(u).key or vocab.resolver.in_text(u).key for u in uniques}
+        # astype: with no community column at all the mapped column has no values to infer a dtype from.
+        resolved = raw.map(lookup, na_action="ignore").astype(object)
     unknown = raw.notna() & resolved.isna()
-    names = "、".join(c.name for c in vocab.communities)
+    names = "、".join(c.name for c in vocab.communities[:30]) + ("等" if len(vocab.communities) > 30 else "")
     rows.note(
         unknown,
         code="community_unknown",
@@ -972,7 +1083,9 @@ _VALIDATORS = {
 }
 
 
-def normalize(files: Iterable[FileResult], settings: Settings) -> Normalized:
+def normalize(files: Iterable[FileResult], settings: Settings, *, release_rows: bool = False) -> Normalized:
+    """``release_rows``: empty each sheet's cell grid once it is extracted (the caller's
+    FileResults lose their rows), so that the grids and the frames are not all in memory at once."""
     vocab = Vocabulary(settings)
     sheets: list[SheetInfo] = []
     problems: list[Problem] = []
@@ -983,6 +1096,8 @@ def normalize(files: Iterable[FileResult], settings: Settings) -> Normalized:
     for f in files:
         for sheet in f.sheets:
             ex = extract_sheet(sheet, vocab, settings)
+            if release_rows:
+                sheet.rows.clear()
             sheets.append(ex.info)
             problems.extend(ex.problems)
             quota_totals.extend(ex.quota_totals)

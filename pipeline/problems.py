@@ -25,6 +25,18 @@ PROBLEM_HEADERS = {
 }
 
 
+DISPLAY_MAX_CHARS = 200
+
+
+def shorten(text: str) -> str:
+    """A value as shown in a problem: a very long text is cut (a 10 MB cell must not be printed in
+    full or copied into every list), never leaving part of a number behind (no partial ID)."""
+    if len(text) <= DISPLAY_MAX_CHARS:
+        return text
+    head = text[:DISPLAY_MAX_CHARS].rstrip("0123456789Xx")
+    return f"{head}…（共 {len(text)} 个字符）"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One data problem. ``row`` is the row number as the user sees it in Excel (1-based)."""
@@ -60,7 +72,7 @@ def problem(
         sheet=sheet,
         row=row,
         column=column,
-        value="" if value is None else str(value),
+        value="" if value is None else shorten(str(value)),
         severity=severity,
         code=code,
         message=message,

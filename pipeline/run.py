@@ -25,7 +25,7 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.load import FileResult, read_all
 from pipeline.normalize import KIND_LABELS, Normalized, normalize
-from pipeline.problems import Problem, problem
+from pipeline.problems import SEVERITY_ORDER, Problem, problem
 from pipeline.progress import Progress
 from pipeline.quotas import effective_quotas
 from pipeline.reconcile import Reconciled, reconcile
@@ -100,7 +100,9 @@ def analyse(
     if not files and not discovery_problems:
         raise RunError(f"输入文件夹 {input_dir} 中没有任何文件。请把花名册、筛查登记和任务分配表放进去后再运行。")
     lap("read", "normalize")
-    norm = normalize(files, settings)
+    # The raw cell grids are emptied as each sheet is extracted (the frames hold the values):
+    # at province size the grids alone are gigabytes.
+    norm = normalize(files, settings, release_rows=True)
     lap("normalize", "reconcile")
     quotas, quota_problems, warnings = effective_quotas(settings, norm.quota, norm.quota_totals)
     rec = reconcile(norm, settings, as_of)
@@ -168,7 +170,9 @@ def build_summary(result: RunResult, settings: Settings) -> dict[str, Any]:
     for info in norm.sheets:
         sheets_by_file.setdefault(info.file, []).append(info)
     for f in result.files:
-        errors = [p.message for p in f.problems if p.severity == "错误"]
+        # Why a file was not read: its most severe problem (a note for a plain text file, an error
+        # for a broken workbook).
+        reasons = sorted(f.problems, key=lambda p: SEVERITY_ORDER.get(p.severity, 9))
         files_out.append(
             {
                 "file": f.path,
@@ -176,7 +180,7 @@ def build_summary(result: RunResult, settings: Settings) -> dict[str, Any]:
                 "size": f.size,
                 "sha256": f.sha256,
                 "readable": f.readable,
-                "error": errors[0] if errors and not f.readable else None,
+                "error": reasons[0].message if reasons and not f.readable else None,
                 "sheets": [
                     {
                         "sheet": s.sheet,
@@ -366,29 +370,40 @@ def period_history(scored: Scored) -> list[dict[str, Any]]:
 # Writing
 
 
-def write_outputs(result: RunResult, settings: Settings, output_root: Path) -> Path:
+def write_outputs(
+    result: RunResult,
+    settings: Settings,
+    output_root: Path,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Path:
     """Write every output into a temporary folder beside ``output/<as-of>/`` and swap it in, so a
     failed or killed run leaves the previous complete outputs untouched. One run at a time may
-    write into an output folder (a lock file holds the writer's process number)."""
+    write into an output folder (a lock file holds the writer's process number). The community
+    workbooks are written by ``workers`` processes (default one per core; 1: one at a time)."""
     output_root.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if progress is not None:
+        progress.stage("write", total=len(settings.communities) + 4)
     with output_lock(output_root):
         recover_outputs(output_root)
-        return _write_outputs_locked(result, settings, output_root)
+        final = _write_outputs_locked(result, settings, output_root, workers=workers, progress=progress)
+    result.timings["write"] = time.perf_counter() - started
+    return final
 
 
-def _write_outputs_locked(result: RunResult, settings: Settings, output_root: Path) -> Path:
+def _write_outputs_locked(
+    result: RunResult,
+    settings: Settings,
+    output_root: Path,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    from pipeline.communities import write_workbooks
     from pipeline.notice import write_circular
-    from pipeline.report import write_problems_workbook
-    from pipeline.workbook import (
-        community_filename,
-        health_centre_filename,
-        leaders_filename,
-        master_filename,
-        write_community,
-        write_health_centre,
-        write_leaders,
-        write_master,
-    )
+    from pipeline.workbook import health_centre_filename, leaders_filename, master_filename
 
     final = output_root / result.as_of.isoformat()
     tmp = output_root / f".tmp-{result.as_of.isoformat()}-{os.getpid()}"
@@ -397,15 +412,29 @@ def _write_outputs_locked(result: RunResult, settings: Settings, output_root: Pa
     tmp.mkdir()
     try:
         as_of = result.as_of
+        # The workbooks are written in parallel (pipeline.communities); the order of `written`
+        # stays: master, communities in config order, leaders, health centre, problems.
+        whole, communities, seconds = write_workbooks(
+            tmp,
+            result,
+            settings,
+            {
+                "master": tmp / master_filename(as_of),
+                "leaders": tmp / leaders_filename(as_of),
+                "health_centre": tmp / health_centre_filename(as_of),
+                "problems": tmp / "数据问题.xlsx",
+            },
+            workers=workers,
+            on_written=progress.item if progress is not None else None,
+        )
+        for kind, took in seconds.items():
+            result.timings[f"write_{kind}"] = took
         written = [
-            write_master(tmp / master_filename(as_of), result, settings),
-            *(
-                write_community(tmp / community_filename(settings, c.key), result, settings, c.key)
-                for c in settings.communities
-            ),
-            write_leaders(tmp / leaders_filename(as_of), result, settings),
-            write_health_centre(tmp / health_centre_filename(as_of), result, settings),
-            write_problems_workbook(tmp / "数据问题.xlsx", result, settings),
+            whole["master"],
+            *communities,
+            whole["leaders"],
+            whole["health_centre"],
+            whole["problems"],
             _write_json(tmp / "summary.json", result.summary),
             *write_circular(tmp, result.summary, settings, result.as_of),
         ]

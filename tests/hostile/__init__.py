@@ -1,0 +1,1 @@
+"""Hostile inputs: generated files that try to crash, hang, exhaust or trick the pipeline."""
