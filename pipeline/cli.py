@@ -178,12 +178,19 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
     卫生院核对清单、数据问题清单、通报草稿（Word/网页/微信文字）、summary.json 和 manifest.json。
     """
     from pipeline.console import run_report
+    from pipeline.progress import Progress
     from pipeline.run import analyse, issued_from_archive, write_outputs
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
-    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
-    final = write_outputs(result, settings, output_dir)
+    progress = Progress()  # one status line on a terminal; silent in pipes, logs and tests
+    try:
+        result = analyse(
+            input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings), progress=progress
+        )
+        final = write_outputs(result, settings, output_dir, progress=progress)
+    finally:
+        progress.close()
     for line in run_report(result):
         click.echo(line)
     click.echo(f"结果已写入：{final}")

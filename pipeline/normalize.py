@@ -477,20 +477,22 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Ex
     note_cells = note_all[keep]
     filled = filled[keep]
     n_filled = filled.sum(axis=1)
-    index = frame.index
-    # Rows rejected for what they are, before any field is read.
-    reasons = pd.Series(pd.NA, index=index, dtype="string")
-    subtotal = pd.Series(subtotal_cells.any(axis=1), index=index)
-    reasons = reasons.mask(subtotal, "合计行（不是个人记录）")
-    example = pd.Series(example_all[keep], index=index)
-    reasons = reasons.mask(example & reasons.isna(), "示例行（填表示例，不计入）")
-    repeated = pd.Series(repeated_all[keep], index=index)
-    reasons = reasons.mask(repeated & reasons.isna(), "重复的表头行")
-    single_text = pd.Series((n_filled == 1) & note_cells.any(axis=1), index=index)
-    reasons = reasons.mask(single_text & reasons.isna(), "表尾说明行（不是个人记录）")
+    # Rows rejected for what they are, before any field is read (the first reason applies).
+    reason = np.full(len(frame), None, dtype=object)
+    open_rows = np.ones(len(frame), dtype=bool)
+    subtotal = subtotal_cells.any(axis=1)
+    row_tests = [
+        (subtotal, "合计行（不是个人记录）"),
+        (example_all[keep], "示例行（填表示例，不计入）"),
+        (repeated_all[keep], "重复的表头行"),
+        ((n_filled == 1) & note_cells.any(axis=1), "表尾说明行（不是个人记录）"),
+    ]
     if "serial" in header.fields:
-        serial_only = pd.Series((n_filled == 1) & filled[:, header.fields["serial"]], index=index)
-        reasons = reasons.mask(serial_only & reasons.isna(), "只有序号的空行")
+        row_tests.append(((n_filled == 1) & filled[:, header.fields["serial"]], "只有序号的空行"))
+    for mask, text in row_tests:
+        hit = mask & open_rows
+        reason[hit] = text
+        open_rows &= ~hit
 
     quota_totals: list[dict[str, Any]] = []
     if kind == "quota" and subtotal.any():
@@ -500,21 +502,21 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> _Ex
                 entry[f"{what}_{t}"] = _number(frame.at[r, c])
             quota_totals.append(entry)
 
-    pre_rejected = frame.index[reasons.notna()]
+    pre_rejected = frame.index[~open_rows]
     rejected = pd.DataFrame(
         {
             "src_file": sheet.file,
             "src_sheet": sheet.sheet,
             "src_row": pre_rejected.to_numpy(dtype=np.int64),
-            "reason": reasons[pre_rejected].to_numpy(dtype=object),
+            "reason": reason[~open_rows],
         }
     )
-    data = frame[reasons.isna()]
-    mapped = pd.DataFrame(index=data.index)
-    for name, c in header.fields.items():
-        mapped[name] = data[c]
-    for c, (t, what) in header.test_columns.items():
-        mapped[f"{what}_{t}"] = data[c]
+    data = frame[open_rows]
+    # The mapped columns in one object block (column by column assignment costs per sheet).
+    names = [*header.fields, *(f"{what}_{t}" for t, what in header.test_columns.values())]
+    positions = [*header.fields.values(), *header.test_columns]
+    block = data.to_numpy(dtype=object)[:, positions] if positions else np.empty((len(data), 0), dtype=object)
+    mapped = pd.DataFrame(block, columns=names, index=data.index, dtype=object)
     mapped.insert(0, "src_row", data.index.to_numpy(dtype=np.int64))
     mapped.insert(0, "src_sheet", sheet.sheet)
     mapped.insert(0, "src_file", sheet.file)

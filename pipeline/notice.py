@@ -600,14 +600,16 @@ def _table(doc: Any, rows: list[list[str]], total: Any) -> None:
     table.autofit = False
     for j, col in enumerate(table.columns):
         col.width = widths[j]
-    for i, values in enumerate(rows):
-        row = table.rows[i]
+    # table.rows[i] and row.cells rebuild their lists on every access: take them once (a table of
+    # thousands of communities would otherwise cost quadratic time).
+    for i, (values, row) in enumerate(zip(rows, list(table.rows), strict=True)):
         if i == 0:
             trpr = row._tr.get_or_add_trPr()
             header = OxmlElement("w:tblHeader")
             trpr.append(header)
+        cells = row.cells
         for j in range(width):
-            cell = row.cells[j]
+            cell = cells[j]
             cell.width = widths[j]
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             text = values[j] if j < len(values) else ""

@@ -208,6 +208,9 @@ class Directory:
 @dataclass(frozen=True)
 class Columns:
     community: tuple[str, ...] = ()
+    # The parent of the community (乡镇 in a county's organisation): community names repeat across
+    # parents, so a row's community is resolved within its parent.
+    township: tuple[str, ...] = ()
     name: tuple[str, ...] = ()
     id: tuple[str, ...] = ()
     phone: tuple[str, ...] = ()

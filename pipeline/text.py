@@ -64,12 +64,26 @@ class CommunityMatch:
     ambiguous: bool = False
 
 
+def parent_of(key: str) -> str:
+    """The parent path of a community key ("县/乡镇/社区" -> "县/乡镇"; a flat key has none)."""
+    return key.rpartition("/")[0]
+
+
+def _under(key: str, parent: str) -> bool:
+    return parent_of(key) == parent
+
+
 class CommunityResolver:
     """Maps the many ways a community is written to its configured key.
 
     Exact labels ("新民", "新民社区", "新民居委会", Traditional forms) match anywhere. Inside a longer
     text (a title, a file name, an address) only a full name or a short name followed by a community
     suffix matches: "新华路128号" is a road, not 新华社区.
+
+    In a multi-level organisation community names repeat across parents (two townships may each have
+    a 王庄村): pass ``parent`` (the parent path, e.g. "平安县/城关镇") to resolve within it. Without a
+    parent, a name shared by several communities is ambiguous unless the text itself also names one
+    of their parents ("城关镇王庄村3组").
     """
 
     SUFFIXES = ("社区居委会", "社区", "居委会", "居委", "村委会", "村")
@@ -77,7 +91,7 @@ class CommunityResolver:
     def __init__(self, communities: Iterable[tuple[str, str, str, Iterable[str]]]) -> None:
         """``communities``: (key, name, short, variants)."""
         self._exact: dict[str, set[str]] = {}
-        self._in_text: list[tuple[str, str]] = []
+        in_text: dict[str, set[str]] = {}
         for key, name, short, variants in communities:
             labels = {name, *variants}
             if short:
@@ -93,30 +107,98 @@ class CommunityResolver:
             for label in labels:
                 self._exact.setdefault(squash(label), set()).add(key)
                 if label != base and label != short:
-                    self._in_text.append((squash(label), key))
-        # Longest first, so "常花园社区" wins over a shorter overlapping label.
-        self._in_text.sort(key=lambda item: -len(item[0]))
+                    in_text.setdefault(squash(label), set()).add(key)
+        # Longest first, so "常花园社区" wins over a shorter overlapping label; a label shared by
+        # communities of different parents is kept once, with all its keys.
+        self._in_text: list[tuple[str, frozenset[str]]] = sorted(
+            ((label, frozenset(keys)) for label, keys in in_text.items()), key=lambda item: -len(item[0])
+        )
+        # Parent path segments ("平安县", "城关镇") of every key, for narrowing by a text.
+        self._segments: dict[str, tuple[str, ...]] = {}
+        for keys in self._exact.values():
+            for key in keys:
+                if key not in self._segments:
+                    self._segments[key] = tuple(squash(p) for p in parent_of(key).split("/") if p)
 
-    def exact(self, text: object) -> CommunityMatch:
-        keys = self._exact.get(squash(text), set())
+    def _narrow(self, keys: set[str] | frozenset[str], parent: str | None, text: str = "") -> set[str]:
+        if parent is not None:
+            return {k for k in keys if _under(k, parent)}
+        if len(keys) > 1 and text:
+            # The text may name the parent too: keep the keys with the most parent segments in it.
+            hits = {k: sum(1 for seg in self._segments.get(k, ()) if seg and seg in text) for k in keys}
+            best = max(hits.values())
+            if best > 0:
+                return {k for k, n in hits.items() if n == best}
+        return set(keys)
+
+    def exact(self, text: object, parent: str | None = None) -> CommunityMatch:
+        keys = self._narrow(self._exact.get(squash(text), set()), parent)
         if len(keys) == 1:
             return CommunityMatch(next(iter(keys)))
         return CommunityMatch(None, ambiguous=len(keys) > 1)
 
-    def in_text(self, text: object) -> CommunityMatch:
+    def in_text(self, text: object, parent: str | None = None) -> CommunityMatch:
         """Find a community named inside a longer text (title, file name, address)."""
         s = squash(text)
         if not s:
             return CommunityMatch(None)
-        direct = self.exact(s)
+        direct = self.exact(s, parent)
         if direct.key or direct.ambiguous:
             return direct
         found: set[str] = set()
         remaining = s
-        for label, key in self._in_text:
+        for label, keys in self._in_text:
             if label in remaining:
-                found.add(key)
+                narrowed = self._narrow(keys, parent)
+                if not narrowed:
+                    continue
+                found |= narrowed
                 remaining = remaining.replace(label, "|")
+        found = self._narrow(found, parent, s)
         if len(found) == 1:
             return CommunityMatch(next(iter(found)))
         return CommunityMatch(None, ambiguous=len(found) > 1)
+
+
+class ParentResolver:
+    """Finds which parent (e.g. township "平安县/城关镇") a text names: a folder path, a title, a
+    乡镇 column. A township name may repeat across counties: then the text must also name the
+    county (as a folder path usually does)."""
+
+    SUFFIXES = ("街道办事处", "办事处", "街道", "镇", "乡")
+
+    def __init__(self, parents: Iterable[str]) -> None:
+        self.parents = sorted({p for p in parents if p})
+        self._segments = {p: tuple(squash(s) for s in p.split("/") if s) for p in self.parents}
+        self._by_last: dict[str, set[str]] = {}
+        for p, segs in self._segments.items():
+            last = segs[-1]
+            self._by_last.setdefault(last, set()).add(p)
+            for suffix in self.SUFFIXES:
+                if last.endswith(suffix) and len(last) > len(suffix) + 1:
+                    self._by_last.setdefault(last[: -len(suffix)], set()).add(p)
+                    break
+        self._labels = sorted(self._by_last, key=len, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self.parents)
+
+    def exact(self, text: object) -> str | None:
+        """A cell naming a parent: its last segment (with or without 镇/乡), or its full path."""
+        s = squash(text).replace("/", "")
+        keys = self._by_last.get(s) or {p for p, segs in self._segments.items() if "".join(segs) == s}
+        return next(iter(keys)) if len(keys) == 1 else None
+
+    def find(self, text: object) -> str | None:
+        s = squash(text)
+        if not s:
+            return None
+        found: set[str] = set()
+        for label in self._labels:
+            if label in s:
+                found |= self._by_last[label]
+        if len(found) > 1:
+            hits = {p: sum(1 for seg in self._segments[p] if seg in s) for p in found}
+            best = max(hits.values())
+            found = {p for p, n in hits.items() if n == best}
+        return next(iter(found)) if len(found) == 1 else None

@@ -621,23 +621,28 @@ def timeliness_frames(
     summ = sc.timeliness_summary.set_index("community") if len(sc.timeliness_summary) else None
     detail = sc.timeliness
     paper = rec.paper_rosters
+    names = _names(settings)
+    # Grouped once (not filtered once per community: thousands of communities in a county).
+    by_detail = dict(tuple(detail.groupby("community", sort=False)["submitted"])) if len(detail) else {}
+    by_paper = dict(tuple(paper.groupby("community", sort=False)["event_date"])) if len(paper) else {}
+    summ_rows = summ.to_dict("index") if summ is not None else {}
     rows = []
     for key in keys:
-        rec_row: dict[str, Any] = {"community": key, "name": _names(settings).get(key, key)}
-        if summ is not None and key in summ.index:
+        rec_row: dict[str, Any] = {"community": key, "name": names.get(key, key)}
+        if key in summ_rows:
             for col in ("due", "on_time", "late", "missing", "rate"):
-                rec_row[col] = summ.at[key, col]
-        mine = detail[detail["community"] == key] if len(detail) else detail
-        rec_row["latest"] = mine["submitted"].max() if len(mine) else None
-        papers = paper[paper["community"] == key] if len(paper) else paper
+                rec_row[col] = summ_rows[key][col]
+        mine = by_detail.get(key)
+        rec_row["latest"] = mine.max() if mine is not None and len(mine) else None
+        papers = by_paper.get(key)
         rec_row["paper"] = (
             "、".join(
                 f"{d.month}月{d.day}日"
                 if isinstance(d, pd.Timestamp) and d is not pd.NaT
                 else "（未注明日期）"
-                for d in papers["event_date"].tolist()
+                for d in papers.tolist()
             )
-            if len(papers)
+            if papers is not None and len(papers)
             else "未登记"
         )
         rows.append(rec_row)
@@ -703,15 +708,16 @@ def subsidy_frames(result: RunResult, settings: Settings) -> tuple[pd.DataFrame,
     if "amount" not in sub.columns:
         sub["amount"] = pd.Series(dtype=float)
     rows = []
+    names = _names(settings)
+    by_community = dict(tuple(sub.groupby("community", sort=False)["amount"])) if len(sub) else {}
     for key in settings.community_keys:
-        mine = sub[sub["community"] == key] if len(sub) else sub
-        paid = mine[mine["amount"] > 0] if len(mine) else mine
+        mine = by_community.get(key)
         rows.append(
             {
                 "community": key,
-                "name": _names(settings)[key],
-                "cases": len(paid),
-                "amount": float(mine["amount"].sum()) if len(mine) else 0.0,
+                "name": names[key],
+                "cases": int((mine > 0).sum()) if mine is not None else 0,
+                "amount": float(mine.sum()) if mine is not None and len(mine) else 0.0,
             }
         )
     return sub, pd.DataFrame(rows)
@@ -917,6 +923,43 @@ def _line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: in
     sheet.insert_chart(row + 18, 0, chart)
 
 
+# An organisation with more communities than this (a county's, a province's) gets person lists
+# only in the communities' workbooks, and only the latest periods in the history sheets.
+LARGE_ORGANISATION = 1000
+HISTORY_PERIODS_AT_SCALE = 4
+
+
+def large_organisation(settings: Settings) -> bool:
+    return len(settings.communities) > LARGE_ORGANISATION
+
+
+COUNT_COLUMNS = [Column("parent", "上级"), Column("name", "社区"), Column("count", "人数", "int")]
+
+
+def _counts_sheet(
+    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, name: str, what: str, frame: pd.DataFrame
+) -> None:
+    """A person list of a large organisation, as the number of people per community."""
+    counts = frame["community"].value_counts() if len(frame) and "community" in frame.columns else pd.Series(dtype="int64")
+    table = pd.DataFrame(
+        {
+            "parent": [c.parent for c in settings.communities],
+            "name": [c.name for c in settings.communities],
+            "count": [int(counts.get(c.key, 0)) for c in settings.communities],
+        }
+    )
+    write_table(
+        book,
+        fmt,
+        name,
+        table,
+        COUNT_COLUMNS,
+        title=_title(settings, result, what),
+        subtitle=f"共 {len(frame):,} 人。社区较多（{len(settings.communities):,} 个），名单按社区分别列在各社区的工作簿中"
+        "（“社区”文件夹），此处只列各社区人数。",
+    )
+
+
 def _history_sheet(
     book: Workbook,
     fmt: Formats,
@@ -927,9 +970,14 @@ def _history_sheet(
     what: str,
     cadence: str,
 ) -> None:
+    note = ""
+    if large_organisation(settings) and len(history) and "period" in history.columns:
+        recent = sorted(history["period"].dropna().unique())[-HISTORY_PERIODS_AT_SCALE:]
+        history = history[history["period"].isin(recent)]
+        note = f"社区较多，只列最近{len(recent)}期。"
     frame = history_frame(history, settings)
     subtitle = (
-        f"{cadence}；每期末的累计进度与排名，“名次变化”与上一期比较（↑上升、↓下降、—不变）。"
+        f"{cadence}；每期末的累计进度与排名，“名次变化”与上一期比较（↑上升、↓下降、—不变）。{note}"
         if len(frame)
         else f"{cadence}；截至统计日尚无已结束的一期。"
     )
@@ -955,11 +1003,17 @@ def _cadence_text(kind: str, settings: Settings) -> str:
 
 
 def _circulars_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings) -> None:
-    frame = circulars_frame(result.scored.circulars, settings)
+    circ = result.scored.circulars
+    note = ""
+    if large_organisation(settings) and len(circ):
+        recent = sorted(circ["period"].dropna().unique())[-HISTORY_PERIODS_AT_SCALE:]
+        circ = circ[circ["period"].isin(recent)]
+        note = f"社区较多，只列最近{len(recent)}期。"
+    frame = circulars_frame(circ, settings)
     r = settings.ranking
     subtitle = (
         f"{_cadence_text('circular', settings)}；每期综合完成率最低的{r.lagging_count}个社区为工作落后"
-        "（已达到应完成进度的不列入）；已印发通报的期次以印发的名单为准。"
+        f"（已达到应完成进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
     )
     write_table(
         book,
@@ -1039,9 +1093,13 @@ def _timeliness_sheet(
         rules=[Rule("rate")],
     )[0]
     row = HEADER_ROW + max(len(summary), 1) + 2
-    row = write_block(
-        sheet, fmt, row, detail, TIMELINESS_COLUMNS, title="逐次上报明细", rules=TIMELINESS_RULES
-    )
+    if community is None and large_organisation(settings):
+        # Thousands of communities × every due date: the details are in each community's workbook.
+        detail = detail.iloc[0:0]
+        detail_title = "逐次上报明细（社区较多，见各社区工作簿）"
+    else:
+        detail_title = "逐次上报明细"
+    row = write_block(sheet, fmt, row, detail, TIMELINESS_COLUMNS, title=detail_title, rules=TIMELINESS_RULES)
     write_block(
         sheet,
         fmt,
@@ -1248,9 +1306,23 @@ def _explanation_sheet(
 # Workbooks
 
 
-def _open(path: Path, title: str, *, in_memory: bool = False) -> tuple[Workbook, Formats]:
+# A workbook with more table rows than this is written with xlsxwriter's constant_memory (rows
+# flushed to disk as they are written, so memory stays flat at province size).
+CONSTANT_MEMORY_ROWS = 100_000
+
+
+def _table_rows(result: RunResult) -> int:
+    rec, sc = result.reconciled, result.scored
+    frames = (rec.followup, rec.high_risk, rec.missing_from_roster, rec.conflicts, rec.duplicates,
+              rec.spot_check, sc.weekly, sc.three_day, sc.circulars, sc.subsidy)
+    return sum(len(f) for f in frames) + len(result.problems)
+
+
+def _open(
+    path: Path, title: str, *, in_memory: bool = False, constant_memory: bool = False
+) -> tuple[Workbook, Formats]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return new_workbook(str(path), title=title, in_memory=in_memory)
+    return new_workbook(str(path), title=title, in_memory=in_memory, constant_memory=constant_memory)
 
 
 def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
@@ -1258,7 +1330,8 @@ def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
     ``privacy.mask_ids_in_master_workbook``)."""
     mask = settings.privacy.mask_ids_in_master_workbook
     rec = result.reconciled
-    book, fmt = _open(path, f"两筛进度汇总 {result.as_of.isoformat()}")
+    big = _table_rows(result) > CONSTANT_MEMORY_ROWS
+    book, fmt = _open(path, f"两筛进度汇总 {result.as_of.isoformat()}", constant_memory=big)
     _summary_sheet(book, fmt, result, settings, charts=True)
     _history_sheet(
         book,
@@ -1281,24 +1354,38 @@ def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
         _cadence_text("summary", settings),
     )
     _circulars_sheet(book, fmt, result, settings)
-    _followup_sheet(book, fmt, result, settings, rec.followup, mask=mask)
-    _high_risk_sheet(book, fmt, result, settings, rec.high_risk, mask=mask)
+    if large_organisation(settings):
+        # Person lists of thousands of communities are for the communities: each community's
+        # workbook has its own; the master counts them per community.
+        _counts_sheet(book, fmt, result, settings, "随访督促名单", "随访督促名单", rec.followup)
+        _counts_sheet(book, fmt, result, settings, "高风险追踪", "高风险孕妇追踪", rec.high_risk)
+    else:
+        _followup_sheet(book, fmt, result, settings, rec.followup, mask=mask)
+        _high_risk_sheet(book, fmt, result, settings, rec.high_risk, mask=mask)
     _timeliness_sheet(book, fmt, result, settings)
     _payments_sheet(book, fmt, result, settings)
-    _subsidy_sheet(book, fmt, result, settings, mask=mask)
-    _issues_sheet(
-        book,
-        fmt,
-        result,
-        settings,
-        issues_frame(result, settings),
-        name="漏报与冲突",
-        what="漏报、冲突与待核实",
-        mask=mask,
-        subtitle="类型：漏报（已筛查但未列入花名册，按住址计入社区）、无法归属、花名册冲突（同一人在两个社区）、"
-        "重复筛查、花名册重复行、自报未核实（花名册称已做但卫生院无记录）。",
-    )
-    _spot_sheet(book, fmt, result, settings, spot_check_frame(result, settings), mask=mask)
+    if large_organisation(settings):
+        _counts_sheet(book, fmt, result, settings, "1-3月补助", "1—3月已完成筛查补助", result.scored.subsidy)
+    else:
+        _subsidy_sheet(book, fmt, result, settings, mask=mask)
+    issues = issues_frame(result, settings)
+    if large_organisation(settings):
+        _counts_sheet(book, fmt, result, settings, "漏报与冲突", "漏报、冲突与待核实", issues)
+        _counts_sheet(book, fmt, result, settings, "随机抽查名单", "随机抽查名单", result.reconciled.spot_check)
+    else:
+        _issues_sheet(
+            book,
+            fmt,
+            result,
+            settings,
+            issues,
+            name="漏报与冲突",
+            what="漏报、冲突与待核实",
+            mask=mask,
+            subtitle="类型：漏报（已筛查但未列入花名册，按住址计入社区）、无法归属、花名册冲突（同一人在两个社区）、"
+            "重复筛查、花名册重复行、自报未核实（花名册称已做但卫生院无记录）。",
+        )
+        _spot_sheet(book, fmt, result, settings, spot_check_frame(result, settings), mask=mask)
     problems = problems_frame(result.problems)
     _problems_sheet(book, fmt, result, settings, mask_problem_ids(problems) if mask else problems)
     _explanation_sheet(book, fmt, result, settings)
@@ -1395,7 +1482,8 @@ def write_community(
 
 def write_leaders(path: Path, result: RunResult, settings: Settings) -> Path:
     """The leaders' copy: community-level sheets only, no personal data."""
-    book, fmt = _open(path, f"两筛进度（领导版） {result.as_of.isoformat()}")
+    big = _table_rows(result) > CONSTANT_MEMORY_ROWS
+    book, fmt = _open(path, f"两筛进度（领导版） {result.as_of.isoformat()}", constant_memory=big)
     _summary_sheet(book, fmt, result, settings, charts=True)
     _history_sheet(
         book,
@@ -1434,7 +1522,8 @@ def write_health_centre(path: Path, result: RunResult, settings: Settings) -> Pa
     gestational window, on no roster, and repeated, so that it can correct its records. Rows are
     found by file, sheet and row number; ID numbers are masked (the list travels by email)."""
     rec = result.reconciled
-    book, fmt = _open(path, f"卫生院核对清单 {result.as_of.isoformat()}")
+    big = _table_rows(result) > CONSTANT_MEMORY_ROWS
+    book, fmt = _open(path, f"卫生院核对清单 {result.as_of.isoformat()}", constant_memory=big)
     problems = mask_problem_ids(health_centre_problems(result))
     problems["value"] = problems["value"].map(lambda v: mask_text(v) if isinstance(v, str) else v)
     _problems_sheet(book, fmt, result, settings, problems)

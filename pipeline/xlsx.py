@@ -90,10 +90,15 @@ class Formats:
         return self.cache[name]
 
 
-def new_workbook(path: str, *, title: str, constant_memory: bool = False) -> tuple[Workbook, Formats]:
+def new_workbook(
+    path: str, *, title: str, constant_memory: bool = False, in_memory: bool = False
+) -> tuple[Workbook, Formats]:
+    """``constant_memory``: rows are flushed as written (large tables, written row by row);
+    ``in_memory``: no temporary files (small workbooks written by the thousand)."""
     book = xlsxwriter.Workbook(
         path,
-        {"constant_memory": constant_memory, "strings_to_formulas": False, "strings_to_urls": False,
+        {"constant_memory": constant_memory, "in_memory": in_memory and not constant_memory,
+         "strings_to_formulas": False, "strings_to_urls": False,
          "strings_to_numbers": False, "nan_inf_to_errors": True},
     )
     # Fixed properties so that the same input gives byte-identical workbooks.
@@ -150,11 +155,14 @@ def write_table(
         if subtitle:
             sheet.write_string(1 if title else 0, 0, subtitle, fmt.get("subtitle"))
         widths = []
+        series = []
         for c, col in enumerate(columns):
             sheet.write_string(header_row, c, col.header, fmt.get("header"))
             values = chunk[col.key] if col.key in chunk.columns else pd.Series([None] * len(chunk))
             widths.append(col.width or _fit(col, values))
-            _write_column(sheet, fmt, header_row + 1, c, values, col.kind)
+            series.append(values)
+        # Row by row, so that a workbook opened with constant_memory (rows flushed in order) works.
+        _write_rows(sheet, fmt, header_row + 1, series, [col.kind for col in columns])
         last = header_row + max(len(chunk), 1)
         if totals is not None and n == len(chunks) - 1:
             _write_totals(sheet, fmt, last + 1 if len(chunk) else header_row + 1, columns, totals)
@@ -191,15 +199,17 @@ def write_block(
     if note:
         sheet.write_string(row, 0, note, fmt.get("subtitle"))
         row += 1
+    series = []
     for c, col in enumerate(columns):
         sheet.write_string(row, c, col.header, fmt.get("header"))
         values = frame[col.key] if col.key in frame.columns else pd.Series([None] * len(frame))
-        _write_column(sheet, fmt, row + 1, c, values, col.kind)
+        series.append(values)
         width = col.width or _fit(col, values)
         key = (sheet.get_name(), c)
         if width > fmt.widths.get(key, 0):
             sheet.set_column(c, c, width)
             fmt.widths[key] = width
+    _write_rows(sheet, fmt, row + 1, series, [col.kind for col in columns])
     end = row + len(frame)
     if len(frame):
         apply_rules(sheet, fmt, columns, rules, row + 1, end)
@@ -259,33 +269,85 @@ def _fit(col: Column, values: pd.Series) -> float:
         return max(head, 12)
     if col.kind in ("percent", "int", "number", "money", "bool"):
         return max(head, 9)
-    sample = values.dropna().astype(str).head(500)
-    longest = max((display_width(v) for v in sample), default=0)
+    longest = 0.0
+    seen = 0
+    for v in values.iloc[:2000].tolist():  # the first 500 filled cells
+        if _cell(v) is None:
+            continue
+        text = str(v)[:80]  # widths stop at 60: a 10 MB cell need not be measured
+        longest = max(longest, 1.1 * len(text) if text.isascii() else display_width(text))
+        seen += 1
+        if seen >= 500:
+            break
     return float(min(max(head, longest + 2, 6), 60))
 
 
-def _write_column(sheet: Worksheet, fmt: Formats, first_row: int, c: int, values: pd.Series, kind: str) -> None:
-    style = fmt.get(kind if kind in VALUE_KINDS else "text")
-    for r, value in enumerate(values.tolist(), start=first_row):
-        v = _cell(value)
-        if v is None:
-            sheet.write_blank(r, c, None, style)
-        elif kind == "date":
-            if isinstance(v, pd.Timestamp | dt.datetime):
-                v = v.date() if not isinstance(v, pd.Timestamp) else v.to_pydatetime().date()
-            if isinstance(v, dt.date):
-                sheet.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), style)
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _column_cells(
+    sheet: Worksheet, fmt: Formats, values: pd.Series, kind: str, style: Any
+) -> tuple[list[Any], Any] | None:
+    """A column converted in bulk for the common cases: (cell values with None for blank, the
+    sheet method writing one of them), or None when the column needs cell-by-cell handling.
+    Writes exactly what :func:`_write_value` would."""
+    if kind in ("int", "number", "money", "percent") and pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=float, na_value=float("nan")).tolist()
+        return [None if x != x else x for x in numbers], sheet.write_number
+    if kind == "date" and pd.api.types.is_datetime64_any_dtype(values.dtype) and getattr(values.dt, "tz", None) is None:
+        # Excel's serial day number, as write_datetime computes it for a date (from 1900-03-01).
+        days = (values.dt.normalize() - _EXCEL_EPOCH).dt.days
+        if len(days) and days.min() < 61:
+            return None
+        return [None if x != x else float(x) for x in days.to_numpy(dtype=float, na_value=float("nan")).tolist()], sheet.write_number
+    if kind not in VALUE_KINDS or kind == "text":
+        return [None if _cell(v) is None else str(v) for v in values.tolist()], sheet.write_string
+    return None
+
+
+def _write_rows(
+    sheet: Worksheet, fmt: Formats, first_row: int, columns: Sequence[pd.Series], kinds: Sequence[str]
+) -> None:
+    """The cells of ``columns`` from ``first_row`` down, one row after another."""
+    styles = [fmt.get(kind if kind in VALUE_KINDS else "text") for kind in kinds]
+    plans = [_column_cells(sheet, fmt, values, kind, style) for values, kind, style in zip(columns, kinds, styles, strict=True)]
+    lists = [plan[0] if plan is not None else values.tolist() for plan, values in zip(plans, columns, strict=True)]
+    blank = sheet.write_blank
+    n = len(lists[0]) if lists else 0
+    for i in range(n):
+        r = first_row + i
+        for c, values in enumerate(lists):
+            plan = plans[c]
+            if plan is None:
+                _write_value(sheet, fmt, r, c, values[i], kinds[c], styles[c])
+                continue
+            v = values[i]
+            if v is None:
+                blank(r, c, None, styles[c])
             else:
-                sheet.write_string(r, c, str(v), fmt.get("text"))
-        elif kind in ("int", "number", "money", "percent"):
-            try:
-                sheet.write_number(r, c, float(v), style)
-            except (TypeError, ValueError):
-                sheet.write_string(r, c, str(v), fmt.get("text"))
-        elif kind == "bool":
-            sheet.write_string(r, c, "是" if bool(v) else "否", style)
+                plan[1](r, c, v, styles[c])
+
+
+def _write_value(sheet: Worksheet, fmt: Formats, r: int, c: int, value: Any, kind: str, style: Any) -> None:
+    v = _cell(value)
+    if v is None:
+        sheet.write_blank(r, c, None, style)
+    elif kind == "date":
+        if isinstance(v, pd.Timestamp | dt.datetime):
+            v = v.date() if not isinstance(v, pd.Timestamp) else v.to_pydatetime().date()
+        if isinstance(v, dt.date):
+            sheet.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), style)
         else:
-            sheet.write_string(r, c, str(v), style)
+            sheet.write_string(r, c, str(v), fmt.get("text"))
+    elif kind in ("int", "number", "money", "percent"):
+        try:
+            sheet.write_number(r, c, float(v), style)
+        except (TypeError, ValueError):
+            sheet.write_string(r, c, str(v), fmt.get("text"))
+    elif kind == "bool":
+        sheet.write_string(r, c, "是" if bool(v) else "否", style)
+    else:
+        sheet.write_string(r, c, str(v), style)
 
 
 def _print_setup(sheet: Worksheet, header_row: int, landscape: bool) -> None:
