@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import os
 import re
 import smtplib
 import sqlite3
@@ -166,8 +168,38 @@ def render_mail(name: str, context: dict[str, Any], settings: Settings) -> tuple
     return mask_text(subject), mask_text(body)
 
 
+ATTACHMENT_PASSWORD_ENV = "SCREENING_ATTACHMENT_PASSWORD"
+_OOXML_SUBTYPES = ("vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   "vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+def protect(data: bytes, password: str) -> bytes:
+    """An Office (OOXML) file encrypted with ``password`` (ECMA-376 agile encryption), as Excel and
+    WPS open it after asking for the password. Not reproducible: each encryption has a random salt."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
+
+
+def attachment_password(settings: Settings) -> str | None:
+    """The password for emailed workbooks when ``[mail] encrypt_attachments`` is on: only from the
+    environment, never from the config file."""
+    if not settings.mail.encrypt_attachments:
+        return None
+    password = os.environ.get(ATTACHMENT_PASSWORD_ENV, "")
+    if not password:
+        raise DeliverError(
+            f"配置中已开启附件加密（[mail] encrypt_attachments = true），但没有提供密码：请设置环境变量 "
+            f"{ATTACHMENT_PASSWORD_ENV}。密码请另行告知收件人，不要写进邮件。"
+        )
+    return password
+
+
 def build_message(settings: Settings, out: Outgoing, now: dt.datetime) -> EmailMessage:
     mail = settings.mail
+    password = attachment_password(settings)
     if not mail.sender or not _ADDRESS.match(mail.sender):
         raise DeliverError("请在 config.toml 的 [mail] sender 中填写发件邮箱地址（如 sizhou_jsb@163.com）。")
     user, _, domain = mail.sender.partition("@")
@@ -179,7 +211,8 @@ def build_message(settings: Settings, out: Outgoing, now: dt.datetime) -> EmailM
     msg["Message-ID"] = make_msgid(domain=domain)
     msg.set_content(out.body, charset="utf-8")
     for a in out.attachments:
-        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.name)
+        data = protect(a.data, password) if password and a.subtype in _OOXML_SUBTYPES else a.data
+        msg.add_attachment(data, maintype=a.maintype, subtype=a.subtype, filename=a.name)
     return msg
 
 

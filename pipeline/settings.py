@@ -150,6 +150,7 @@ class Mail:
     communities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # community name -> addresses
     retries: int = 3
     retry_wait_seconds: float = 2.0
+    encrypt_attachments: bool = False  # password from SCREENING_ATTACHMENT_PASSWORD, never stored
     timeout_seconds: float = 30.0
 
 

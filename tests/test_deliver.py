@@ -518,3 +518,35 @@ def test_remind_command_outside_the_window(tmp_path: Path, run_folder: Path) -> 
         main, ["remind", "--config", str(project / "config.toml"), "--input", str(DEMO_INPUT), "--as-of", "2020-06-22"]
     )
     assert result.exit_code == 0 and "无需催报" in result.output
+
+
+def test_attachments_can_be_sent_password_protected(
+    run_folder: Path, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import msoffcrypto
+
+    from pipeline.load import read_file
+
+    protected = mail_settings(settings, encrypt_attachments=True)
+    plan = _plan(protected, run_folder)
+    out = next(o for o in plan.messages if o.attachments)
+    monkeypatch.delenv(deliver.ATTACHMENT_PASSWORD_ENV, raising=False)
+    with pytest.raises(deliver.DeliverError, match=deliver.ATTACHMENT_PASSWORD_ENV):
+        deliver.build_message(protected, out, dt.datetime(2020, 7, 1, 9, 0))
+    monkeypatch.setenv(deliver.ATTACHMENT_PASSWORD_ENV, "两筛2020")
+    msg = deliver.build_message(protected, out, dt.datetime(2020, 7, 1, 9, 0))
+    sent = {part.get_filename(): part.get_content() for part in msg.iter_attachments()}
+    for a in out.attachments:
+        data = sent[a.name]
+        assert data != a.data
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password="两筛2020")
+        plain = io.BytesIO()
+        office.decrypt(plain)
+        assert plain.getvalue() == a.data
+        # And a protected workbook that comes back as input is recognised as such.
+        (tmp_path / a.name).write_bytes(data)
+        assert read_file(tmp_path / a.name, tmp_path, settings.limits).format == "encrypted"
+    assert "两筛2020" not in msg.as_string()
