@@ -399,9 +399,18 @@ def archive_issue_command(
         click.echo(f"  {f.name}")
 
 
+_archive_config = click.option(
+    "--config",
+    "config",
+    default="config.toml",
+    show_default=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="配置文件（确定存档文件夹）。",
+)
+
+
 @archive_group.command("list", context_settings=CONTEXT)
-@click.option("--config", "config", default="config.toml", show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（确定存档文件夹）。")
+@_archive_config
 @guarded
 @_library_errors
 def archive_list_command(config: Path) -> None:
@@ -434,8 +443,7 @@ def archive_list_command(config: Path) -> None:
 
 @archive_group.command("show", context_settings=CONTEXT)
 @click.argument("circular_id", metavar="编号", type=int)
-@click.option("--config", "config", default="config.toml", show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（确定存档文件夹）。")
+@_archive_config
 @guarded
 @_library_errors
 def archive_show_command(circular_id: int, config: Path) -> None:
@@ -467,8 +475,7 @@ def archive_show_command(circular_id: int, config: Path) -> None:
 
 
 @archive_group.command("verify", context_settings=CONTEXT)
-@click.option("--config", "config", default="config.toml", show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（确定存档文件夹）。")
+@_archive_config
 @guarded
 @_library_errors
 def archive_verify_command(config: Path) -> None:
