@@ -23,9 +23,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ids import check_digit  # noqa: E402
 from pipeline.load import read_all  # noqa: E402
 from pipeline.normalize import normalize  # noqa: E402
+from pipeline.normalize.ids import check_digit  # noqa: E402
 from pipeline.quotas import effective_quotas  # noqa: E402
 from pipeline.reconcile import reconcile  # noqa: E402
 from pipeline.score import score  # noqa: E402

@@ -2,7 +2,7 @@
 
 Not a test: `make bench` (or `python bench/bench_scale.py county city province`). For each size it
 generates the corpus if missing (bench/corpus.py, git-ignored), runs analyse + write_outputs in a
-fresh process (stage timings from RunResult.timings, peak RSS of the run and of its workers), then
+fresh process (stage timings from Analysis.timings, peak RSS of the run and of its workers), then
 in the same run measures the baselines on the same files:
 
 - openpyxl: a sample of the corpus' xlsx files read with openpyxl (read-only, every cell), and
@@ -81,7 +81,8 @@ def _load() -> str:
 
 
 def run_pipeline(size: str, out_json: Path, workers: int | None) -> None:
-    from pipeline.run import analyse, write_outputs
+    from pipeline.analyse import analyse
+    from pipeline.outputs.write import write_outputs
     from pipeline.settings import load_settings
 
     base = CORPUS_DIR / size
@@ -93,13 +94,13 @@ def run_pipeline(size: str, out_json: Path, workers: int | None) -> None:
     result = analyse(base / "input", settings, AS_OF, workers=workers)
     rss_analyse = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with RssSampler() as write_mem:
-        write_outputs(result, settings, output, workers=workers)
+        written = write_outputs(result, settings, output, workers=workers)
     wall = time.perf_counter() - t0
     rec = result.reconciled
     acc = result.summary["accounting"]
     followup_rows = len(rec.followup)
     # The largest person-level table, kept for the writing baseline.
-    from pipeline.workbook import FOLLOWUP_COLUMNS, followup_frame
+    from pipeline.outputs.workbook import FOLLOWUP_COLUMNS, followup_frame
 
     frame = followup_frame(rec.followup, settings)[[c.key for c in FOLLOWUP_COLUMNS]]
     frame.to_pickle(base / "followup.pkl")
@@ -121,8 +122,8 @@ def run_pipeline(size: str, out_json: Path, workers: int | None) -> None:
         "followup_rows": followup_rows,
         "problems": len(result.problems),
         "communities": len(settings.communities),
-        "outputs": len(result.written),
-        "output_mb": sum(p.stat().st_size for p in result.written) / 2**20,
+        "outputs": len(written.files),
+        "output_mb": sum(p.stat().st_size for p in written.files) / 2**20,
         "load_before": load_before,
         "load_after": _load(),
     }
@@ -211,8 +212,8 @@ def write_one(how: str, frame_path: Path, max_rows: int) -> None:
 
     import pandas as pd
 
-    from pipeline.workbook import FOLLOWUP_COLUMNS
-    from pipeline.xlsx import new_workbook, write_table
+    from pipeline.outputs.workbook import FOLLOWUP_COLUMNS
+    from pipeline.outputs.xlsx import new_workbook, write_table
 
     frame = pd.read_pickle(frame_path).head(max_rows)
     with tempfile.TemporaryDirectory() as tmp, RssSampler() as mem:

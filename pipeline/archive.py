@@ -7,7 +7,7 @@ overwritten: issuing a period again creates a revision (修订 1, 2, ...) and th
 The lagging lists of the issued circulars drive the "in a row" rules of later periods
 (:func:`issued_lagging`), so that late data never silently rewrites what was announced.
 
-The same database holds the ledger of sent emails (table ``sent``, see :mod:`pipeline.deliver`).
+The same database holds the ledger of sent emails (table ``sent``, see :mod:`pipeline.mail`).
 
 The library takes the issue time and the issuer as arguments; only the CLI reads the clock and
 the OS user.
@@ -23,160 +23,19 @@ import re
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pipeline.score import periods
+from pipeline.calendar import periods
+from pipeline.model import Analysis
+from pipeline.outputs.circular import document_number, write_circular
+from pipeline.outputs.workbook import master_filename, write_master
 from pipeline.settings import Settings
+from pipeline.store import ArchiveError, archive_folder, db_path, open_db, transaction
 
-if TYPE_CHECKING:
-    from pipeline.run import RunResult
-
-DB_NAME = "archive.db"
 SUMMARY_NAME = "summary.json"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
-
-
-class ArchiveError(Exception):
-    """A problem with the archive, worded for the office user (Chinese)."""
-
-
-# ----------------------------------------------------------------------------------------------
-# The database
-
-# Each entry upgrades the schema by one version; never edit a released entry, append a new one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE circulars (
-        id             INTEGER PRIMARY KEY AUTOINCREMENT,
-        period_start   TEXT NOT NULL,              -- YYYY-MM-DD
-        period_end     TEXT NOT NULL,              -- YYYY-MM-DD
-        period_number  INTEGER,                    -- 第N期 (counted from assess_from)
-        number         TEXT NOT NULL,              -- as given: "7"
-        doc_number     TEXT NOT NULL,              -- as printed: 唐洲文〔2020〕7号
-        revision       INTEGER NOT NULL,           -- 0 = original, 1, 2, ... = 修订
-        reason         TEXT NOT NULL DEFAULT '',
-        issued_at      TEXT NOT NULL,              -- ISO date-time, local
-        issued_by      TEXT NOT NULL,
-        as_of          TEXT NOT NULL,              -- the figures are as of this date (the period end)
-        lagging_json   TEXT NOT NULL,              -- community keys named lagging, JSON list
-        summary_sha256 TEXT NOT NULL,
-        folder         TEXT NOT NULL UNIQUE,       -- relative to the archive folder
-        UNIQUE (period_end, revision)
-    );
-    CREATE TABLE files (
-        circular_id INTEGER NOT NULL REFERENCES circulars(id),
-        name        TEXT NOT NULL,
-        sha256      TEXT NOT NULL,
-        size        INTEGER NOT NULL,
-        PRIMARY KEY (circular_id, name)
-    );
-    CREATE TABLE sent (
-        id                INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind              TEXT NOT NULL,           -- community | leaders | health_centre | remind
-        as_of             TEXT NOT NULL,
-        period_end        TEXT,                    -- the circular period of the figures sent
-        due_date          TEXT,                    -- the roster due date of a reminder
-        recipient         TEXT NOT NULL,           -- the email address (lower case)
-        label             TEXT NOT NULL DEFAULT '',-- 新民社区 / 领导 / 卫生院
-        subject           TEXT NOT NULL DEFAULT '',
-        attachment        TEXT,                    -- attachment file name (NULL: none)
-        attachment_sha256 TEXT,
-        sent_at           TEXT NOT NULL,
-        status            TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
-        error             TEXT
-    );
-    CREATE INDEX sent_by_attachment ON sent (recipient, attachment_sha256, status);
-    CREATE INDEX sent_by_due_date ON sent (kind, recipient, due_date, status);
-    -- The official record is append-only.
-    CREATE TRIGGER circulars_no_update BEFORE UPDATE ON circulars
-        BEGIN SELECT RAISE(ABORT, 'archived circulars are never changed'); END;
-    CREATE TRIGGER circulars_no_delete BEFORE DELETE ON circulars
-        BEGIN SELECT RAISE(ABORT, 'archived circulars are never deleted'); END;
-    CREATE TRIGGER files_no_update BEFORE UPDATE ON files
-        BEGIN SELECT RAISE(ABORT, 'archived files are never changed'); END;
-    CREATE TRIGGER files_no_delete BEFORE DELETE ON files
-        BEGIN SELECT RAISE(ABORT, 'archived files are never deleted'); END;
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def archive_folder(settings: Settings) -> Path:
-    """The archive folder: ``[archive] folder``, relative to the config file's folder."""
-    base = Path(settings.source).parent if settings.source else Path(".")
-    return base / settings.archive.folder
-
-
-def db_path(folder: Path) -> Path:
-    return folder / DB_NAME
-
-
-def open_db(folder: Path) -> sqlite3.Connection:
-    """Open (creating the folder and database if needed) and migrate the archive database.
-
-    Autocommit mode: every write happens in an explicit transaction (:func:`transaction`)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(db_path(folder)), isolation_level=None, timeout=30)
-    conn.row_factory = sqlite3.Row
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-        _migrate(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    with transaction(conn):
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        current = int(row[0]) if row and row[0] is not None else 0
-        if current > SCHEMA_VERSION:
-            raise ArchiveError(
-                f"档案库 {DB_NAME} 的版本（{current}）比本程序支持的（{SCHEMA_VERSION}）新，请升级 screening 后再使用。"
-            )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in _statements(MIGRATIONS[version - 1]):
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a migration script into statements (``sqlite3.complete_statement`` keeps triggers whole)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            text = buffer.strip()
-            if text:
-                yield text
-            buffer = ""
-    if buffer.strip() and not buffer.strip().startswith("--"):
-        yield buffer.strip()
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any error): one writer at a time."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -267,6 +126,12 @@ def show(folder: Path, circular_id: int) -> Circular:
         conn.close()
 
 
+def issued_from_archive(settings: Settings) -> dict[str, list[str]]:
+    """The lagging lists of the circulars issued so far, by period end (empty without an archive):
+    pass them to :func:`pipeline.analyse.analyse` so that issued periods drive the "in a row" rules."""
+    return issued_lagging(archive_folder(settings))
+
+
 def issued_lagging(folder: Path) -> dict[str, list[str]]:
     """Period end ("YYYY-MM-DD") -> the community keys named lagging in the issued circular (the
     latest revision of each period). Empty when there is no archive; never creates one."""
@@ -336,8 +201,6 @@ def sha256_file(path: Path) -> str:
 def check_issue(folder: Path, settings: Settings, period_end: dt.date, number: str, reason: str = "") -> list[str]:
     """Before the (slow) rendering: :class:`ArchiveError` if the issue cannot go ahead (a re-issue
     without a reason, an empty number); warnings (Chinese) for a number already used."""
-    from pipeline.notice import document_number
-
     if not str(number).strip():
         raise ArchiveError("请用 --number 给出文号（办事处统一编号，如 7）。")
     if not db_path(folder).is_file():
@@ -395,11 +258,9 @@ def _write_json(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-def _render(staging: Path, result: RunResult, settings: Settings, number: str) -> list[Path]:
+def _render(staging: Path, result: Analysis, settings: Settings, number: str) -> list[Path]:
     """The documents of the issued circular, in ``staging``: Word and HTML with the number, the
     figures, and the master workbook."""
-    from pipeline.notice import write_circular
-    from pipeline.workbook import master_filename, write_master
 
     docx, html, *_rest = write_circular(staging, result.summary, settings, result.as_of, number=number)
     summary = _write_json(staging / SUMMARY_NAME, result.summary)
@@ -437,7 +298,7 @@ def _place(sources: list[Path], target: Path) -> list[ArchivedFile]:
 def issue(
     folder: Path,
     settings: Settings,
-    result: RunResult,
+    result: Analysis,
     *,
     number: str,
     issued_at: dt.datetime,
@@ -447,8 +308,6 @@ def issue(
     """File the circular of the period ending at ``result.as_of`` (the figures must be as of the
     period's end) with document number ``number``. Returns the record, with warnings (a number
     already used, earlier periods never archived)."""
-    from pipeline.notice import document_number
-
     period = result.summary.get("circular_period")
     if not period or period["end"] != result.as_of.isoformat():
         raise ArchiveError(

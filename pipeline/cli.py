@@ -18,8 +18,10 @@ from typing import Any, TypeVar
 import click
 
 from pipeline import __version__
-from pipeline.ids import mask_text
-from pipeline.settings import Settings, SettingsError, load_settings
+from pipeline.calendar import default_as_of
+from pipeline.normalize.ids import mask_text
+from pipeline.progress import Progress
+from pipeline.settings import ScreeningError, Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -53,8 +55,6 @@ def _log_path(output: Path | None, as_of: dt.date | None, config: Path | None) -
     base = output if output is not None else Path("output")
     if as_of is None and config is not None:
         try:
-            from pipeline.run import default_as_of
-
             as_of = default_as_of(dt.date.today(), load_settings(config))
         except Exception:  # noqa: BLE001 - a broken config: the log goes to the output folder itself
             return base / "run.log"
@@ -77,13 +77,11 @@ def guarded(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pipeline.run import RunError
-
         try:
             return func(*args, **kwargs)
-        except (SettingsError, RunError) as exc:
+        except ScreeningError as exc:
             click.echo(f"错误：{exc}", err=True)
-            sys.exit(2)
+            sys.exit(exc.exit_code)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -165,8 +163,6 @@ def _common(func: F) -> F:
 
 
 def _as_of(as_of: dt.date | None, settings: Settings) -> dt.date:
-    from pipeline.run import default_as_of
-
     return as_of if as_of is not None else default_as_of(dt.date.today(), settings)
 
 
@@ -187,25 +183,33 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
     结果写到 output/<截至日期>/：办事处汇总表、各社区工作簿（身份证号打码）、领导版、
     卫生院核对清单、数据问题清单、通报草稿（Word/网页/微信文字）、summary.json 和 manifest.json。
     """
-    from pipeline.console import run_report
-    from pipeline.progress import Progress
-    from pipeline.run import analyse, issued_from_archive, write_outputs
+    # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
+    from pipeline.analyse import analyse
+    from pipeline.archive import issued_from_archive
+    from pipeline.outputs.write import write_outputs
+    from pipeline.terminal import run_report
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
     progress = Progress()  # one status line on a terminal; silent in pipes, logs and tests
     try:
         result = analyse(
-            input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings), progress=progress
+            input_dir,
+            settings,
+            day,
+            exclude=[output_dir],
+            issued=issued_from_archive(settings),
+            on_stage=progress.stage,
+            on_file=progress.file_read,
         )
-        final = write_outputs(result, settings, output_dir, progress=progress)
+        written = write_outputs(result, settings, output_dir, on_stage=progress.stage, on_item=progress.item)
     finally:
         progress.close()
     for line in run_report(result):
         click.echo(line)
-    click.echo(f"结果已写入：{final}")
-    for path in result.written:
-        click.echo(f"  {path.relative_to(final).as_posix()}")
+    click.echo(f"结果已写入：{written.folder}")
+    for path in written.files:
+        click.echo(f"  {path.relative_to(written.folder).as_posix()}")
 
 
 @main.command("check", context_settings=CONTEXT)
@@ -213,9 +217,11 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
 @guarded
 def check_command(input_dir: Path, as_of: dt.date | None, config: Path) -> None:
     """只读取和检查输入表格，列出数据问题和行数核对，不生成任何文件。"""
-    from pipeline.console import run_report
+    # Imported here, not at the top: pandas would slow down `screening --help`.
+    from pipeline.analyse import analyse
+    from pipeline.archive import issued_from_archive
     from pipeline.problems import problems_frame
-    from pipeline.run import analyse, issued_from_archive
+    from pipeline.terminal import run_report
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
@@ -242,7 +248,7 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path) -> None:
 @guarded
 def demo_command(folder: Path, seed: int, config: Path, force: bool) -> None:
     """生成一套演示用的输入表格（虚构人员），可直接运行 screening run 试用。"""
-    from pipeline.demo import generate_demo
+    from pipeline.demo import generate_demo  # here, not at the top: keeps `screening --help` fast
 
     settings = _settings(config)
     if folder.exists() and any(folder.iterdir()) and not force:
@@ -263,7 +269,7 @@ def template_command(folder: Path, config: Path, force: bool) -> None:
     模板的表头、格式、下拉列表和填表说明与本工具的读取规则一致，填好后可直接放进 input 文件夹。
     默认写到 output/模板。
     """
-    from pipeline.template import template_paths, write_templates
+    from pipeline.outputs.blank import template_paths, write_templates  # here: keeps `--help` fast
 
     settings = _settings(config)
     existing = [p.name for p in template_paths(folder, settings) if p.exists()]
@@ -279,22 +285,6 @@ def template_command(folder: Path, config: Path, force: bool) -> None:
 
 # ----------------------------------------------------------------------------------------------
 # The archive of issued circulars, email and reminders
-
-
-def _library_errors(func: F) -> F:
-    """The archive's and the mailer's expected problems as a one-line Chinese error."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pipeline.archive import ArchiveError
-        from pipeline.deliver import DeliverError
-
-        try:
-            return func(*args, **kwargs)
-        except (ArchiveError, DeliverError) as exc:
-            raise UserError(str(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _width(text: str) -> int:
@@ -353,7 +343,6 @@ def archive_group() -> None:
 @click.option("--by", "issued_by", default=None, help="存档人。默认为当前系统用户。")
 @click.option("--reason", default="", help="修订原因：同一期再次存档（修订）时必填。")
 @guarded
-@_library_errors
 def archive_issue_command(
     input_dir: Path,
     as_of: dt.date | None,
@@ -367,8 +356,9 @@ def archive_issue_command(
 
     已存档各期的“工作落后”名单以印发的为准，用于以后各期“连续落后”的认定。
     """
+    # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
+    from pipeline.analyse import analyse
     from pipeline.archive import archive_folder, check_issue, issue, issued_lagging, resolve_period
-    from pipeline.run import analyse
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
@@ -412,10 +402,9 @@ _archive_config = click.option(
 @archive_group.command("list", context_settings=CONTEXT)
 @_archive_config
 @guarded
-@_library_errors
 def archive_list_command(config: Path) -> None:
     """列出全部已存档的通报（含各次修订）。"""
-    from pipeline.archive import archive_folder, list_circulars
+    from pipeline.archive import archive_folder, list_circulars  # here: keeps `--help` fast
 
     settings = _settings(config)
     folder = archive_folder(settings)
@@ -445,10 +434,9 @@ def archive_list_command(config: Path) -> None:
 @click.argument("circular_id", metavar="编号", type=int)
 @_archive_config
 @guarded
-@_library_errors
 def archive_show_command(circular_id: int, config: Path) -> None:
     """查看一份已存档通报的详细信息和文件（编号见 screening archive list）。"""
-    from pipeline.archive import archive_folder, show
+    from pipeline.archive import archive_folder, show  # here: keeps `--help` fast
 
     settings = _settings(config)
     folder = archive_folder(settings)
@@ -477,10 +465,9 @@ def archive_show_command(circular_id: int, config: Path) -> None:
 @archive_group.command("verify", context_settings=CONTEXT)
 @_archive_config
 @guarded
-@_library_errors
 def archive_verify_command(config: Path) -> None:
     """重新计算每个存档文件的 sha256，报告被改动、丢失或多出的文件（有问题时退出码为 3）。"""
-    from pipeline.archive import archive_folder, verify
+    from pipeline.archive import archive_folder, verify  # here: keeps `--help` fast
 
     settings = _settings(config)
     folder = archive_folder(settings)
@@ -500,8 +487,9 @@ def archive_verify_command(config: Path) -> None:
 
 def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outbox: Path) -> None:
     """Dry run (write .eml files to ``outbox``) or send; print one line per message."""
-    from pipeline.archive import archive_folder, open_db
-    from pipeline.deliver import PASSWORD_ENV, dispatch, smtp_factory
+    # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
+    from pipeline.mail import PASSWORD_ENV, dispatch, smtp_factory
+    from pipeline.store import archive_folder, open_db
 
     for problem in plan.problems:
         click.echo(f"注意：{problem}")
@@ -570,7 +558,6 @@ def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outb
 @click.option("--send", "really", is_flag=True, help="真正发送。默认只把邮件写到 output/<截至日期>/outbox/ 供检查。")
 @click.option("--resend", is_flag=True, help="已经发给同一地址的相同附件也再发一次。")
 @guarded
-@_library_errors
 def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: bool, resend: bool) -> None:
     """用邮件发送结果：各社区只收到本社区的工作簿，领导收到领导版和通报，卫生院收到核对清单。
 
@@ -579,8 +566,9 @@ def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: 
     """
     import json
 
-    from pipeline.archive import archive_folder
-    from pipeline.deliver import OUTBOX, plan_send
+    # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
+    from pipeline.mail import OUTBOX, plan_send
+    from pipeline.store import archive_folder
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
@@ -598,7 +586,6 @@ def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: 
 @_OUTPUT
 @click.option("--send", "really", is_flag=True, help="真正发送。默认只把邮件写到 output/<截至日期>/outbox/催报/ 供检查。")
 @guarded
-@_library_errors
 def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_dir: Path, really: bool) -> None:
     """花名册截止日期前催报：提醒尚未上报的社区，以及有未结随访事项的社区。
 
@@ -606,8 +593,10 @@ def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_
 
     在截止日期前 [rosters] reminder_days_before 天内运行有效；同一截止日期不会重复催报。
     """
-    from pipeline.deliver import OUTBOX, REMIND_OUTBOX, plan_remind, reminder_due
-    from pipeline.run import analyse, issued_from_archive
+    # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
+    from pipeline.analyse import analyse
+    from pipeline.archive import issued_from_archive
+    from pipeline.mail import OUTBOX, REMIND_OUTBOX, plan_remind, reminder_due
 
     settings = _settings(config)
     day = _as_of(as_of, settings)

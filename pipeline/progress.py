@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TextIO
 
-from pipeline.load import FileResult
+from pipeline.model import FileResult
 
 STAGES = {
     "read": "读取文件",

@@ -7,12 +7,11 @@ Pure functions on DataFrames: settings and ``as_of`` are arguments; no I/O, no c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from pipeline.normalize import Normalized
+from pipeline.model import Normalized, Reconciled
 from pipeline.problems import Problem, problem
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 from pipeline.text import CommunityResolver
@@ -24,25 +23,6 @@ FOLLOWUP_LABELS = {
     "no_dates": "日期不可用",
 }
 FOLLOWUP_ORDER = {"open": 0, "soon": 1, "no_dates": 2, "missed": 3}
-
-
-@dataclass
-class Reconciled:
-    women: pd.DataFrame
-    screenings: pd.DataFrame  # one row per woman and test: the first screening
-    duplicates: pd.DataFrame  # later repeats of a woman's test
-    after_as_of: pd.DataFrame  # log rows dated after as_of (ignored for counting)
-    missing_from_roster: pd.DataFrame  # 漏报: screened, on no roster, community from the address
-    unassignable: pd.DataFrame  # screened, on no roster, no community
-    conflicts: pd.DataFrame  # women on two communities' rosters
-    roster_duplicates: pd.DataFrame  # the same woman twice in one submission
-    self_unverified: pd.DataFrame  # 自报未核实
-    followup: pd.DataFrame
-    high_risk: pd.DataFrame
-    spot_check: pd.DataFrame
-    submissions: pd.DataFrame  # one row per roster submission (file/sheet/community/date)
-    paper_rosters: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
 
 
 def _as_ts(day: dt.date) -> pd.Timestamp:

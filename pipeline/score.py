@@ -3,56 +3,17 @@ payments. Pure functions on DataFrames: settings, ``as_of`` and the issued histo
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from pipeline.settings import TESTS, Cadence, Settings
+from pipeline.calendar import completed_periods, due_dates
+from pipeline.model import Progress, Scored
+from pipeline.settings import TESTS, Settings
 
 EPS = 1e-9
-
-
-# ----------------------------------------------------------------------------------------------
-# Periods
-
-
-def periods(cadence: Cadence, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """Consecutive (first, last) day pairs covering ``start``..``end`` by the cadence."""
-    out: list[tuple[dt.date, dt.date]] = []
-    first = start
-    while first <= end:
-        last = _period_end(cadence, first)
-        out.append((first, min(last, end)))
-        first = last + dt.timedelta(days=1)
-    return out
-
-
-def _period_end(cadence: Cadence, first: dt.date) -> dt.date:
-    if cadence.kind == "days":
-        return first + dt.timedelta(days=cadence.every - 1)
-    if cadence.kind == "weekday":
-        ahead = (cadence.weekday - first.isoweekday()) % 7
-        return first + dt.timedelta(days=ahead)
-    year, month = first.year, first.month
-    while True:
-        month_len = calendar.monthrange(year, month)[1]
-        ends = sorted({min(d, month_len) for d in cadence.ends})
-        for d in ends:
-            candidate = dt.date(year, month, d)
-            if candidate >= first:
-                return candidate
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-
-
-def completed_periods(cadence: Cadence, settings: Settings, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
-    p = settings.programme
-    return [(a, b) for a, b in periods(cadence, p.assess_from, p.end) if b <= as_of]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -63,22 +24,6 @@ def expected(weekly: pd.Series | float, quota: pd.Series | float, assess_from: d
     """Weekly quota × days since assess_from (inclusive) / 7, capped at the annual quota."""
     days = max((day - assess_from).days + 1, 0)
     return np.minimum(np.asarray(weekly, dtype=float) * days / 7.0, np.asarray(quota, dtype=float))
-
-
-@dataclass
-class Progress:
-    """Cumulative counted screenings per community and test, by day."""
-
-    table: pd.DataFrame  # index: day (Timestamp); columns: (community, test)
-    both: pd.DataFrame  # cumulative women with both tests, columns: community
-
-    def done(self, day: dt.date, communities: list[str]) -> pd.DataFrame:
-        ts = pd.Timestamp(day)
-        pos = self.table.index.searchsorted(ts, side="right") - 1
-        if pos < 0:
-            return pd.DataFrame(0.0, index=communities, columns=list(TESTS))
-        row = self.table.iloc[pos].unstack("test")
-        return row.reindex(index=communities, columns=list(TESTS)).fillna(0.0).astype(float)
 
 
 def progress(screenings: pd.DataFrame) -> Progress:
@@ -260,23 +205,6 @@ def circulars(
 # Roster timeliness
 
 
-def due_dates(settings: Settings, until: dt.date) -> list[dt.date]:
-    r = settings.rosters
-    end = min(until, settings.programme.end)
-    dues = [r.first_due] if r.first_due <= end else []  # nothing is owed before the first due date
-    year, month = r.first_due.year, r.first_due.month
-    while dt.date(year, month, 1) <= end:
-        month_len = calendar.monthrange(year, month)[1]
-        for d in sorted(r.update_days):
-            day = dt.date(year, month, min(d, month_len))
-            if r.first_due < day <= end:
-                dues.append(day)
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-    return sorted(set(dues))
-
-
 def timeliness(submissions: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
     """Per community and due date up to as_of: on time, late (days) or missing.
 
@@ -441,28 +369,6 @@ def subsidy(screenings: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------------------------
 # Everything at once
-
-
-@dataclass
-class Scored:
-    as_of: dt.date
-    standing: pd.DataFrame  # per community at as_of
-    circulars: pd.DataFrame  # per circular period and community
-    weekly: pd.DataFrame  # per ranking period and community
-    three_day: pd.DataFrame  # per summary period and community
-    timeliness: pd.DataFrame
-    timeliness_summary: pd.DataFrame
-    payments: pd.DataFrame
-    subsidy: pd.DataFrame
-    progress: Progress
-
-    @property
-    def last_circular(self) -> pd.DataFrame:
-        """The latest completed circular period, one row per community (empty before the first)."""
-        if self.circulars.empty:
-            return self.circulars
-        last = self.circulars["period"].max()
-        return self.circulars[self.circulars["period"] == last].set_index("community")
 
 
 def score(

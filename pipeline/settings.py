@@ -21,8 +21,17 @@ TESTS: tuple[TestKind, ...] = ("nt", "serum")
 TEST_LABELS: dict[str, str] = {"nt": "超声NT筛查", "serum": "血清学筛查"}
 
 
-class SettingsError(Exception):
+class ScreeningError(Exception):
+    """A problem worded for the office user (Chinese): the CLI prints it as one line and exits
+    with ``exit_code`` (2: the run could not start; 1: a command could not do what was asked)."""
+
+    exit_code = 1
+
+
+class SettingsError(ScreeningError):
     """A config problem, worded for the office user (Chinese), naming the key."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)

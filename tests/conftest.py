@@ -18,7 +18,7 @@ CONFIG = REPO / "config.toml"
 @functools.lru_cache(maxsize=4)
 def demo_result(as_of: dt.date):  # type: ignore[no-untyped-def]
     """The demo input analysed at ``as_of``, computed once per test session."""
-    from pipeline.run import analyse
+    from pipeline.analyse import analyse
     from pipeline.settings import load_settings
 
     return analyse(DEMO_INPUT, load_settings(CONFIG), as_of)

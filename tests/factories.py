@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.normalize import LOG_COLUMNS, QUOTA_COLUMNS, REGISTER_COLUMNS, ROSTER_COLUMNS, Normalized
+from pipeline.model import LOG_COLUMNS, QUOTA_COLUMNS, REGISTER_COLUMNS, ROSTER_COLUMNS, Normalized
 from pipeline.quotas import effective_quotas
 from pipeline.settings import Community, Settings, load_settings
 
@@ -31,7 +31,7 @@ _WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]  # 7, 9, 10, 5, 8, 4, 2, 1, 6
 
 
 def check_char(body17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of GB 11643 (written independently of pipeline.ids)."""
+    """ISO 7064 MOD 11-2 check character of GB 11643 (written independently of pipeline.normalize.ids)."""
     total = sum(int(c) * w for c, w in zip(body17, _WEIGHTS, strict=True))
     value = (12 - total % 11) % 11
     return "X" if value == 10 else str(value)

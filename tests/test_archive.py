@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from pipeline import archive
+from pipeline import archive, store
 from pipeline.cli import main
 from pipeline.score import score
 from pipeline.settings import Settings, load_settings
@@ -101,9 +101,9 @@ def test_the_issued_circular_carries_its_number_and_the_period_end_figures(two_i
 
 
 def test_database_is_versioned_wal_and_append_only(two_issued: Path) -> None:
-    conn = archive.open_db(two_issued)
+    conn = store.open_db(two_issued)
     try:
-        assert archive.schema_version(conn) == archive.SCHEMA_VERSION
+        assert store.schema_version(conn) == store.SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
         with pytest.raises(sqlite3.DatabaseError, match="never changed"):
             conn.execute("UPDATE circulars SET number = '9'")
@@ -112,25 +112,25 @@ def test_database_is_versioned_wal_and_append_only(two_issued: Path) -> None:
     finally:
         conn.close()
     # Opening again does not migrate twice.
-    conn = archive.open_db(two_issued)
+    conn = store.open_db(two_issued)
     try:
-        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == archive.SCHEMA_VERSION
+        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == store.SCHEMA_VERSION
     finally:
         conn.close()
 
 
 def test_a_newer_database_is_refused(tmp_path: Path) -> None:
-    conn = archive.open_db(tmp_path)
+    conn = store.open_db(tmp_path)
     conn.execute("INSERT INTO schema_version (version) VALUES (99)")
     conn.close()
-    with pytest.raises(archive.ArchiveError, match="升级"):
-        archive.open_db(tmp_path)
+    with pytest.raises(store.ArchiveError, match="升级"):
+        store.open_db(tmp_path)
 
 
 def test_reissue_creates_a_revision_and_keeps_the_original(two_issued: Path, settings: Settings) -> None:
     original = archive.list_circulars(two_issued)[1]
     before = {f.name: archive.sha256_file(two_issued / original.folder / f.name) for f in original.files}
-    with pytest.raises(archive.ArchiveError, match="--reason"):
+    with pytest.raises(store.ArchiveError, match="--reason"):
         _issue(two_issued, settings, JUNE_30, "8")
     revision = _issue(two_issued, settings, JUNE_30, "8", reason="卫生院补报了6月下旬的筛查记录")
     assert (revision.revision, revision.revision_text, revision.folder) == (1, "修订1", "2020-06-30_8_r1")
@@ -154,7 +154,7 @@ def test_an_existing_target_folder_is_never_overwritten(tmp_path: Path, settings
     squatter = folder / "2020-06-30_8_r0"
     squatter.mkdir(parents=True)
     (squatter / "summary.json").write_text("mine", encoding="utf-8")
-    with pytest.raises(archive.ArchiveError, match="拒绝覆盖"):
+    with pytest.raises(store.ArchiveError, match="拒绝覆盖"):
         _issue(folder, settings, JUNE_30, "8")
     assert (squatter / "summary.json").read_text(encoding="utf-8") == "mine"
     assert archive.list_circulars(folder) == []  # nothing recorded
@@ -164,7 +164,7 @@ def test_an_existing_target_folder_is_never_overwritten(tmp_path: Path, settings
 def test_issue_needs_the_figures_at_the_period_end(tmp_path: Path, settings: Settings) -> None:
     # Figures as of 07-15 are not the figures of the circular that ended 06-30.
     shifted = dataclasses.replace(demo_result(JULY_15), as_of=JUNE_30)
-    with pytest.raises(archive.ArchiveError, match="期末"):
+    with pytest.raises(store.ArchiveError, match="期末"):
         archive.issue(tmp_path, settings, shifted, number="9", issued_at=WHEN, issued_by="x")
     assert archive.list_circulars(tmp_path) == []
 
@@ -196,11 +196,11 @@ def test_resolve_period(settings: Settings) -> None:
     assert archive.resolve_period(settings, dt.date(2020, 7, 3)) == (6, JUNE_15 + dt.timedelta(days=1), JUNE_30)
     assert archive.resolve_period(settings, JULY_15, "2020-06-16..2020-06-30")[2] == JUNE_30
     assert archive.resolve_period(settings, JULY_15, "2020-06-30")[0] == 6
-    with pytest.raises(archive.ArchiveError, match="不是一个通报期"):
+    with pytest.raises(store.ArchiveError, match="不是一个通报期"):
         archive.resolve_period(settings, JULY_15, "2020-06-10..2020-06-30")
-    with pytest.raises(archive.ArchiveError, match="尚未结束"):
+    with pytest.raises(store.ArchiveError, match="尚未结束"):
         archive.resolve_period(settings, dt.date(2020, 6, 20), "2020-06-16..2020-06-30")
-    with pytest.raises(archive.ArchiveError, match="还没有已结束"):
+    with pytest.raises(store.ArchiveError, match="还没有已结束"):
         archive.resolve_period(settings, dt.date(2020, 4, 12))
 
 
@@ -264,7 +264,7 @@ def _cli(*args: str) -> Any:
 def test_archive_commands_end_to_end(project: Path, issued_once: Path) -> None:
     config = str(project / "config.toml")
     settings = load_settings(project / "config.toml")
-    folder = archive.archive_folder(settings)
+    folder = store.archive_folder(settings)
     assert folder == project / "存档"
     assert "还没有" in _cli("archive", "list", "--config", config).output
     # Two consecutive periods issued (by the library, from the cached analyses), then the commands.
@@ -304,8 +304,8 @@ def test_run_and_check_pass_the_issued_lists(
 ) -> None:
     """`screening run` and `check` give analyse() the archive's lists (the streak logic itself is
     tested above); without an archive they pass none and create nothing."""
-    import pipeline.run
-    from pipeline.run import RunError
+    import pipeline.analyse
+    from pipeline.model import RunError
 
     seen: list[Any] = []
 
@@ -313,7 +313,7 @@ def test_run_and_check_pass_the_issued_lists(
         seen.append(kwargs.get("issued"))
         raise RunError("stop")
 
-    monkeypatch.setattr(pipeline.run, "analyse", fake_analyse)
+    monkeypatch.setattr(pipeline.analyse, "analyse", fake_analyse)
     config = str(project / "config.toml")
     for command in ("run", "check"):
         assert _cli(command, "--config", config, "--input", str(DEMO_INPUT), "--as-of", "2020-07-15").exit_code == 2

@@ -117,12 +117,12 @@ def test_bad_as_of_date() -> None:
 
 
 def test_unexpected_error_is_logged_not_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.run
+    import pipeline.analyse
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("411328199001011234 13812345678")
 
-    monkeypatch.setattr(pipeline.run, "analyse", boom)
+    monkeypatch.setattr(pipeline.analyse, "analyse", boom)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", "--input", str(DEMO_INPUT), "--output", str(out), "--config", str(CONFIG)])
     assert result.exit_code == 1

@@ -1,4 +1,4 @@
-"""Tests for pipeline.dates: dates and gestational ages from messy cells."""
+"""Tests for pipeline.normalize.dates: dates and gestational ages from messy cells."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dates import (
+from pipeline.normalize.dates import (
     DATE_COLUMNS,
     DATE_STATUSES,
     GEST_COLUMNS,

@@ -1,4 +1,4 @@
-"""Email (pipeline.deliver, `screening send`, `screening remind`) against a real local SMTP server
+"""Email (pipeline.mail, `screening send`, `screening remind`) against a real local SMTP server
 (aiosmtpd on 127.0.0.1): the dry-run outbox, what arrives where, RFC 2231 Chinese file names,
 STARTTLS verified against a test CA, a refused recipient, retries, the sent ledger, reminders."""
 
@@ -24,9 +24,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
-from pipeline import archive, deliver
+from pipeline import archive, store
+from pipeline import mail as deliver
 from pipeline.cli import main
-from pipeline.run import write_outputs
+from pipeline.outputs.write import write_outputs
 from pipeline.settings import Mail, Settings
 from tests.conftest import CONFIG, DEMO_INPUT, demo_result
 
@@ -66,7 +67,7 @@ def mail_settings(settings: Settings, **mail: Any) -> Settings:
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
     """``output/2020-06-30/`` of the demo input, with every workbook."""
-    return write_outputs(demo_result(AS_OF), settings, tmp_path_factory.mktemp("output"))
+    return write_outputs(demo_result(AS_OF), settings, tmp_path_factory.mktemp("output")).folder
 
 
 def _plan(settings: Settings, run_folder: Path, archive_dir: Path | None = None) -> deliver.Plan:
@@ -189,7 +190,7 @@ def _server_context(certs: dict[str, Path]) -> ssl.SSLContext:
 
 
 def _send(settings: Settings, plan: deliver.Plan, folder: Path, transport: deliver.Transport, **kw: Any) -> list[deliver.Delivery]:
-    conn = archive.open_db(folder)
+    conn = store.open_db(folder)
     try:
         return deliver.dispatch(conn, settings, plan, send=True, outbox=folder / "outbox", now=NOW,
                                 transport=transport, **kw)
@@ -206,7 +207,7 @@ def test_dry_run_outbox_has_one_message_per_recipient(run_folder: Path, settings
     plan = _plan(s, run_folder)
     assert len(plan.messages) == RECIPIENTS
     assert any(p.startswith("银华社区：未配置邮箱地址") for p in plan.problems)
-    conn = archive.open_db(tmp_path / "archive")
+    conn = store.open_db(tmp_path / "archive")
     try:
         outbox = run_folder / "outbox"
         results = deliver.dispatch(conn, s, plan, send=False, outbox=outbox, now=NOW)
@@ -305,7 +306,7 @@ def test_smtp_delivery_and_the_ledger(run_folder: Path, settings: Settings, tmp_
     # The ledger: a second run sends nothing; --resend sends again.
     again = _send(s, _plan(s, run_folder), folder, deliver.smtp_factory(s.mail, None))
     assert {r.status for r in again} == {"skipped"} and len(recorder.received) == RECIPIENTS
-    conn = archive.open_db(folder)
+    conn = store.open_db(folder)
     try:
         rows = conn.execute("SELECT kind, recipient, attachment, status FROM sent").fetchall()
     finally:

@@ -2,7 +2,7 @@
 logs, built in memory, are mutated the way real submissions go wrong (columns dropped, swapped
 and renamed to aliases or junk, cells replaced by values of any type, rows duplicated, sheets
 shuffled, title and blank rows added, xlsx or CSV in several encodings), written to a folder and
-run through :func:`pipeline.run.analyse` and :func:`pipeline.run.write_outputs`.
+run through :func:`pipeline.analyse.analyse` and :func:`pipeline.outputs.write.write_outputs`.
 
 Invariants: nothing raises; every input row is accepted or rejected (in total and per sheet);
 per community and test, ``done`` never exceeds the distinct women screened there; the outputs are
@@ -38,7 +38,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import load
-from pipeline.run import analyse, write_outputs
+from pipeline.analyse import analyse
+from pipeline.outputs.write import write_outputs
 from pipeline.settings import TESTS, Limits, Settings, load_settings
 from tests.conftest import CONFIG
 from tests.factories import make_id
@@ -401,11 +402,11 @@ def test_mutated_rosters_and_logs_keep_the_invariants(books: Sequence[Book]) -> 
         inp.mkdir()
         for book in books:
             write_book(book, inp)
-        with mock.patch("pipeline.run.read_all", read_in_process):
+        with mock.patch("pipeline.analyse.read_all", read_in_process):
             result = analyse(inp, SETTINGS, AS_OF)
         check_accounting(result)
         check_done_counts(result)
-        final = write_outputs(result, SETTINGS, Path(tmp) / "output")
+        final = write_outputs(result, SETTINGS, Path(tmp) / "output").folder
         check_outputs(final)
 
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline.ids: resident ID numbers, phones, masking."""
+"""Tests for pipeline.normalize.ids: resident ID numbers, phones, masking."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ids import (
+from pipeline.normalize.ids import (
     ID_COLUMNS,
     ID_STATUSES,
     PHONE_STATUSES,

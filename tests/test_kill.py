@@ -1,5 +1,5 @@
 """SIGKILL at any moment: ``output/<as-of>/`` holds either the previous complete outputs or the new
-complete outputs, never a mix, once the next run (or :func:`pipeline.run.recover_outputs`) has
+complete outputs, never a mix, once the next run (or :func:`pipeline.outputs.folder.recover_outputs`) has
 tidied up; the archive stays consistent (``PRAGMA integrity_check``, ``screening archive
 verify``) and usable (the next ``archive issue`` succeeds).
 
@@ -172,7 +172,7 @@ def place_previous(pair: Pair, key: str, root: Path) -> Path:
 
 def check_after_kill(root: Path, sets: dict[str, dict[str, str]]) -> str:
     """The state a kill leaves, before and after recovery; returns which set is in place."""
-    from pipeline.run import recover_outputs
+    from pipeline.outputs.folder import recover_outputs
 
     final = root / AS_OF
     if final.is_dir():
@@ -226,7 +226,7 @@ SWAP_KILLER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
 
-    import pipeline.run as run
+    import pipeline.outputs.write as write
     from pipeline.cli import main
 
     POINT = sys.argv[1]
@@ -256,8 +256,8 @@ SWAP_KILLER = textwrap.dedent(
 
 
     if __name__ == "__main__":
-        real_swap = run._swap_into_place
-        run._swap_into_place = swap
+        real_swap = write.swap_into_place
+        write.swap_into_place = swap
         main(sys.argv[2:])
     """
 )
@@ -267,10 +267,6 @@ def test_sigkill_at_each_step_of_the_swap(pair: Pair, tmp_path: Path) -> None:
     """Killed between the swap's two renames (no output/<as-of>/ at all for a moment) and, in
     `make fuzz`, also just before the swap and after it but before the previous folder is
     deleted (each later run also takes over the lock the killed one left)."""
-    import pipeline.run
-
-    if not hasattr(pipeline.run, "_swap_into_place"):
-        pytest.skip("pipeline.run._swap_into_place is gone: the deterministic kill points need updating")
     script = tmp_path / "swap_killer.py"
     script.write_text(SWAP_KILLER, encoding="utf-8")
     root = place_previous(pair, "a", tmp_path / "output")
@@ -312,7 +308,8 @@ def issue_args(pair: Pair, config: Path, number: str = "7") -> list[str]:
 def check_archive(folder: Path) -> int:
     """PRAGMA integrity_check, and every recorded file as recorded (pipeline.archive.verify).
     Returns the number of circulars recorded."""
-    from pipeline.archive import DB_NAME, list_circulars, verify
+    from pipeline.archive import list_circulars, verify
+    from pipeline.store import DB_NAME
 
     if not (folder / DB_NAME).exists():  # killed before the database was created
         return 0

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.ids import check_digit
-from pipeline.load import FileResult, RawSheet
+from pipeline.model import FileResult, RawSheet
 from pipeline.normalize import Vocabulary, date_in_text, find_header, normalize
+from pipeline.normalize.ids import check_digit
 
 
 def make_id(body17: str) -> str:

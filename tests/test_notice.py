@@ -1,4 +1,4 @@
-"""The circular (pipeline.notice): Word in 公文 layout, HTML and WeChat text, from the summary only."""
+"""The circular (pipeline.outputs.circular): Word in 公文 layout, HTML and WeChat text, from the summary only."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from pipeline.notice import (
+from pipeline.analyse import analyse
+from pipeline.outputs.circular import (
     TEXT_TEMPLATE,
     circular_context,
     parse_body,
@@ -25,7 +26,6 @@ from pipeline.notice import (
     write_docx,
     write_html,
 )
-from pipeline.run import analyse
 from pipeline.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

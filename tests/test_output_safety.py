@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.run import LOCK_NAME, RunError, output_lock, recover_outputs
+from pipeline.model import RunError
+from pipeline.outputs.folder import LOCK_NAME, output_lock, recover_outputs
 
 
 def _dead_pid() -> int:

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from bench.corpus import Size, generate
+from pipeline.analyse import analyse
 from pipeline.load import read_all
-from pipeline.run import analyse, write_outputs
+from pipeline.outputs.write import write_outputs
 from pipeline.settings import Settings, load_settings
 
 AS_OF = dt.date(2020, 12, 31)
@@ -50,8 +51,8 @@ def test_parallel_run_equals_serial(corpus: tuple[Path, Settings], tmp_path: Pat
     assert not [p for p in one.problems if p.code in ("community_unknown", "community_missing") and p.row is None]
     assert set(one.timings) >= {"read", "normalize", "reconcile", "score"}
 
-    out1 = write_outputs(one, settings, tmp_path / "serial", workers=1)
-    out2 = write_outputs(two, settings, tmp_path / "parallel", workers=2)
+    out1 = write_outputs(one, settings, tmp_path / "serial", workers=1).folder
+    out2 = write_outputs(two, settings, tmp_path / "parallel", workers=2).folder
     m1 = json.loads((out1 / "manifest.json").read_text(encoding="utf-8"))
     m2 = json.loads((out2 / "manifest.json").read_text(encoding="utf-8"))
     assert m1 == m2

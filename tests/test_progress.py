@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from pipeline.load import FileResult, RawSheet
+from pipeline.model import FileResult, RawSheet
 from pipeline.progress import Progress
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline.reconcile import Reconciled, reconcile
+from pipeline.model import Reconciled
+from pipeline.reconcile import reconcile
 from pipeline.score import progress, standing
 from tests.factories import (
     A,

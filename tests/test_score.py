@@ -18,15 +18,14 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from pipeline.calendar import completed_periods, periods
+from pipeline.model import Scored
 from pipeline.reconcile import reconcile
 from pipeline.score import (
-    Scored,
     circulars,
-    completed_periods,
     expected,
     lagging_mask,
     payments,
-    periods,
     progress,
     score,
     standing,

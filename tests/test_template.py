@@ -13,12 +13,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from pipeline.analyse import analyse
 from pipeline.cli import main
-from pipeline.ids import check_digit
 from pipeline.normalize import Vocabulary
-from pipeline.run import analyse
-from pipeline.settings import Settings
-from pipeline.template import (
+from pipeline.normalize.ids import check_digit
+from pipeline.outputs.blank import (
     REGISTER_FILE,
     TemplateError,
     roster_file_name,
@@ -26,6 +25,7 @@ from pipeline.template import (
     write_roster_template,
     write_templates,
 )
+from pipeline.settings import Settings
 
 ROSTER_HEADERS = {
     "序号": "serial",

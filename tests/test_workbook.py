@@ -1,4 +1,4 @@
-"""The workbooks for people (pipeline.workbook): sheets, headers, figures equal to summary.json,
+"""The workbooks for people (pipeline.outputs.workbook): sheets, headers, figures equal to summary.json,
 formats, charts, reproducibility, and who sees which personal data."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
-from pipeline import xlsx
-from pipeline.run import RunResult, analyse
-from pipeline.settings import Privacy, Settings, load_settings
-from pipeline.workbook import (
+from pipeline.analyse import analyse
+from pipeline.model import Analysis
+from pipeline.outputs import xlsx
+from pipeline.outputs.workbook import (
     community_filename,
     health_centre_filename,
     leaders_filename,
@@ -31,6 +31,7 @@ from pipeline.workbook import (
     write_leaders,
     write_master,
 )
+from pipeline.settings import Privacy, Settings, load_settings
 from tests.conftest import demo_result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,15 +101,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="module", params=AS_OF)
-def result(request: pytest.FixtureRequest) -> RunResult:
+def result(request: pytest.FixtureRequest) -> Analysis:
     """The demo input analysed once per as-of date (shared with other modules via conftest)."""
-    result: RunResult = demo_result(dt.date.fromisoformat(request.param))
+    result: Analysis = demo_result(dt.date.fromisoformat(request.param))
     return result
 
 
 @pytest.fixture(scope="module")
 def written(
-    result: RunResult, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    result: Analysis, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Path]:
     out = tmp_path_factory.mktemp(f"wb-{result.as_of.isoformat()}")
     paths = {
@@ -193,7 +194,7 @@ def test_master_sheets_in_order(books: dict[str, OpenpyxlWorkbook]) -> None:
 
 
 def test_every_sheet_titled_with_programme_and_date(
-    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+    books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings
 ) -> None:
     day = result.as_of
     for name, book in books.items():
@@ -235,7 +236,7 @@ def test_master_headers(books: dict[str, OpenpyxlWorkbook]) -> None:
     assert headers(book["口径说明"]) == ["配置项", "取值", "来源"]
 
 
-def test_summary_figures_equal_summary_json(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+def test_summary_figures_equal_summary_json(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
     ws = books["master"]["汇总"]
     rows = {r["社区"]: r for r in data_rows(ws)}
     communities = result.summary["communities"]
@@ -257,7 +258,7 @@ def test_summary_figures_equal_summary_json(books: dict[str, OpenpyxlWorkbook], 
     assert total["超声NT任务数"] == result.summary["totals"]["quota"]["nt"]
 
 
-def test_number_formats(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+def test_number_formats(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
     book = books["master"]
     ws = book["汇总"]
     name = result.summary["communities"][0]["name"]
@@ -316,7 +317,7 @@ def test_charts_on_summary_sheet(written: dict[str, Path]) -> None:
 
 
 def test_byte_identical_on_second_write(
-    written: dict[str, Path], result: RunResult, settings: Settings, tmp_path: Path
+    written: dict[str, Path], result: Analysis, settings: Settings, tmp_path: Path
 ) -> None:
     key = settings.community_keys[0]
     again = {
@@ -333,11 +334,11 @@ def test_byte_identical_on_second_write(
         } == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_problems_sheet_lists_every_problem(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+def test_problems_sheet_lists_every_problem(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
     assert len(data_rows(books["master"]["数据问题"])) == len(result.problems)
 
 
-def test_explanation_sheet(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+def test_explanation_sheet(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
     texts = [v for _, _, v in string_cells(books["master"]) if True]
     cells = {v for v in texts}
     assert "programme.goal" in cells and "config.toml 第" in " ".join(
@@ -375,7 +376,7 @@ def test_long_tables_continue_on_next_sheet(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_community_sheets_and_own_row(
-    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+    books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings
 ) -> None:
     by_name = {c["name"]: c for c in result.summary["communities"]}
     for key in settings.community_keys:
@@ -389,7 +390,7 @@ def test_community_sheets_and_own_row(
 
 
 def test_community_workbooks_hold_only_their_own_women(
-    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+    books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings
 ) -> None:
     women = result.reconciled.women
     assert settings.privacy.mask_ids_in_community_workbooks
@@ -422,7 +423,7 @@ def test_community_workbooks_hold_only_their_own_women(
 
 
 def test_community_problems_are_its_own(
-    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+    books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings
 ) -> None:
     subs = result.reconciled.submissions
     for key in settings.community_keys:
@@ -437,7 +438,7 @@ def test_community_problems_are_its_own(
 
 
 def test_leaders_copy_has_no_personal_data(
-    books: dict[str, OpenpyxlWorkbook], result: RunResult, settings: Settings
+    books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings
 ) -> None:
     book = books["leaders"]
     assert book.sheetnames == LEADERS
@@ -468,7 +469,7 @@ def test_leaders_copy_has_no_personal_data(
 # Health centre's checklist
 
 
-def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
     book = books["health"]
     assert book.sheetnames == HEALTH
     logs = log_files(result)
@@ -528,7 +529,7 @@ def test_input_text_is_never_a_formula(tmp_path: Path, settings: Settings) -> No
 # Edge cases
 
 
-def test_before_any_period_ends(result: RunResult, settings: Settings, tmp_path: Path) -> None:
+def test_before_any_period_ends(result: Analysis, settings: Settings, tmp_path: Path) -> None:
     """No completed period, no evaluation, no roster yet: every workbook still writes; the summary
     keeps its column chart and leaves out the cumulative line chart."""
     empty = pd.DataFrame()
@@ -564,7 +565,7 @@ def test_before_any_period_ends(result: RunResult, settings: Settings, tmp_path:
     assert openpyxl.load_workbook(community).sheetnames == COMMUNITY
 
 
-def test_master_masks_ids_when_configured(result: RunResult, settings: Settings, tmp_path: Path) -> None:
+def test_master_masks_ids_when_configured(result: Analysis, settings: Settings, tmp_path: Path) -> None:
     masked = dataclasses.replace(settings, privacy=Privacy(mask_ids_in_master_workbook=True))
     book = openpyxl.load_workbook(write_master(tmp_path / "m.xlsx", result, masked))
     for sheet, coord, text in string_cells(book):
@@ -573,7 +574,7 @@ def test_master_masks_ids_when_configured(result: RunResult, settings: Settings,
     assert any("*" in (r["身份证号"] or "") for r in data_rows(book["随机抽查名单"]))
 
 
-def test_health_centre_list_masks_ids_and_phones(books: dict[str, OpenpyxlWorkbook], result: RunResult) -> None:
+def test_health_centre_list_masks_ids_and_phones(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
     """The list goes to the health centre by email: rows are found by file, sheet and row number."""
     rec = result.reconciled
     ids = set(rec.screenings["id"].dropna())

@@ -1,7 +1,7 @@
 """The half-monthly circular (通报): a Word document in official-document layout (GB/T 9704),
 a printable HTML page and a short plain-text summary for the office's WeChat group.
 
-The circular is built only from the summary dict (``RunResult.summary`` / summary.json) and the
+The circular is built only from the summary dict (``Analysis.summary`` / summary.json) and the
 settings, so it carries community-level figures and never a woman's name, ID or phone.
 
 Wording lives in ``templates/`` (Jinja2), so the office can edit it without touching code:
@@ -32,7 +32,7 @@ from docx.shared import Mm, Pt, RGBColor
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from lxml import etree
 
-from pipeline.score import due_dates, periods
+from pipeline.calendar import due_dates, periods
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 
 BODY_TEMPLATE = "circular_body.txt.j2"
@@ -372,7 +372,7 @@ def templates_dir(settings: Settings) -> Path:
         beside = Path(settings.source).resolve().parent / "templates"
         if beside.is_dir():
             return beside
-    return Path(__file__).resolve().parents[1] / "templates"
+    return Path(__file__).resolve().parents[3] / "templates"
 
 
 def environment(settings: Settings) -> Environment:

@@ -15,9 +15,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.dates import parse_dates, parse_gestation
-from pipeline.ids import normalize_ids, normalize_phones
-from pipeline.load import FileResult, RawSheet
+from pipeline.model import (
+    LOG_COLUMNS,
+    QUOTA_COLUMNS,
+    REGISTER_COLUMNS,
+    REJECTED_COLUMNS,
+    ROSTER_COLUMNS,
+    SRC,
+    FileResult,
+    Normalized,
+    RawSheet,
+    SheetInfo,
+)
+from pipeline.normalize.dates import parse_dates, parse_gestation
+from pipeline.normalize.ids import normalize_ids, normalize_phones
 from pipeline.problems import Problem, problem, shorten
 from pipeline.settings import TEST_LABELS, Settings
 from pipeline.text import (
@@ -32,14 +43,6 @@ from pipeline.text import (
     squash,
 )
 
-KIND_LABELS = {
-    "roster": "花名册",
-    "log": "筛查登记",
-    "quota": "任务分配表",
-    "register": "办事处登记",
-    "unknown": "无法识别",
-    "empty": "空表",
-}
 REGISTER_KINDS = {
     "个案销号": "close",
     "销号": "close",
@@ -52,63 +55,6 @@ REGISTER_KINDS = {
 }
 CLOSE_REASONS = ("分娩", "流产", "迁出", "外院已筛", "拒检")
 HEADER_SCAN_ROWS = 40
-SRC = ["src_file", "src_sheet", "src_row"]
-
-ROSTER_COLUMNS = [
-    *SRC, "community", "name", "id", "id_status", "phone", "lmp", "edd", "gest_days", "reg_date",
-    "address", "residence", "report_date", "self_nt", "self_nt_date", "self_serum", "self_serum_date",
-]
-LOG_COLUMNS = [
-    *SRC, "test", "screen_date", "name", "id", "id_status", "phone", "address", "log_community",
-    "lmp", "gest_days", "result",
-]
-QUOTA_COLUMNS = [*SRC, "community", "annual_nt", "annual_serum", "weekly_nt", "weekly_serum"]
-REGISTER_COLUMNS = [
-    *SRC, "action", "community", "name", "id", "phone", "reason", "event_date", "merge_id",
-    "merge_name", "diagnosis", "note",
-]
-REJECTED_COLUMNS = [*SRC, "kind", "reason", "name", "phone", "community"]
-
-
-@dataclass
-class SheetInfo:
-    file: str
-    sheet: str
-    kind: str
-    header_row: int | None = None
-    columns: dict[str, str] = field(default_factory=dict)
-    community: str | None = None
-    test: str | None = None
-    report_date: str | None = None
-    rows: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    reason: str = ""
-
-
-@dataclass
-class Normalized:
-    roster: pd.DataFrame
-    log: pd.DataFrame
-    quota: pd.DataFrame
-    register: pd.DataFrame
-    rejected: pd.DataFrame
-    sheets: list[SheetInfo]
-    problems: list[Problem]
-    quota_totals: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def accepted_rows(self) -> int:
-        return len(self.roster) + len(self.log) + len(self.quota) + len(self.register)
-
-    @property
-    def rejected_rows(self) -> int:
-        return len(self.rejected)
-
-    @property
-    def input_rows(self) -> int:
-        return sum(s.rows for s in self.sheets)
-
 
 # ----------------------------------------------------------------------------------------------
 # Headers

@@ -33,17 +33,18 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from pipeline.archive import transaction
-from pipeline.ids import mask_text
-from pipeline.notice import cn_date, document_number, fmt_num, fmt_pct, render
-from pipeline.settings import TEST_LABELS, TESTS, Mail, Settings
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from pipeline.run import RunResult
+from pipeline.archive import list_circulars
+from pipeline.calendar import due_dates
+from pipeline.model import Analysis
+from pipeline.normalize.ids import mask_text
+from pipeline.outputs.circular import cn_date, document_number, fmt_num, fmt_pct, render
+from pipeline.outputs.workbook import community_filename, health_centre_filename, leaders_filename
+from pipeline.settings import TEST_LABELS, TESTS, Mail, ScreeningError, Settings
+from pipeline.store import transaction
 
 PASSWORD_ENV = "SCREENING_SMTP_PASSWORD"
 OUTBOX = "outbox"
@@ -92,7 +93,7 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
 Transport = Callable[[], smtplib.SMTP]
 
 
-class DeliverError(Exception):
+class DeliverError(ScreeningError):
     """Email cannot be prepared or sent at all (no sender, no host): a Chinese message."""
 
 
@@ -355,7 +356,6 @@ def issued_circular(archive_dir: Path | None, period_end: str | None) -> tuple[P
     """The Word file and document number of the latest issued revision of the period, if any."""
     if archive_dir is None or period_end is None:
         return None
-    from pipeline.archive import list_circulars
 
     records = [r for r in list_circulars(archive_dir) if r.period_end == period_end]
     if not records:
@@ -371,7 +371,6 @@ def plan_send(
     settings: Settings, run_folder: Path, summary: dict[str, Any], archive_dir: Path | None = None
 ) -> Plan:
     """The messages of ``screening send`` for the run in ``run_folder`` (``output/<as-of>/``)."""
-    from pipeline.workbook import community_filename, health_centre_filename, leaders_filename
 
     as_of = dt.date.fromisoformat(summary["as_of"])
     ctx = mail_context(summary, settings)
@@ -446,7 +445,6 @@ def plan_send(
 def reminder_due(settings: Settings, as_of: dt.date) -> tuple[dt.date | None, dt.date | None]:
     """The next roster due date within ``rosters.reminder_days_before`` days from ``as_of``
     (inclusive), and the due date before it (None for the first)."""
-    from pipeline.score import due_dates
 
     dues = due_dates(settings, settings.programme.end)
     ahead = as_of + dt.timedelta(days=settings.rosters.reminder_days_before)
@@ -460,7 +458,6 @@ def reminder_due(settings: Settings, as_of: dt.date) -> tuple[dt.date | None, dt
 
 def submitted_since(submissions: pd.DataFrame, after: dt.date | None, as_of: dt.date) -> set[str]:
     """Communities with a roster submission dated after ``after`` and by ``as_of``."""
-    import pandas as pd
 
     if submissions.empty:
         return set()
@@ -472,7 +469,7 @@ def submitted_since(submissions: pd.DataFrame, after: dt.date | None, as_of: dt.
     return {str(c) for c in subs.loc[keep, "community"]}
 
 
-def plan_remind(settings: Settings, result: RunResult) -> Plan:
+def plan_remind(settings: Settings, result: Analysis) -> Plan:
     """The reminders (催报) for the next due date: to each community that has not yet submitted its
     roster for it, and to those with open follow-up items (counts only; the names are in its
     workbook). Nothing when no due date falls within the reminder window."""

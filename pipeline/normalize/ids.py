@@ -20,28 +20,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     BOOL as _BOOL,
 )
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     DATETIME as _DATETIME,
 )
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     FLOAT as _FLOAT,
 )
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     INT as _INT,
 )
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     NA as _NA,
 )
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     STR as _STR,
 )
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     cell_kinds as _cell_kinds,
 )
-from pipeline.cells import (
+from pipeline.normalize.cells import (
     none_mask as _none,
 )
 

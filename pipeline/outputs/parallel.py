@@ -2,7 +2,7 @@
 once (not filtered from every frame for every community) and the workbooks are written in a pool
 of worker processes, one per core.
 
-A workbook written here is the same as :func:`pipeline.workbook.write_community` on the whole
+A workbook written here is the same as :func:`pipeline.outputs.workbook.write_community` on the whole
 result. In a multi-level organisation (communities with a parent, e.g. 县/乡镇/村) a community's
 ranking block, settings and input-file list are those of its own parent (its township's
 communities and its own roster files) instead of the whole province's.
@@ -15,16 +15,14 @@ import multiprocessing
 import time
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from pipeline.load import default_workers
-from pipeline.normalize import Normalized
-from pipeline.problems import problems_frame
-from pipeline.report import write_problems_workbook
-from pipeline.settings import Settings, settings_rows
-from pipeline.workbook import (
+from pipeline.model import Analysis, Normalized
+from pipeline.outputs.readers import write_problems_workbook
+from pipeline.outputs.workbook import (
     CommunityContext,
     _owners,
     community_filename,
@@ -34,9 +32,8 @@ from pipeline.workbook import (
     write_leaders,
     write_master,
 )
-
-if TYPE_CHECKING:
-    from pipeline.run import RunResult
+from pipeline.problems import problems_frame
+from pipeline.settings import Settings, settings_rows
 
 # key -> (view of the result, settings of its peers, context); set in the parent before the
 # workers are forked, so the workers read it without any pickling.
@@ -60,7 +57,7 @@ def _empty(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[0:0]
 
 
-def _problems_by_community(result: RunResult, keys: list[str]) -> dict[str, pd.DataFrame]:
+def _problems_by_community(result: Analysis, keys: list[str]) -> dict[str, pd.DataFrame]:
     """``community_problems(result, key)`` for every key, in one pass over the problems."""
     frame = problems_frame(result.problems)
     if frame.empty:
@@ -76,7 +73,7 @@ def _problems_by_community(result: RunResult, keys: list[str]) -> dict[str, pd.D
     return {k: frame.iloc[rows.get(k, [])].reset_index(drop=True) for k in keys}
 
 
-def community_contexts(result: RunResult, settings: Settings) -> dict[str, tuple[Any, Settings, CommunityContext]]:
+def community_contexts(result: Analysis, settings: Settings) -> dict[str, tuple[Any, Settings, CommunityContext]]:
     """For every community: a view of ``result`` holding only what its workbook shows, the
     settings it is written with, and its :class:`CommunityContext`."""
     rec, sc = result.reconciled, result.scored
@@ -191,7 +188,7 @@ def _write_one(job: tuple[str, str, str]) -> tuple[str, str, float]:
 
 def write_workbooks(
     folder: Path,
-    result: RunResult,
+    result: Analysis,
     settings: Settings,
     whole: dict[str, Path],
     *,
@@ -234,7 +231,7 @@ def write_workbooks(
 
 def write_communities(
     folder: Path,
-    result: RunResult,
+    result: Analysis,
     settings: Settings,
     *,
     workers: int | None = None,

@@ -2,8 +2,8 @@
 (only its own women, IDs masked by default), the leaders' copy (community-level sheets only) and
 the health centre's checklist of its own log rows.
 
-Everything is built from a :class:`~pipeline.run.RunResult`; the frames are prepared by small pure
-functions here and written through :mod:`pipeline.xlsx` (titled tables, frozen headers, filters,
+Everything is built from a :class:`~pipeline.model.Analysis`; the frames are prepared by small pure
+functions here and written through :mod:`pipeline.outputs.xlsx` (titled tables, frozen headers, filters,
 number formats, conditional colours, print setup; every input value written as text). The same
 result gives byte-identical files.
 """
@@ -15,21 +15,19 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import __version__
-from pipeline.ids import mask_id, mask_ids, mask_phones, mask_text
+from pipeline.model import Analysis
+from pipeline.normalize.ids import mask_id, mask_ids, mask_phones, mask_text
+from pipeline.outputs.readers import write_problem_sheet
+from pipeline.outputs.xlsx import Column, Formats, Rule, header_row_of, new_workbook, write_block, write_table
 from pipeline.problems import problems_frame
-from pipeline.report import write_problem_sheet
 from pipeline.settings import TEST_LABELS, TESTS, Settings, seed_notes, settings_rows
-from pipeline.xlsx import Column, Formats, Rule, header_row_of, new_workbook, write_block, write_table
-
-if TYPE_CHECKING:
-    from pipeline.run import RunResult
 
 SHORT = {"nt": "超声NT", "serum": "血清学"}
 # Every sheet here has a title and a subtitle row: the (0-based) header row of its main table.
@@ -99,7 +97,7 @@ def cn_date(day: dt.date | pd.Timestamp) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _title(settings: Settings, result: RunResult, what: str) -> str:
+def _title(settings: Settings, result: Analysis, what: str) -> str:
     return f"{settings.programme.name} {what}（截至{cn_date(result.as_of)}）"
 
 
@@ -208,7 +206,7 @@ SUMMARY_COLUMNS = [
 SUMMARY_RULES = [Rule("lagging", "row", "是", "red"), *[Rule(f"rate_{t}") for t in TESTS], Rule("rate")]
 
 
-def summary_frame(result: RunResult, settings: Settings) -> pd.DataFrame:
+def summary_frame(result: Analysis, settings: Settings) -> pd.DataFrame:
     """One row per community (config order): each test's quota, expected, done, rate, remaining;
     combined rate and rank at as_of; lagging and consequences from the latest circular period."""
     st = result.scored.standing.reset_index()
@@ -314,7 +312,7 @@ def circulars_frame(circ: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return out.drop(columns="_o").reset_index(drop=True)
 
 
-def cumulative_frame(result: RunResult) -> tuple[pd.DataFrame, str]:
+def cumulative_frame(result: Analysis) -> tuple[pd.DataFrame, str]:
     """The sub-district's cumulative done and expected per test at the end of each circular period
     (three-day periods before the first circular period ends)."""
     source, label = result.scored.circulars, "通报期"
@@ -451,7 +449,7 @@ ISSUE_COLUMNS = [
 ISSUE_TYPES = ("漏报", "无法归属", "花名册冲突", "重复筛查", "花名册重复行", "自报未核实")
 
 
-def duplicates_with_community(result: RunResult) -> pd.DataFrame:
+def duplicates_with_community(result: Analysis) -> pd.DataFrame:
     """Later repeats of a woman's test, with the community and source of her first screening."""
     dup = result.reconciled.duplicates
     if dup.empty:
@@ -475,7 +473,7 @@ def duplicates_with_community(result: RunResult) -> pd.DataFrame:
 
 
 def issues_frame(
-    result: RunResult, settings: Settings, types: Sequence[str] = ISSUE_TYPES, community: str | None = None
+    result: Analysis, settings: Settings, types: Sequence[str] = ISSUE_TYPES, community: str | None = None
 ) -> pd.DataFrame:
     """漏报 / 无法归属 / conflicts / duplicate screenings / duplicate roster rows / unverified
     self-reports as one table with a 类型 column; for ``community``, only that community's rows
@@ -613,7 +611,7 @@ PAPER_COLUMNS = [
 
 
 def timeliness_frames(
-    result: RunResult, settings: Settings, community: str | None = None, mask_notes: bool = False
+    result: Analysis, settings: Settings, community: str | None = None, mask_notes: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(per-community summary, per due date detail, paper roster receipts) in config order."""
     sc, rec = result.scored, result.reconciled
@@ -679,7 +677,7 @@ PAYMENT_COLUMNS = [
 MONEY = ("case_amount", "specialist", "secretary_reward", "fine")
 
 
-def payments_frame(result: RunResult, settings: Settings) -> pd.DataFrame:
+def payments_frame(result: Analysis, settings: Settings) -> pd.DataFrame:
     pay = result.scored.payments
     if pay.empty:
         return _empty_like([c.key for c in PAYMENT_COLUMNS])
@@ -703,7 +701,7 @@ SUBSIDY_SUM_COLUMNS = [
 ]
 
 
-def subsidy_frames(result: RunResult, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def subsidy_frames(result: Analysis, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     sub = screenings_frame(result.scored.subsidy, settings)
     if "amount" not in sub.columns:
         sub["amount"] = pd.Series(dtype=float)
@@ -737,7 +735,7 @@ SPOT_COLUMNS = [
 ]
 
 
-def spot_check_frame(result: RunResult, settings: Settings) -> pd.DataFrame:
+def spot_check_frame(result: Analysis, settings: Settings) -> pd.DataFrame:
     spot = result.reconciled.spot_check
     if spot.empty:
         return _empty_like([c.key for c in SPOT_COLUMNS] + ["community"])
@@ -747,7 +745,7 @@ def spot_check_frame(result: RunResult, settings: Settings) -> pd.DataFrame:
 # --- problems by owner ---------------------------------------------------------------------------
 
 
-def _owners(result: RunResult) -> tuple[dict[tuple[str, str], set[str]], dict[str, set[str]]]:
+def _owners(result: Analysis) -> tuple[dict[tuple[str, str], set[str]], dict[str, set[str]]]:
     """Roster sheets and files -> the communities they were submitted for."""
     by_sheet: dict[tuple[str, str], set[str]] = {}
     by_file: dict[str, set[str]] = {}
@@ -763,7 +761,7 @@ def _owners(result: RunResult) -> tuple[dict[tuple[str, str], set[str]], dict[st
     return by_sheet, by_file
 
 
-def community_problems(result: RunResult, key: str) -> pd.DataFrame:
+def community_problems(result: Analysis, key: str) -> pd.DataFrame:
     """The problems in ``key``'s own roster submissions (matched by file and sheet; problems about a
     whole file, or another sheet of it such as 填表说明, by file)."""
     frame = problems_frame(result.problems)
@@ -779,11 +777,11 @@ def community_problems(result: RunResult, key: str) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def log_files(result: RunResult) -> set[str]:
+def log_files(result: Analysis) -> set[str]:
     return {s.file for s in result.normalized.sheets if s.kind == "log"}
 
 
-def health_centre_problems(result: RunResult) -> pd.DataFrame:
+def health_centre_problems(result: Analysis) -> pd.DataFrame:
     """The problems in the health centre's own screening logs (any sheet of a log file)."""
     frame = problems_frame(result.problems)
     if frame.empty:
@@ -816,7 +814,7 @@ def mask_problem_ids(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary_sheet(
-    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, *, charts: bool
+    book: Workbook, fmt: Formats, result: Analysis, settings: Settings, *, charts: bool
 ) -> None:
     frame = summary_frame(result, settings)
     totals = summary_totals(frame)
@@ -937,7 +935,7 @@ COUNT_COLUMNS = [Column("parent", "上级"), Column("name", "社区"), Column("c
 
 
 def _counts_sheet(
-    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, name: str, what: str, frame: pd.DataFrame
+    book: Workbook, fmt: Formats, result: Analysis, settings: Settings, name: str, what: str, frame: pd.DataFrame
 ) -> None:
     """A person list of a large organisation, as the number of people per community."""
     counts = frame["community"].value_counts() if len(frame) and "community" in frame.columns else pd.Series(dtype="int64")
@@ -963,7 +961,7 @@ def _counts_sheet(
 def _history_sheet(
     book: Workbook,
     fmt: Formats,
-    result: RunResult,
+    result: Analysis,
     settings: Settings,
     name: str,
     history: pd.DataFrame,
@@ -1002,7 +1000,7 @@ def _cadence_text(kind: str, settings: Settings) -> str:
     return "每月" + "、".join("月底" if d >= 31 else f"{d}日" for d in cad.ends) + "为期末"
 
 
-def _circulars_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings) -> None:
+def _circulars_sheet(book: Workbook, fmt: Formats, result: Analysis, settings: Settings) -> None:
     circ = result.scored.circulars
     note = ""
     if large_organisation(settings) and len(circ):
@@ -1028,7 +1026,7 @@ def _circulars_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: 
 
 
 def _followup_sheet(
-    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame, *, mask: bool
+    book: Workbook, fmt: Formats, result: Analysis, settings: Settings, frame: pd.DataFrame, *, mask: bool
 ) -> None:
     w = settings.windows
     subtitle = (
@@ -1048,7 +1046,7 @@ def _followup_sheet(
 
 
 def _high_risk_sheet(
-    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame, *, mask: bool
+    book: Workbook, fmt: Formats, result: Analysis, settings: Settings, frame: pd.DataFrame, *, mask: bool
 ) -> None:
     subtitle = (
         "筛查结果为"
@@ -1069,7 +1067,7 @@ def _high_risk_sheet(
 def _timeliness_sheet(
     book: Workbook,
     fmt: Formats,
-    result: RunResult,
+    result: Analysis,
     settings: Settings,
     community: str | None = None,
     *,
@@ -1111,7 +1109,7 @@ def _timeliness_sheet(
     )
 
 
-def _payments_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: Settings) -> None:
+def _payments_sheet(book: Workbook, fmt: Formats, result: Analysis, settings: Settings) -> None:
     frame = payments_frame(result, settings)
     rw = settings.rewards
     evaluations = "、".join(cn_date(d) for d in rw.evaluations)
@@ -1140,7 +1138,7 @@ def _payments_sheet(book: Workbook, fmt: Formats, result: RunResult, settings: S
 
 
 def _subsidy_sheet(
-    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, *, mask: bool
+    book: Workbook, fmt: Formats, result: Analysis, settings: Settings, *, mask: bool
 ) -> None:
     detail, by_community = subsidy_frames(result, settings)
     p = settings.programme
@@ -1178,7 +1176,7 @@ def _subsidy_sheet(
 def _issues_sheet(
     book: Workbook,
     fmt: Formats,
-    result: RunResult,
+    result: Analysis,
     settings: Settings,
     frame: pd.DataFrame,
     *,
@@ -1199,7 +1197,7 @@ def _issues_sheet(
 
 
 def _spot_sheet(
-    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame, *, mask: bool
+    book: Workbook, fmt: Formats, result: Analysis, settings: Settings, frame: pd.DataFrame, *, mask: bool
 ) -> None:
     s = settings.spot_check
     subtitle = (
@@ -1218,7 +1216,7 @@ def _spot_sheet(
 
 
 def _problems_sheet(
-    book: Workbook, fmt: Formats, result: RunResult, settings: Settings, frame: pd.DataFrame
+    book: Workbook, fmt: Formats, result: Analysis, settings: Settings, frame: pd.DataFrame
 ) -> None:
     write_problem_sheet(book, fmt, frame, title=_title(settings, result, "数据问题清单"))
 
@@ -1237,7 +1235,7 @@ INFO_COLUMNS = [Column("c0", "项目"), Column("c1", "内容", width=60)]
 def _explanation_sheet(
     book: Workbook,
     fmt: Formats,
-    result: RunResult,
+    result: Analysis,
     settings: Settings,
     *,
     rows: list[tuple[str, str, str]] | None = None,
@@ -1311,7 +1309,7 @@ def _explanation_sheet(
 CONSTANT_MEMORY_ROWS = 100_000
 
 
-def _table_rows(result: RunResult) -> int:
+def _table_rows(result: Analysis) -> int:
     rec, sc = result.reconciled, result.scored
     frames = (rec.followup, rec.high_risk, rec.missing_from_roster, rec.conflicts, rec.duplicates,
               rec.spot_check, sc.weekly, sc.three_day, sc.circulars, sc.subsidy)
@@ -1325,7 +1323,7 @@ def _open(
     return new_workbook(str(path), title=title, in_memory=in_memory, constant_memory=constant_memory)
 
 
-def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
+def write_master(path: Path, result: Analysis, settings: Settings) -> Path:
     """The office's master workbook: every sheet, full IDs and phones (IDs masked only when
     ``privacy.mask_ids_in_master_workbook``)."""
     mask = settings.privacy.mask_ids_in_master_workbook
@@ -1396,7 +1394,7 @@ def write_master(path: Path, result: RunResult, settings: Settings) -> Path:
 @dataclass
 class CommunityContext:
     """Pieces of one community's workbook computed once for all communities (see
-    :mod:`pipeline.communities`), so that writing thousands of workbooks does not repeat work
+    :mod:`pipeline.outputs.parallel`), so that writing thousands of workbooks does not repeat work
     proportional to all communities or all rows for each one."""
 
     everyone: pd.DataFrame  # summary_frame rows of the communities in its ranking block
@@ -1406,7 +1404,7 @@ class CommunityContext:
 
 
 def write_community(
-    path: Path, result: RunResult, settings: Settings, community_key: str, context: CommunityContext | None = None
+    path: Path, result: Analysis, settings: Settings, community_key: str, context: CommunityContext | None = None
 ) -> Path:
     """One community's workbook: its own figures and rank, its own women only (IDs masked when
     ``privacy.mask_ids_in_community_workbooks``), the problems in its own roster submissions."""
@@ -1480,7 +1478,7 @@ def write_community(
     return path
 
 
-def write_leaders(path: Path, result: RunResult, settings: Settings) -> Path:
+def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
     """The leaders' copy: community-level sheets only, no personal data."""
     big = _table_rows(result) > CONSTANT_MEMORY_ROWS
     book, fmt = _open(path, f"两筛进度（领导版） {result.as_of.isoformat()}", constant_memory=big)
@@ -1517,7 +1515,7 @@ WINDOW_COLUMNS = [
 ]
 
 
-def write_health_centre(path: Path, result: RunResult, settings: Settings) -> Path:
+def write_health_centre(path: Path, result: Analysis, settings: Settings) -> Path:
     """The health centre's checklist: problems in its own log rows, its screenings outside the
     gestational window, on no roster, and repeated, so that it can correct its records. Rows are
     found by file, sheet and row number; ID numbers are masked (the list travels by email)."""

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import TYPE_CHECKING
 
-from pipeline.ids import mask_text
-from pipeline.normalize import KIND_LABELS
+from pipeline.model import KIND_LABELS, Analysis
+from pipeline.normalize.ids import mask_text
 from pipeline.problems import problems_frame
-
-if TYPE_CHECKING:
-    from pipeline.run import RunResult
 
 TOP_PROBLEMS = 8
 
 
-def run_report(result: RunResult) -> list[str]:
+def run_report(result: Analysis) -> list[str]:
     acc = result.summary["accounting"]
     norm = result.normalized
     readable = sum(1 for f in result.files if f.readable)

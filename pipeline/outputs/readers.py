@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipeline.model import Analysis
+from pipeline.outputs.xlsx import Column, Formats, new_workbook, write_table
 from pipeline.problems import PROBLEM_COLUMNS, PROBLEM_HEADERS, problems_frame
 from pipeline.settings import Settings
-from pipeline.xlsx import Column, Formats, new_workbook, write_table
-
-if TYPE_CHECKING:
-    from pipeline.run import RunResult
 
 PROBLEM_TABLE = [
     Column("file", PROBLEM_HEADERS["file"]),
@@ -37,7 +34,7 @@ def write_problem_sheet(book, fmt: Formats, frame: pd.DataFrame, *, name: str = 
         sheet.conditional_format(2, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"警告"', "format": fmt.get("amber")})
 
 
-def write_problems_workbook(path: Path, result: RunResult, settings: Settings) -> Path:
+def write_problems_workbook(path: Path, result: Analysis, settings: Settings) -> Path:
     frame = problems_frame(result.problems)
     book, fmt = new_workbook(str(path), title=f"数据问题 {result.as_of.isoformat()}")
     write_problem_sheet(book, fmt, frame, title=f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）")

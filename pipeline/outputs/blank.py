@@ -22,10 +22,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.ids import check_digit
 from pipeline.normalize import CLOSE_REASONS, Vocabulary
+from pipeline.normalize.ids import check_digit
+from pipeline.outputs.xlsx import Formats, display_width, new_workbook
 from pipeline.settings import Community, Settings
-from pipeline.xlsx import Formats, display_width, new_workbook
 
 ROSTER_SHEET = "花名册"
 REGISTER_SHEET = "办事处登记"

@@ -40,47 +40,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
 
+from pipeline.model import FileResult, RawSheet
 from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import Limits
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
 EXCEL_FORMATS = frozenset({"xlsx", "xlsm", "xlsb", "xls", "ods"})
-
-# ---------------------------------------------------------------------------------------------
-# Data
-
-
-@dataclass(frozen=True)
-class RawSheet:
-    """One sheet as an exact cell grid.
-
-    ``rows[0]`` is Excel row 1 and ``rows[r][0]`` is column A: leading empty rows and columns are
-    kept, trailing all-empty rows and columns are trimmed, and every row has the same length.
-    Empty cells (and ``''``) are ``None``. CSV/TXT/HTML cells are always ``str``.
-    """
-
-    file: str
-    sheet: str
-    rows: list[list[Any]]
-    hidden: bool = False
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    format: str
-    size: int
-    sha256: str
-    sheets: list[RawSheet]
-    problems: list[Problem]
-    encoding: str | None = None
-
-    @property
-    def readable(self) -> bool:
-        """True when at least one sheet was read."""
-        return bool(self.sheets)
-
 
 # ---------------------------------------------------------------------------------------------
 # Messages

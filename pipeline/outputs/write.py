@@ -1,0 +1,118 @@
+"""Write every output of a run into ``output/<as-of>/`` at once: the workbooks (in parallel), the
+summary, the circular drafts and the manifest, in a temporary folder swapped into place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.model import Analysis, OnStage
+from pipeline.outputs.circular import write_circular
+from pipeline.outputs.folder import output_lock, recover_outputs, swap_into_place
+from pipeline.outputs.parallel import write_workbooks
+from pipeline.outputs.workbook import health_centre_filename, leaders_filename, master_filename
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a run's outputs went: the ``output/<as-of>/`` folder and its files in writing order."""
+
+    folder: Path
+    files: list[Path]
+
+
+def write_outputs(
+    result: Analysis,
+    settings: Settings,
+    output_root: Path,
+    *,
+    workers: int | None = None,
+    on_stage: OnStage | None = None,
+    on_item: Callable[[], None] | None = None,
+) -> Written:
+    """Write every output into a temporary folder beside ``output/<as-of>/`` and swap it in, so a
+    failed or killed run leaves the previous complete outputs untouched. One run at a time may
+    write into an output folder (a lock file holds the writer's process number). The community
+    workbooks are written by ``workers`` processes (default one per core; 1: one at a time)."""
+    output_root.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if on_stage is not None:
+        on_stage("write", total=len(settings.communities) + 4)
+    with output_lock(output_root):
+        recover_outputs(output_root)
+        written = _write_outputs_locked(result, settings, output_root, workers=workers, on_item=on_item)
+    result.timings["write"] = time.perf_counter() - started
+    return written
+
+
+def _write_outputs_locked(
+    result: Analysis,
+    settings: Settings,
+    output_root: Path,
+    *,
+    workers: int | None = None,
+    on_item: Callable[[], None] | None = None,
+) -> Written:
+    final = output_root / result.as_of.isoformat()
+    tmp = output_root / f".tmp-{result.as_of.isoformat()}-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        as_of = result.as_of
+        # The workbooks are written in parallel (pipeline.outputs.parallel); the order of `written`
+        # stays: master, communities in config order, leaders, health centre, problems.
+        whole, communities, seconds = write_workbooks(
+            tmp,
+            result,
+            settings,
+            {
+                "master": tmp / master_filename(as_of),
+                "leaders": tmp / leaders_filename(as_of),
+                "health_centre": tmp / health_centre_filename(as_of),
+                "problems": tmp / "数据问题.xlsx",
+            },
+            workers=workers,
+            on_written=on_item,
+        )
+        for kind, took in seconds.items():
+            result.timings[f"write_{kind}"] = took
+        written = [
+            whole["master"],
+            *communities,
+            whole["leaders"],
+            whole["health_centre"],
+            whole["problems"],
+            _write_json(tmp / "summary.json", result.summary),
+            *write_circular(tmp, result.summary, settings, result.as_of),
+        ]
+        written.append(_write_manifest(tmp / "manifest.json", written, result))
+        swap_into_place(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Written(final, [final / p.relative_to(tmp) for p in written])
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _write_manifest(path: Path, written: list[Path], result: Analysis) -> Path:
+    """Every output file with its sha256: the same input, config and as-of give the same manifest."""
+    entries = []
+    for item in sorted(written, key=lambda p: p.relative_to(path.parent).as_posix()):
+        digest = hashlib.sha256(item.read_bytes()).hexdigest()
+        entries.append({"file": item.relative_to(path.parent).as_posix(), "sha256": digest, "size": item.stat().st_size})
+    manifest = {"as_of": result.as_of.isoformat(), "program_version": __version__, "files": entries}
+    return _write_json(path, manifest)
