@@ -1,0 +1,297 @@
+"""One raw sheet -> the frame of its data rows, mapped to field names, for the validators.
+
+Takes a :class:`RawSheet`, the :class:`Vocabulary` and the settings; gives a :class:`SheetExtract`:
+the sheet's kind; its data rows as raw cells under field names, with ``src_file``/``src_sheet``/
+``src_row`` and the sheet-level hints (community, 乡镇, test and report date, read from the sheet
+name, the title rows and the file name); the rows rejected for what they are (subtotal, example,
+repeated header, footer note, serial-only rows); the :class:`SheetInfo`; the quota subtotal
+lines. Never parses or checks a field's value (``validate`` does) and never opens a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.model import SRC, RawSheet, SheetInfo
+from pipeline.normalize.header import Vocabulary, find_header
+from pipeline.problems import Problem, problem
+from pipeline.settings import Settings
+from pipeline.text import EXAMPLE_WORDS, SUBTOTAL_WORDS, clean, header_key
+
+# ----------------------------------------------------------------------------------------------
+# Sheet-level context: community, test, report date
+
+
+_DATE_IN_TEXT = re.compile(
+    r"(20\d{2})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})|(20\d{2})(\d{2})(\d{2})(?!\d)"
+)
+_SHORT_DATE = re.compile(r"(?<!\d)(\d{2})(\d{2})(?!\d)|(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
+
+
+def date_in_text(text: str, year: int | None = None) -> str | None:
+    """The first date written in a title or file name, as ISO text; MMDD needs ``year``."""
+    s = clean(text)
+    m = _DATE_IN_TEXT.search(s)
+    parts: tuple[str | None, ...]
+    if m:
+        parts = m.groups()[:3] if m.group(1) else m.groups()[3:]
+        y, mo, d = (int(p) for p in parts if p is not None)
+    elif year is not None and (m2 := _SHORT_DATE.search(s)):
+        month, day = (m2.group(1), m2.group(2)) if m2.group(1) else (m2.group(3), m2.group(4))
+        y, mo, d = year, int(month), int(day)
+    else:
+        return None
+    try:
+        return pd.Timestamp(year=y, month=mo, day=d).date().isoformat()
+    except ValueError:
+        return None
+
+
+def _title_texts(rows: list[list[Any]], header_first: int) -> list[str]:
+    texts: list[str] = []
+    for r in range(header_first):
+        for v in rows[r]:
+            if v is not None and str(v).strip():
+                texts.append(clean(v))
+    return texts
+
+
+def _report_date(titles: list[str], file: str, year: int) -> tuple[str | None, str]:
+    for t in titles:
+        if re.search(r"(填报|上报|报送)(日期|时间)", t):
+            found = date_in_text(re.split(r"(填报|上报|报送)(日期|时间)", t, maxsplit=1)[-1], year)
+            if found:
+                return found, "标题中的填报日期"
+    for t in titles:
+        found = date_in_text(t)
+        if found:
+            return found, "标题中的日期"
+    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    found = date_in_text(stem, year)
+    if found:
+        return found, "文件名中的日期"
+    return None, ""
+
+
+# ----------------------------------------------------------------------------------------------
+# Per-sheet extraction
+
+
+@dataclass
+class SheetExtract:
+    kind: str
+    frame: pd.DataFrame  # mapped raw columns + src + hints
+    rejected: pd.DataFrame  # src + reason, rows rejected at sheet level (subtotal, footer...)
+    problems: list[Problem]
+    info: SheetInfo
+    headers: dict[str, str]
+    quota_totals: list[dict[str, Any]]
+
+
+def _sheet_frame(rows: list[list[Any]], start: int, width: int) -> pd.DataFrame:
+    body = [(r + [None] * (width - len(r)))[:width] for r in rows[start:]]
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
+    frame.index = pd.RangeIndex(start + 1, start + 1 + len(body))  # Excel row numbers
+    return frame
+
+
+def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> SheetExtract:
+    rows = sheet.rows
+    info = SheetInfo(file=sheet.file, sheet=sheet.sheet, kind="empty")
+    empty = pd.DataFrame(columns=[*SRC, "reason"])
+    if not rows or all(all(v is None or str(v).strip() == "" for v in r) for r in rows):
+        info.reason = "工作表为空"
+        return SheetExtract("empty", pd.DataFrame(), empty, [], info, {}, [])
+    header = find_header(rows, vocab)
+    if header is None or header.kind == "unknown":
+        info.kind = "unknown"
+        info.reason = (
+            "未找到可识别的表头（需要如 姓名、身份证号、末次月经、筛查日期、社区名称 等列名）"
+            if header is None or not header.fields
+            else "表头中的列不足以判断是花名册、筛查登记、任务分配表还是办事处登记"
+        )
+        if header is not None:
+            info.header_row = header.row + 1
+            info.columns = {f: header.labels[c] for f, c in header.fields.items()}
+        texts = [clean(v) for r in rows[:5] for v in r if v is not None]
+        return SheetExtract(
+            "unknown",
+            pd.DataFrame(),
+            empty,
+            [
+                problem(
+                    "sheet_unknown",
+                    f"无法识别此工作表：{info.reason}。",
+                    "如果这是需要统计的表，请确认表头包含规定的列名（见配置文件 [columns]），否则可忽略。",
+                    severity="提示" if len(rows) < 40 else "警告",
+                    file=sheet.file,
+                    sheet=sheet.sheet,
+                    value="；".join(texts[:3])[:80],
+                )
+            ],
+            info,
+            {},
+            [],
+        )
+    kind = header.kind
+    info.kind = kind
+    info.header_row = header.row + 1
+    width = len(header.labels)
+    headers = {f: header.labels[c] for f, c in header.fields.items()}
+    info.columns = dict(headers)
+    titles = _title_texts(rows, header.first_row)
+    year = settings.programme.start.year
+
+    # Sheet-level hints: parent (乡镇), community and test from the sheet name, titles, file path.
+    context = " ".join((sheet.sheet, *titles, sheet.file))
+    parent = vocab.parents.find(context) if vocab.parents else None
+    community = None
+    for source in (sheet.sheet, *titles, sheet.file):
+        match = vocab.resolver.in_text(source, parent)
+        if match.key:
+            community = match.key
+            break
+    test = None
+    if kind == "log":
+        date_label = header.labels[header.fields["screen_date"]]
+        for source in (date_label, sheet.sheet, *titles, sheet.file.rsplit("/", 1)[-1]):
+            test = vocab.test_in(source)
+            if test:
+                break
+    report_date = None
+    problems: list[Problem] = []
+    if kind == "roster":
+        report_date, _how = _report_date(titles, sheet.file, year)
+    info.community, info.test, info.report_date = community, test, report_date
+
+    frame = _sheet_frame(rows, header.row + 1, width)
+    # Row-level tests on the cells as text. Most rows are plain records: a cheap scan of each row's
+    # text finds the few that may be a subtotal, example, repeated header or note row, or hold a
+    # blank-looking cell, and only those are examined cell by cell (the same tests on every row
+    # would cost a Python call per cell).
+    values = frame.to_numpy(dtype=object)
+    header_cells = np.array([header_key(x) for x in header.labels], dtype=object)
+    filled = np.asarray(values != None, dtype=bool)  # noqa: E711 - elementwise, not identity
+    n_filled_all = filled.sum(axis=1)
+    candidate = _candidate_rows(values, [k for k in header_cells if k]) | (n_filled_all <= 1)
+    subtotal_all = np.zeros(values.shape, dtype=bool)
+    note_all = np.zeros(values.shape, dtype=bool)
+    example_all = np.zeros(len(values), dtype=bool)
+    repeated_all = np.zeros(len(values), dtype=bool)
+    if candidate.any():
+        sub = values[candidate]
+        flat = pd.Series(sub.ravel(), dtype=object)
+        text = flat.map(lambda v: "" if v is None else str(v).strip()).astype("string")
+        grid = text.to_numpy(dtype=object).reshape(sub.shape)
+        sub_filled = grid != ""
+        squashed_flat = text.str.replace(r"[\s\u3000:：]+", "", regex=True)
+        squashed = squashed_flat.to_numpy(dtype=object).reshape(sub.shape)
+        marks_flat = squashed_flat.str.match(r"^(合计|小计|总计)") | squashed_flat.isin(list(SUBTOTAL_WORDS))
+        subtotal_all[candidate] = marks_flat.to_numpy(dtype=bool).reshape(sub.shape)
+        note_all[candidate] = (
+            text.str.contains(r"[:：]|说明|备注|填表人|审核人", regex=True).to_numpy(dtype=bool).reshape(sub.shape)
+        )
+        example_all[candidate] = np.isin(squashed, list(EXAMPLE_WORDS)).any(axis=1)
+        repeated_all[candidate] = ((squashed == header_cells[None, :]) & sub_filled).sum(axis=1) >= 2
+        filled[candidate] = sub_filled
+    keep = filled.any(axis=1)
+    frame = frame[keep]
+    info.rows = len(frame)
+    subtotal_cells = subtotal_all[keep]
+    note_cells = note_all[keep]
+    filled = filled[keep]
+    n_filled = filled.sum(axis=1)
+    # Rows rejected for what they are, before any field is read (the first reason applies).
+    reason = np.full(len(frame), None, dtype=object)
+    open_rows = np.ones(len(frame), dtype=bool)
+    subtotal = subtotal_cells.any(axis=1)
+    row_tests = [
+        (subtotal, "合计行（不是个人记录）"),
+        (example_all[keep], "示例行（填表示例，不计入）"),
+        (repeated_all[keep], "重复的表头行"),
+        ((n_filled == 1) & note_cells.any(axis=1), "表尾说明行（不是个人记录）"),
+    ]
+    if "serial" in header.fields:
+        row_tests.append(((n_filled == 1) & filled[:, header.fields["serial"]], "只有序号的空行"))
+    for mask, text in row_tests:
+        hit = mask & open_rows
+        reason[hit] = text
+        open_rows &= ~hit
+
+    quota_totals: list[dict[str, Any]] = []
+    if kind == "quota" and subtotal.any():
+        for r in frame.index[subtotal]:
+            entry: dict[str, Any] = {"file": sheet.file, "sheet": sheet.sheet, "row": int(r)}
+            for c, (t, what) in header.test_columns.items():
+                entry[f"{what}_{t}"] = _number(frame.at[r, c])
+            quota_totals.append(entry)
+
+    pre_rejected = frame.index[~open_rows]
+    rejected = pd.DataFrame(
+        {
+            "src_file": sheet.file,
+            "src_sheet": sheet.sheet,
+            "src_row": pre_rejected.to_numpy(dtype=np.int64),
+            "reason": reason[~open_rows],
+        }
+    )
+    data = frame[open_rows]
+    # The mapped columns in one object block (column by column assignment costs per sheet).
+    names = [*header.fields, *(f"{what}_{t}" for t, what in header.test_columns.values())]
+    positions = [*header.fields.values(), *header.test_columns]
+    block = data.to_numpy(dtype=object)[:, positions] if positions else np.empty((len(data), 0), dtype=object)
+    mapped = pd.DataFrame(block, columns=names, index=data.index, dtype=object)
+    mapped.insert(0, "src_row", data.index.to_numpy(dtype=np.int64))
+    mapped.insert(0, "src_sheet", sheet.sheet)
+    mapped.insert(0, "src_file", sheet.file)
+    mapped["sheet_community"] = community
+    mapped["sheet_parent"] = parent
+    if vocab.parents:
+        # Where the sheet came from (sheet name, titles, folder path): a 乡镇 column naming a
+        # township that several counties have is resolved within the county named here.
+        mapped["sheet_context"] = context
+    mapped["sheet_test"] = test
+    mapped["report_date"] = report_date
+    return SheetExtract(kind, mapped.reset_index(drop=True), rejected, problems, info, headers, quota_totals)
+
+
+_ROW_GAP = r"[\s\u3000:：]*"
+_BLANK_CELL = re.compile(r"[\x00\x01]\s+(?=[\x00\x01])")
+
+
+def _candidate_rows(values: np.ndarray, header_keys: Sequence[str]) -> np.ndarray:
+    """Rows whose text may make them a subtotal, example or repeated header row, or that hold a
+    cell of only spaces: a superset of the rows the cell-by-cell tests in :func:`extract_sheet`
+    can reject (a note row has one filled cell and is added by the caller)."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    words = {*SUBTOTAL_WORDS, *EXAMPLE_WORDS, *header_keys}
+    pattern = re.compile(
+        "|".join(_ROW_GAP.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True) if w)
+    )
+    lines = ["\x00".join(map(str, r)) for r in values.tolist()]
+    text = "\x01" + "\x01".join(lines) + "\x01"
+    starts = np.cumsum([1] + [len(line) + 1 for line in lines[:-1]])
+    hits = [m.start() for m in pattern.finditer(text)]
+    hits += [m.start() + 1 for m in _BLANK_CELL.finditer(text)]
+    out = np.zeros(len(lines), dtype=bool)
+    if hits:
+        out[np.searchsorted(starts, np.asarray(hits), side="right") - 1] = True
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(clean(value))
+    except ValueError:
+        return None
