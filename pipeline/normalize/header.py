@@ -150,58 +150,100 @@ _PREFER = {
 
 
 def find_header(rows: list[list[Any]], vocab: Vocabulary) -> Header | None:
+    """The header of a grid: the row naming the most fields (at least two) among the first
+    :data:`HEADER_SCAN_ROWS`, with a header-like row just above or below it as a second layer
+    (a merged group header); None when no row names two fields."""
+    best = _best_header_row(rows, vocab)
+    if best is None:
+        return None
+    # All data rows may be wider than the header scan window: widen to the sheet's real width.
+    width = max(len(r) for r in rows)
+    first, last = _header_span(rows, best, width, vocab)
+    parts = _column_parts(rows, first, last, width)
+    labels = ["/".join(p) for p in parts]
+    candidates = [_field_options(p, vocab) for p in parts]
+    kind = _classify({f for options in candidates for o in options for f in o})
+    fields, test_columns = _map_columns(kind, labels, candidates, vocab)
+    return Header(last, first, labels, fields, kind, test_columns)
+
+
+def _best_header_row(rows: list[list[Any]], vocab: Vocabulary) -> int | None:
+    """The row of the scan window naming the most fields, at least two (the first of equals)."""
     width = max((len(r) for r in rows[:HEADER_SCAN_ROWS]), default=0)
     if width == 0:
         return None
-    best, best_score = -1, 1
+    best, best_score = None, 1
     for r in range(min(len(rows), HEADER_SCAN_ROWS)):
         score = _score(_row_cells(rows, r, width), vocab)
         if score > best_score:
             best, best_score = r, score
-    if best < 0:
-        return None
-    # All data rows may be wider than the header scan window: widen to the sheet's real width.
-    width = max(width, max((len(r) for r in rows), default=0))
+    return best
+
+
+def _header_span(rows: list[list[Any]], best: int, width: int, vocab: Vocabulary) -> tuple[int, int]:
+    """First and last header row: the best row, widened by a header-like row above it (a group
+    header) or below it (sub-headers naming at least one field)."""
     first, last = best, best
     if best > 0 and _header_like(_row_cells(rows, best - 1, width), vocab):
         first = best - 1
     below = _row_cells(rows, best + 1, width)
     if best + 1 < len(rows) and _header_like(below, vocab) and _score(below, vocab) > 0:
         last = best + 1
+    return first, last
+
+
+def _column_parts(rows: list[list[Any]], first: int, last: int, width: int) -> list[list[str]]:
+    """Per column, the distinct texts of the header rows from top to bottom. A merged cell of an
+    upper row (text in its first column only) covers the columns to its right."""
     layers = [_forward_fill(_row_cells(rows, r, width)) if r < last else
               [clean(v) for v in _row_cells(rows, r, width)] for r in range(first, last + 1)]
-    labels: list[str] = []
-    candidates: list[list[set[str]]] = []
-    for c in range(width):
-        parts = [layer[c] for layer in layers if layer[c]]
-        unique = list(dict.fromkeys(parts))
-        labels.append("/".join(unique))
-        options = [vocab.fields(p) for p in reversed(unique)]
-        if len(unique) > 1:
-            options.append(vocab.fields("".join(unique)))
-        candidates.append(options)
-    all_fields: set[str] = set()
-    for options in candidates:
-        for o in options:
-            all_fields |= o
-    kind = _classify(all_fields)
-    prefer = _PREFER.get(kind, [])
+    return [list(dict.fromkeys(layer[c] for layer in layers if layer[c])) for c in range(width)]
+
+
+def _field_options(parts: list[str], vocab: Vocabulary) -> list[set[str]]:
+    """The fields a column's texts may name, the most specific first: the lowest row's text, then
+    the rows above it, then all of them joined (a group header and its sub-header as one name)."""
+    options = [vocab.fields(p) for p in reversed(parts)]
+    if len(parts) > 1:
+        options.append(vocab.fields("".join(parts)))
+    return options
+
+
+def _map_columns(
+    kind: str, labels: list[str], candidates: list[list[set[str]]], vocab: Vocabulary
+) -> tuple[dict[str, int], dict[int, tuple[str, str]]]:
+    """field -> column (the first column naming a field wins) and, for a quota table, the
+    columns holding one test's annual or weekly numbers."""
     fields: dict[str, int] = {}
     test_columns: dict[int, tuple[str, str]] = {}
     for c, options in enumerate(candidates):
-        if kind == "quota":
-            test = vocab.test_in(labels[c])
-            if test and not (vocab.fields(labels[c]) & {"community", "note", "serial"}):
-                key = header_key(labels[c])
-                is_weekly = any(w in key for w in vocab.weekly_keys)
-                test_columns[c] = (test, "weekly" if is_weekly else "annual")
-                continue
-        chosen = next((o for o in options if o), set())
-        if not chosen:
+        if kind == "quota" and (test_column := _quota_test_column(labels[c], vocab)):
+            test_columns[c] = test_column
             continue
-        ranked = sorted(chosen, key=lambda f: prefer.index(f) if f in prefer else len(prefer))
-        name = ranked[0]
-        if kind == "roster" and name in ("quota_nt", "quota_serum"):
-            name = "self_nt" if name == "quota_nt" else "self_serum"
-        fields.setdefault(name, c)
-    return Header(last, first, labels, fields, kind, test_columns)
+        name = _preferred_field(kind, options)
+        if name:
+            fields.setdefault(name, c)
+    return fields, test_columns
+
+
+def _quota_test_column(label: str, vocab: Vocabulary) -> tuple[str, str] | None:
+    """(test, "annual" or "weekly") for a quota column such as “NT年度任务”; None for others."""
+    test = vocab.test_in(label)
+    if not test or vocab.fields(label) & {"community", "note", "serial"}:
+        return None
+    key = header_key(label)
+    is_weekly = any(w in key for w in vocab.weekly_keys)
+    return test, "weekly" if is_weekly else "annual"
+
+
+def _preferred_field(kind: str, options: list[set[str]]) -> str | None:
+    """The field a column maps to: from its most specific non-empty option, the one the kind
+    prefers. A roster's “NT” column is the woman's own report, not a quota."""
+    chosen = next((o for o in options if o), set())
+    if not chosen:
+        return None
+    prefer = _PREFER.get(kind, [])
+    name = sorted(chosen, key=lambda f: prefer.index(f) if f in prefer else len(prefer))[0]
+    if kind == "roster" and name in ("quota_nt", "quota_serum"):
+        name = "self_nt" if name == "quota_nt" else "self_serum"
+    return name
