@@ -9,21 +9,25 @@ and note their own problems through it. Which rules apply to which kind is ``val
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.model import SRC
-from pipeline.normalize.dates import parse_dates
+from pipeline.normalize.dates import parse_dates, parse_gestation
 from pipeline.normalize.header import Vocabulary
 from pipeline.normalize.ids import normalize_ids, normalize_phones
 from pipeline.problems import shorten
 from pipeline.text import clean_series
 
+# ID statuses by which a person can be matched.
+ID_USABLE = ("ok", "upgraded")
 
 class Rows:
-    """Collects accepted frames, rejected rows and problems while validating one kind."""
+    """One kind's extracted rows while its rules run: each rule notes a problem on some rows and
+    may reject them; a row's first rejection is its reason."""
 
     def __init__(self, frame: pd.DataFrame, kind: str, headers: dict[tuple[str, str], dict[str, str]]):
         self.frame = frame.reset_index(drop=True)
@@ -33,6 +37,7 @@ class Rows:
         self.problem_frames: list[pd.DataFrame] = []
 
     def col(self, name: str) -> pd.Series:
+        """A mapped column; all None when no sheet of this kind has it."""
         if name in self.frame.columns:
             return self.frame[name]
         return pd.Series(None, index=self.frame.index, dtype=object)
@@ -77,8 +82,14 @@ class Rows:
         if reject:
             self.reason = self.reason.mask(mask, reject)
 
-    def accepted(self) -> pd.DataFrame:
-        return self.frame[self.reason.isna()].reset_index(drop=True)
+    def keep_identity(self, name: pd.Series, phone: pd.Series, community: pd.Series) -> None:
+        """Keep who each row is about with the rejected rows, so that a screening of a woman
+        whose roster row was rejected can point at that row."""
+        self.frame["_name"], self.frame["_phone"], self.frame["_community"] = name, phone, community
+
+    def accepted(self, typed: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``typed`` (built row for row from :attr:`frame`) that no rule rejected."""
+        return typed[self.reason.isna()].reset_index(drop=True)
 
     def rejected(self) -> pd.DataFrame:
         keep = [*SRC, *(c for c in ("_name", "_phone", "_community") if c in self.frame.columns)]
@@ -87,8 +98,6 @@ class Rows:
         out["kind"] = self.kind
         out["reason"] = self.reason[self.reason.notna()]
         return out.reset_index(drop=True)
-
-
 
 
 def display_value(v: Any) -> str:
@@ -130,40 +139,10 @@ def _cell_text(v: Any) -> Any:
 
 def community_of(rows: Rows, vocab: Vocabulary, field_name: str = "community") -> pd.Series:
     """Resolve each row's community: its own column first, else the sheet's. In a multi-level
-    organisation the name is resolved within the row's parent: its 乡镇 column, else the sheet's."""
+    organisation the name is resolved within the row's parent: its 乡镇 column, else the sheet's.
+    A name that matches no configured community rejects the row (no community is ever made up)."""
     raw = text_of(rows.col(field_name))
-    if vocab.parents:
-        township = text_of(rows.col("township")).astype(object)
-        context = rows.col("sheet_context").astype(object)
-        pairs_t = pd.DataFrame({"t": township, "x": context}).fillna("\x00")
-        codes_t, uniq_t = pd.factorize(pd.MultiIndex.from_frame(pairs_t))
-        found_t: list[Any] = []
-        for t_value, x_value in uniq_t:
-            if t_value == "\x00":
-                found_t.append(None)
-                continue
-            found_t.append(
-                vocab.parents.exact(t_value)
-                or vocab.parents.find(t_value)
-                or (vocab.parents.find(f"{t_value} {x_value}") if x_value != "\x00" else None)
-            )
-        parent = pd.Series(np.asarray(found_t, dtype=object)[codes_t], index=raw.index, dtype=object)
-        parent = parent.where(parent.notna(), rows.col("sheet_parent").astype(object))
-        pairs = pd.DataFrame({"p": parent.astype(object), "c": raw.astype(object)})
-        codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("\x00")))
-        found: list[Any] = []
-        for p_value, c_value in uniq:
-            if c_value == "\x00":
-                found.append(None)
-                continue
-            within = None if p_value == "\x00" else p_value
-            found.append(vocab.resolver.exact(c_value, within).key or vocab.resolver.in_text(c_value, within).key)
-        resolved = pd.Series(np.asarray(found, dtype=object)[codes], index=raw.index, dtype=object)
-    else:
-        uniques = raw.dropna().unique()
-        lookup = {u: vocab.resolver.exact(u).key or vocab.resolver.in_text(u).key for u in uniques}
-        # astype: with no community column at all the mapped column has no values to infer a dtype from.
-        resolved = raw.map(lookup, na_action="ignore").astype(object)
+    resolved = _communities_within_parents(rows, raw, vocab) if vocab.parents else _communities(raw, vocab)
     unknown = raw.notna() & resolved.isna()
     names = "、".join(c.name for c in vocab.communities[:30]) + ("等" if len(vocab.communities) > 30 else "")
     rows.note(
@@ -177,6 +156,76 @@ def community_of(rows: Rows, vocab: Vocabulary, field_name: str = "community") -
     )
     sheet = rows.col("sheet_community")
     return resolved.where(raw.notna(), sheet)
+
+
+def _communities(raw: pd.Series, vocab: Vocabulary) -> pd.Series:
+    """A flat organisation: each distinct name resolved once; None where it matches no community."""
+    uniques = raw.dropna().unique()
+    lookup = {u: vocab.resolver.exact(u).key or vocab.resolver.in_text(u).key for u in uniques}
+    # astype: with no community column at all the mapped column has no values to infer a dtype from.
+    return raw.map(lookup, na_action="ignore").astype(object)
+
+
+def _communities_within_parents(rows: Rows, raw: pd.Series, vocab: Vocabulary) -> pd.Series:
+    """A multi-level organisation: each distinct (parent, name) pair resolved once, the name
+    within the row's parent when it has one."""
+    parent = _row_parents(rows, raw.index, vocab)
+    pairs = pd.DataFrame({"p": parent.astype(object), "c": raw.astype(object)})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("\x00")))
+    found: list[Any] = []
+    for p_value, c_value in uniq:
+        if c_value == "\x00":
+            found.append(None)
+            continue
+        within = None if p_value == "\x00" else p_value
+        found.append(vocab.resolver.exact(c_value, within).key or vocab.resolver.in_text(c_value, within).key)
+    return pd.Series(np.asarray(found, dtype=object)[codes], index=raw.index, dtype=object)
+
+
+def _row_parents(rows: Rows, index: pd.Index, vocab: Vocabulary) -> pd.Series:
+    """Each row's parent (乡镇) from its 乡镇 column -- the name itself, a name within the text,
+    or the text with the sheet's context (a township name several counties share) -- else the
+    sheet's parent. Each distinct (column, context) pair is resolved once."""
+    township = text_of(rows.col("township")).astype(object)
+    context = rows.col("sheet_context").astype(object)
+    pairs = pd.DataFrame({"t": township, "x": context}).fillna("\x00")
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    found: list[Any] = []
+    for t_value, x_value in uniq:
+        if t_value == "\x00":
+            found.append(None)
+            continue
+        found.append(
+            vocab.parents.exact(t_value)
+            or vocab.parents.find(t_value)
+            or (vocab.parents.find(f"{t_value} {x_value}") if x_value != "\x00" else None)
+        )
+    parent = pd.Series(np.asarray(found, dtype=object)[codes], index=index, dtype=object)
+    return parent.where(parent.notna(), rows.col("sheet_parent").astype(object))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who each row is about: the name (spaces removed), the ID columns (``normalize_ids``) and
+    the phone columns (``normalize_phones``)."""
+
+    name: pd.Series
+    ids: pd.DataFrame
+    phones: pd.DataFrame
+
+    @property
+    def id_usable(self) -> pd.Series:
+        return self.ids["id_status"].isin(ID_USABLE)
+
+    @property
+    def name_and_phone(self) -> pd.Series:
+        """Rows that can be matched by name + phone when their ID cannot be used."""
+        return self.name.notna() & self.phones["phone"].notna()
+
+
+def identity_of(rows: Rows) -> Identity:
+    name = text_of(rows.col("name")).str.replace(" ", "", regex=False)
+    return Identity(name=name, ids=ids_of(rows), phones=phones_of(rows))
 
 
 def ids_of(rows: Rows) -> pd.DataFrame:
@@ -201,7 +250,18 @@ def phones_of(rows: Rows) -> pd.DataFrame:
     return normalize_phones(rows.frame["phone"])
 
 
+def gestation_of(rows: Rows) -> pd.DataFrame:
+    """The gestational-age column parsed (``parse_gestation``'s columns); all empty without one."""
+    if "gest_weeks" not in rows.frame.columns:
+        return pd.DataFrame(
+            {"days": pd.array([pd.NA] * len(rows.frame), dtype="Int64"), "gest_status": "empty", "gest_message": pd.NA},
+            index=rows.frame.index,
+        )
+    return parse_gestation(rows.frame["gest_weeks"])
+
+
 def dates_of(rows: Rows, field_name: str, label: str, *, severity: str = "警告") -> pd.Series:
+    """A date column parsed; an unreadable or ambiguous date is noted (not rejected)."""
     if field_name not in rows.frame.columns:
         return pd.Series(pd.NaT, index=rows.frame.index, dtype="datetime64[ns]")
     parsed = parse_dates(rows.frame[field_name])

@@ -9,6 +9,9 @@ listed in :mod:`pipeline.model`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pandas as pd
 
 from pipeline.model import (
@@ -19,14 +22,16 @@ from pipeline.model import (
     SRC,
 )
 from pipeline.normalize.checks import (
+    ID_USABLE,
+    Identity,
     Rows,
     community_of,
     dates_of,
-    ids_of,
-    phones_of,
+    gestation_of,
+    identity_of,
     text_of,
 )
-from pipeline.normalize.dates import parse_dates, parse_gestation
+from pipeline.normalize.dates import parse_dates
 from pipeline.normalize.header import Vocabulary
 from pipeline.normalize.ids import normalize_ids
 from pipeline.settings import TEST_LABELS
@@ -43,12 +48,32 @@ REGISTER_KINDS = {
 }
 CLOSE_REASONS = ("分娩", "流产", "迁出", "外院已筛", "拒检")
 
+# (sheet file, sheet name) -> field -> the header label the user sees, for the problem lists.
+Headers = dict[tuple[str, str], dict[str, str]]
+Validator = Callable[[pd.DataFrame, Vocabulary, Headers], tuple[pd.DataFrame, Rows]]
 
-_ID_USABLE = ("ok", "upgraded")
+
+# --- roster -------------------------------------------------------------------------------------
 
 
-def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> tuple[pd.DataFrame, Rows]:
+@dataclass(frozen=True)
+class _RosterDates:
+    lmp: pd.Series
+    edd: pd.Series
+    reg: pd.Series
+    gest_days: pd.Series
+
+
+def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> tuple[pd.DataFrame, Rows]:
     rows = Rows(frame, "roster", headers)
+    community = _roster_community(rows, vocab)
+    who = _roster_identity(rows)
+    dates = _roster_dates(rows)
+    rows.keep_identity(who.name, who.phones["phone"], community)
+    return rows.accepted(_roster_frame(rows, community, who, dates)), rows
+
+
+def _roster_community(rows: Rows, vocab: Vocabulary) -> pd.Series:
     community = community_of(rows, vocab)
     rows.note(
         community.isna(),
@@ -59,10 +84,13 @@ def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> t
         fix="请在文件名或标题中写明社区名称（如“新民社区花名册”），或增加“社区”列。",
         reject="无法确定所属社区",
     )
-    ids = ids_of(rows)
-    phones = phones_of(rows)
-    name = text_of(rows.col("name")).str.replace(" ", "", regex=False)
-    bad_id = ~ids["id_status"].isin([*_ID_USABLE, "empty"])
+    return community
+
+
+def _roster_identity(rows: Rows) -> Identity:
+    who = identity_of(rows)
+    ids = who.ids
+    bad_id = ~ids["id_status"].isin([*ID_USABLE, "empty"])
     rows.note(
         bad_id,
         code="id_" + ids["id_status"].fillna(""),
@@ -72,7 +100,7 @@ def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> t
         fix=ids["id_fix"].fillna("请核对身份证号后在原表中改正。").astype(object),
         reject="身份证号无法使用",
     )
-    no_ident = (ids["id_status"] == "empty") & (name.isna() | phones["phone"].isna())
+    no_ident = (ids["id_status"] == "empty") & ~who.name_and_phone
     rows.note(
         no_ident,
         code="no_identity",
@@ -91,22 +119,21 @@ def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> t
         fix="请补填身份证号。",
     )
     rows.note(
-        phones["phone_status"].isin(["invalid", "float"]),
+        who.phones["phone_status"].isin(["invalid", "float"]),
         code="phone_invalid",
         severity="提示",
         field_name="phone",
         message="联系电话不是有效的手机号或固定电话",
         fix="请填写11位手机号。",
     )
+    return who
+
+
+def _roster_dates(rows: Rows) -> _RosterDates:
     lmp = dates_of(rows, "lmp", "末次月经")
     edd = dates_of(rows, "edd", "预产期")
     reg = dates_of(rows, "reg_date", "登记日期")
-    gest = (
-        parse_gestation(rows.frame["gest_weeks"])
-        if "gest_weeks" in rows.frame.columns
-        else pd.DataFrame({"days": pd.array([pd.NA] * len(rows.frame), dtype="Int64"),
-                           "gest_status": "empty", "gest_message": pd.NA}, index=rows.frame.index)
-    )
+    gest = gestation_of(rows)
     rows.note(
         gest["gest_status"] == "invalid",
         code="gest_invalid",
@@ -124,25 +151,26 @@ def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> t
         message="没有可用的末次月经、预产期或（孕周+登记日期），无法推算筛查时间",
         fix="请补填末次月经日期（或预产期）。",
     )
-    # Kept with rejected rows, so that a screening of a woman whose roster row was rejected can
-    # point at that row.
-    rows.frame["_name"], rows.frame["_phone"], rows.frame["_community"] = name, phones["phone"], community
+    return _RosterDates(lmp, edd, reg, gest["days"])
+
+
+def _roster_frame(rows: Rows, community: pd.Series, who: Identity, dates: _RosterDates) -> pd.DataFrame:
     self_nt, self_nt_date = _self_report(rows, "self_nt")
     self_serum, self_serum_date = _self_report(rows, "self_serum")
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "src_file": rows.frame["src_file"],
             "src_sheet": rows.frame["src_sheet"],
             "src_row": rows.frame["src_row"].astype("int64"),
             "community": community.astype("string"),
-            "name": name.astype("string"),
-            "id": ids["id"],
-            "id_status": ids["id_status"],
-            "phone": phones["phone"],
-            "lmp": lmp,
-            "edd": edd,
-            "gest_days": gest["days"].astype("Int64"),
-            "reg_date": reg,
+            "name": who.name.astype("string"),
+            "id": who.ids["id"],
+            "id_status": who.ids["id_status"],
+            "phone": who.phones["phone"],
+            "lmp": dates.lmp,
+            "edd": dates.edd,
+            "gest_days": dates.gest_days.astype("Int64"),
+            "reg_date": dates.reg,
             "address": text_of(rows.col("address")).astype("string"),
             "residence": text_of(rows.col("residence")).astype("string"),
             "report_date": pd.to_datetime(rows.col("report_date"), errors="coerce"),
@@ -152,7 +180,6 @@ def _validate_roster(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> t
             "self_serum_date": self_serum_date,
         }
     )
-    return out[rows.reason.isna()].reset_index(drop=True), rows
 
 
 _YES = {"是", "已筛", "已做", "已检", "√", "✓", "Y", "YES", "有", "1"}
@@ -175,7 +202,11 @@ def _self_report(rows: Rows, field_name: str) -> tuple[pd.Series, pd.Series]:
     return flag, parsed["date"].astype("datetime64[ns]").where(has_date)
 
 
+# --- screening log ------------------------------------------------------------------------------
+
+
 def _test_of(rows: Rows, vocab: Vocabulary) -> pd.Series:
+    """The test a row records: from its test column, else from the sheet (name, title, file)."""
     raw = text_of(rows.col("test"))
     uniques = raw.dropna().unique()
     lookup = {u: vocab.test_in(u) for u in uniques}
@@ -183,7 +214,7 @@ def _test_of(rows: Rows, vocab: Vocabulary) -> pd.Series:
     return from_column.where(from_column.notna(), rows.col("sheet_test")).astype("string")
 
 
-def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> tuple[pd.DataFrame, Rows]:
+def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> tuple[pd.DataFrame, Rows]:
     rows = Rows(frame, "log", headers)
     test = _test_of(rows, vocab)
     rows.note(
@@ -205,58 +236,56 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> tupl
         fix="请按 2020-04-08 的格式填写筛查日期。",
         reject="筛查日期缺失或无效",
     )
-    ids = ids_of(rows)
-    phones = phones_of(rows)
-    name = text_of(rows.col("name")).str.replace(" ", "", regex=False)
-    usable = ids["id_status"].isin(_ID_USABLE)
-    fallback = name.notna() & phones["phone"].notna()
+    who = identity_of(rows)
+    usable, fallback = who.id_usable, who.name_and_phone
     rows.note(
         ~usable & ~fallback,
         code="no_identity",
         severity="错误",
         field_name="id",
-        message=ids["id_message"].fillna("缺少身份证号").astype(object).map(
+        message=who.ids["id_message"].fillna("缺少身份证号").astype(object).map(
             lambda m: f"{m}；且姓名或电话不全，无法确定是哪一位孕妇"
         ),
         fix="请卫生院核对登记本，补全身份证号或姓名+手机号。",
         reject="身份证号不可用且姓名或电话不全",
     )
     rows.note(
-        ~usable & fallback & (ids["id_status"] != "empty"),
+        ~usable & fallback & (who.ids["id_status"] != "empty"),
         code="log_id_fallback",
         severity="警告",
         field_name="id",
-        message=ids["id_message"].fillna("").astype(object).map(lambda m: f"{m}；已按姓名+电话匹配"),
-        fix=ids["id_fix"].fillna("请卫生院核对身份证号后在登记本中改正。").astype(object),
+        message=who.ids["id_message"].fillna("").astype(object).map(lambda m: f"{m}；已按姓名+电话匹配"),
+        fix=who.ids["id_fix"].fillna("请卫生院核对身份证号后在登记本中改正。").astype(object),
     )
     lmp = dates_of(rows, "lmp", "末次月经", severity="提示")
-    gest = (
-        parse_gestation(rows.frame["gest_weeks"])["days"]
-        if "gest_weeks" in rows.frame.columns
-        else pd.Series(pd.NA, index=rows.frame.index, dtype="Int64")
-    )
-    out = pd.DataFrame(
+    return rows.accepted(_log_frame(rows, test, screen["date"], who, lmp)), rows
+
+
+def _log_frame(rows: Rows, test: pd.Series, screen: pd.Series, who: Identity, lmp: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "src_file": rows.frame["src_file"],
             "src_sheet": rows.frame["src_sheet"],
             "src_row": rows.frame["src_row"].astype("int64"),
             "test": test,
-            "screen_date": screen["date"].astype("datetime64[ns]"),
-            "name": name.astype("string"),
-            "id": ids["id"].where(usable),
-            "id_status": ids["id_status"],
-            "phone": phones["phone"],
+            "screen_date": screen.astype("datetime64[ns]"),
+            "name": who.name.astype("string"),
+            "id": who.ids["id"].where(who.id_usable),
+            "id_status": who.ids["id_status"],
+            "phone": who.phones["phone"],
             "address": text_of(rows.col("address")).astype("string"),
             "log_community": text_of(rows.col("community")).astype("string"),
             "lmp": lmp,
-            "gest_days": gest.astype("Int64"),
+            "gest_days": gestation_of(rows)["days"].astype("Int64"),
             "result": text_of(rows.col("result")).astype("string"),
         }
     )
-    return out[rows.reason.isna()].reset_index(drop=True), rows
 
 
-def _validate_quota(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> tuple[pd.DataFrame, Rows]:
+# --- quota table --------------------------------------------------------------------------------
+
+
+def _validate_quota(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> tuple[pd.DataFrame, Rows]:
     rows = Rows(frame, "quota", headers)
     community = community_of(rows, vocab)
     rows.note(
@@ -285,16 +314,16 @@ def _validate_quota(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> tu
                 reject="任务数无效",
             )
             out[col] = values
-    return out[rows.reason.isna()].reset_index(drop=True), rows
+    return rows.accepted(out), rows
 
 
-def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) -> tuple[pd.DataFrame, Rows]:
+# --- office register ----------------------------------------------------------------------------
+
+
+def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> tuple[pd.DataFrame, Rows]:
     rows = Rows(frame, "register", headers)
-    kind_text = text_of(rows.col("register_kind")).str.replace(" ", "", regex=False)
     reason = text_of(rows.col("reason"))
-    action = kind_text.map(REGISTER_KINDS, na_action="ignore")
-    # A row with a closing reason but no kind is a closing.
-    action = action.where(action.notna() | reason.isna() | kind_text.notna(), "close")
+    action = _register_action(rows, reason)
     rows.note(
         action.isna(),
         code="register_kind",
@@ -304,9 +333,8 @@ def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) ->
         fix="登记类型请填：个案销号、人工合并、产前诊断结果 或 纸质花名册。",
         reject="登记类型无法识别",
     )
-    bad_reason = (action == "close") & ~reason.isin(list(CLOSE_REASONS))
     rows.note(
-        bad_reason,
+        (action == "close") & ~reason.isin(list(CLOSE_REASONS)),
         code="close_reason",
         severity="错误",
         field_name="reason",
@@ -315,17 +343,14 @@ def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) ->
         reject="销号原因无效",
     )
     community = community_of(rows, vocab)
-    ids = ids_of(rows)
-    phones = phones_of(rows)
-    name = text_of(rows.col("name")).str.replace(" ", "", regex=False)
+    who = identity_of(rows)
     needs_person = action.isin(["close", "merge", "diagnosis"])
-    ident = ids["id_status"].isin(_ID_USABLE) | (name.notna() & phones["phone"].notna())
     rows.note(
-        needs_person & ~ident,
+        needs_person & ~(who.id_usable | who.name_and_phone),
         code="no_identity",
         severity="错误",
         field_name="id",
-        message=ids["id_message"].fillna("缺少身份证号").astype(object).map(lambda m: f"{m}；无法确定是哪一位孕妇"),
+        message=who.ids["id_message"].fillna("缺少身份证号").astype(object).map(lambda m: f"{m}；无法确定是哪一位孕妇"),
         fix="请填写正确的身份证号（或姓名+手机号）。",
         reject="无法确定是哪一位孕妇",
     )
@@ -338,24 +363,39 @@ def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: dict) ->
         fix="请填写社区名称。",
         reject="缺少社区名称",
     )
+    return rows.accepted(_register_frame(rows, action, community, who, reason)), rows
+
+
+def _register_action(rows: Rows, reason: pd.Series) -> pd.Series:
+    """close, merge, diagnosis or paper, from the register's kind column; NA if unrecognised."""
+    kind_text = text_of(rows.col("register_kind")).str.replace(" ", "", regex=False)
+    action = kind_text.map(REGISTER_KINDS, na_action="ignore")
+    # A row with a closing reason but no kind is a closing.
+    return action.where(action.notna() | reason.isna() | kind_text.notna(), "close")
+
+
+def _register_frame(
+    rows: Rows, action: pd.Series, community: pd.Series, who: Identity, reason: pd.Series
+) -> pd.DataFrame:
     merge = normalize_ids(rows.col("merge_id")) if "merge_id" in rows.frame.columns else None
     event = parse_dates(rows.col("event_date"))
     out = pd.DataFrame({c: rows.frame[c] for c in SRC})
     out["action"] = action.astype("string")
     out["community"] = community.astype("string")
-    out["name"] = name.astype("string")
-    out["id"] = ids["id"].where(ids["id_status"].isin(_ID_USABLE))
-    out["phone"] = phones["phone"]
+    out["name"] = who.name.astype("string")
+    out["id"] = who.ids["id"].where(who.id_usable)
+    out["phone"] = who.phones["phone"]
     out["reason"] = reason.astype("string")
     out["event_date"] = event["date"].astype("datetime64[ns]")
     out["merge_id"] = merge["id"] if merge is not None else pd.Series(pd.NA, index=out.index, dtype="string")
     out["merge_name"] = text_of(rows.col("merge_name")).astype("string")
     out["diagnosis"] = text_of(rows.col("diagnosis")).astype("string")
     out["note"] = text_of(rows.col("note")).astype("string")
-    return out[rows.reason.isna()].reset_index(drop=True), rows
+    return out
 
 
-VALIDATORS = {
+# Per kind: its validator and the columns of its accepted frame.
+VALIDATORS: dict[str, tuple[Validator, list[str]]] = {
     "roster": (_validate_roster, ROSTER_COLUMNS),
     "log": (_validate_log, LOG_COLUMNS),
     "quota": (_validate_quota, QUOTA_COLUMNS),
