@@ -24,12 +24,14 @@ from pipeline.text import clean_series
 
 # ID statuses by which a person can be matched.
 ID_USABLE = ("ok", "upgraded")
+# (sheet file, sheet name) -> field -> the header label the user sees, for the problem lists.
+Headers = dict[tuple[str, str], dict[str, str]]
 
 class Rows:
     """One kind's extracted rows while its rules run: each rule notes a problem on some rows and
     may reject them; a row's first rejection is its reason."""
 
-    def __init__(self, frame: pd.DataFrame, kind: str, headers: dict[tuple[str, str], dict[str, str]]):
+    def __init__(self, frame: pd.DataFrame, kind: str, headers: Headers) -> None:
         self.frame = frame.reset_index(drop=True)
         self.kind = kind
         self.headers = headers

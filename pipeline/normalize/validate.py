@@ -23,6 +23,7 @@ from pipeline.model import (
 )
 from pipeline.normalize.checks import (
     ID_USABLE,
+    Headers,
     Identity,
     Rows,
     community_of,
@@ -48,8 +49,6 @@ REGISTER_KINDS = {
 }
 CLOSE_REASONS = ("分娩", "流产", "迁出", "外院已筛", "拒检")
 
-# (sheet file, sheet name) -> field -> the header label the user sees, for the problem lists.
-Headers = dict[tuple[str, str], dict[str, str]]
 Validator = Callable[[pd.DataFrame, Vocabulary, Headers], tuple[pd.DataFrame, Rows]]
 
 
