@@ -18,33 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.normalize.cells import (
-    BOOL as _BOOL,
-)
-from pipeline.normalize.cells import (
-    DATETIME as _DATETIME,
-)
-from pipeline.normalize.cells import (
-    FLOAT as _FLOAT,
-)
-from pipeline.normalize.cells import (
-    INT as _INT,
-)
-from pipeline.normalize.cells import (
-    NA as _NA,
-)
-from pipeline.normalize.cells import (
-    OTHER as _OTHER,
-)
-from pipeline.normalize.cells import (
-    STR as _STR,
-)
-from pipeline.normalize.cells import (
-    cell_kinds as _cell_kinds,
-)
-from pipeline.normalize.cells import (
-    none_mask as _none,
-)
+from pipeline.normalize.cells import BOOL, DATETIME, FLOAT, INT, NA, OTHER, STR, cell_kinds, none_mask
 
 __all__ = [
     "DATE_COLUMNS",
@@ -374,21 +348,21 @@ def parse_dates(values: pd.Series) -> pd.DataFrame:
     """
     raw = values.to_numpy(dtype=object)
     n = len(raw)
-    kinds = _cell_kinds(raw)
+    kinds = cell_kinds(raw)
     out = _Out(n)
-    out.put(np.flatnonzero(kinds == _NA), "empty")
-    out.put(np.flatnonzero(kinds == _BOOL), "invalid", _MSG_BOOL)
+    out.put(np.flatnonzero(kinds == NA), "empty")
+    out.put(np.flatnonzero(kinds == BOOL), "invalid", _MSG_BOOL)
 
-    rows = np.flatnonzero(kinds == _DATETIME)
+    rows = np.flatnonzero(kinds == DATETIME)
     if len(rows):
         _put_datetimes(out, rows, raw[rows])
-    rows = np.flatnonzero((kinds == _INT) | (kinds == _FLOAT))
+    rows = np.flatnonzero((kinds == INT) | (kinds == FLOAT))
     if len(rows):
         _put_numbers(out, rows, _to_floats(raw[rows]))
-    rows = np.flatnonzero((kinds == _STR) | (kinds == _OTHER))
+    rows = np.flatnonzero((kinds == STR) | (kinds == OTHER))
     if len(rows):
         cells = raw[rows]
-        other = kinds[rows] == _OTHER
+        other = kinds[rows] == OTHER
         cells[other] = [str(v) for v in cells[other]]  # rare: Decimal, bytes ...
         _put_texts(out, rows, cells)
 
@@ -480,17 +454,17 @@ def parse_gestation(values: pd.Series) -> pd.DataFrame:
     Chinese; NA for ok/empty). Decimal weeks other than x.0 are invalid (12.5 may mean 12+5).
     """
     raw = values.to_numpy(dtype=object)
-    kinds = _cell_kinds(raw)
+    kinds = cell_kinds(raw)
     out = _Gestation(len(raw))
-    out.status[kinds == _NA] = "empty"
-    out.put((kinds == _BOOL) | (kinds == _DATETIME), "invalid", _MSG_GEST_TYPE)
-    num_rows = np.flatnonzero((kinds == _INT) | (kinds == _FLOAT))
+    out.status[kinds == NA] = "empty"
+    out.put((kinds == BOOL) | (kinds == DATETIME), "invalid", _MSG_GEST_TYPE)
+    num_rows = np.flatnonzero((kinds == INT) | (kinds == FLOAT))
     if len(num_rows):
         _gest_numbers(out, num_rows, _to_floats(raw[num_rows]))
-    text_rows = np.flatnonzero((kinds == _STR) | (kinds == _OTHER))
+    text_rows = np.flatnonzero((kinds == STR) | (kinds == OTHER))
     if len(text_rows):
         cells = raw[text_rows]
-        other = kinds[text_rows] == _OTHER
+        other = kinds[text_rows] == OTHER
         cells[other] = [str(v) for v in cells[other]]  # rare: Decimal, bytes ...
         _gest_texts(out, text_rows, cells)
     good = _check_gest_range(out)
@@ -542,12 +516,12 @@ def _gest_texts(out: _Gestation, rows: np.ndarray, cells: np.ndarray) -> None:
 def _check_gest_range(out: _Gestation) -> np.ndarray:
     """Mark the parsed ages with more than 6 extra days or weeks out of range invalid, the rest
     ok; returns the mask of the ok ones."""
-    parsed = _none(out.status) & ~np.isnan(out.weeks)
+    parsed = none_mask(out.status) & ~np.isnan(out.weeks)
     bad_days = parsed & (out.extra > 6)
     bad_range = parsed & ~bad_days & ((out.weeks < MIN_GEST_WEEKS) | (out.weeks > MAX_GEST_WEEKS))
     bad = bad_days | bad_range
     if bad.any():
-        unseen = bad & _none(out.shown)  # whole numbers: shown only when needed
+        unseen = bad & none_mask(out.shown)  # whole numbers: shown only when needed
         out.shown[unseen] = [_show_number(x) for x in out.weeks[unseen]]
         out.status[bad] = "invalid"
         out.message[bad_days] = _fmt(_MSG_GEST_DAYS, v=out.shown[bad_days])
