@@ -27,6 +27,7 @@ ID_USABLE = ("ok", "upgraded")
 # (sheet file, sheet name) -> field -> the header label the user sees, for the problem lists.
 Headers = dict[tuple[str, str], dict[str, str]]
 
+
 class Rows:
     """One kind's extracted rows while its rules run: each rule notes a problem on some rows and
     may reject them; a row's first rejection is its reason."""
@@ -61,7 +62,12 @@ class Rows:
         reject: str | None = None,
         value: pd.Series | None = None,
     ) -> None:
-        """Record a problem for the rows in ``mask`` (only those not yet rejected); optionally reject them."""
+        """Record a problem for the rows in ``mask`` (only those not yet rejected); optionally reject them.
+
+        ``code``, ``message`` and ``fix`` are one text for all rows or a Series giving each row's;
+        ``field_name`` names the column the problem list shows (its header label) and whose cell
+        it quotes, unless ``value`` gives the cells to quote; ``reject`` is the rejection reason.
+        """
         mask = mask.fillna(False).astype(bool) & self.reason.isna()
         if not mask.any():
             return
@@ -94,6 +100,7 @@ class Rows:
         return typed[self.reason.isna()].reset_index(drop=True)
 
     def rejected(self) -> pd.DataFrame:
+        """The rejected rows: source, kind, reason (and who, where :meth:`keep_identity` was called)."""
         keep = [*SRC, *(c for c in ("_name", "_phone", "_community") if c in self.frame.columns)]
         out = self.frame.loc[self.reason.notna(), keep].copy()
         out = out.rename(columns={"_name": "name", "_phone": "phone", "_community": "community"})
@@ -231,6 +238,7 @@ def identity_of(rows: Rows) -> Identity:
 
 
 def ids_of(rows: Rows) -> pd.DataFrame:
+    """The ID column parsed (``normalize_ids``' columns); all "empty" without one."""
     if "id" not in rows.frame.columns:
         return pd.DataFrame(
             {"id": pd.array([pd.NA] * len(rows.frame), dtype="string"),
@@ -243,6 +251,7 @@ def ids_of(rows: Rows) -> pd.DataFrame:
 
 
 def phones_of(rows: Rows) -> pd.DataFrame:
+    """The phone column parsed (``normalize_phones``' columns); all "empty" without one."""
     if "phone" not in rows.frame.columns:
         return pd.DataFrame(
             {"phone": pd.array([pd.NA] * len(rows.frame), dtype="string"),

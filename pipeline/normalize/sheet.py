@@ -54,6 +54,7 @@ def date_in_text(text: str, year: int | None = None) -> str | None:
 
 
 def _title_texts(rows: list[list[Any]], header_first: int) -> list[str]:
+    """The filled cells above the header (titles, notes such as 填报日期), cleaned."""
     texts: list[str] = []
     for r in range(header_first):
         for v in rows[r]:
@@ -63,6 +64,8 @@ def _title_texts(rows: list[list[Any]], header_first: int) -> list[str]:
 
 
 def _report_date(titles: list[str], file: str, year: int) -> tuple[str | None, str]:
+    """A roster's report date and where it was read: after 填报日期 (or the like) in a title,
+    else any full date in a title, else a date in the file name (MMDD taken in ``year``)."""
     for t in titles:
         if re.search(r"(填报|上报|报送)(日期|时间)", t):
             found = date_in_text(re.split(r"(填报|上报|报送)(日期|时间)", t, maxsplit=1)[-1], year)
@@ -223,6 +226,7 @@ def _first(values: Iterable[str | None]) -> str | None:
 
 
 def _sheet_frame(rows: list[list[Any]], start: int, width: int) -> pd.DataFrame:
+    """The rows from ``start`` on as an object frame ``width`` columns wide, indexed by row number."""
     body = [(r + [None] * (width - len(r)))[:width] for r in rows[start:]]
     frame = pd.DataFrame(body, columns=range(width), dtype=object)
     frame.index = pd.RangeIndex(start + 1, start + 1 + len(body))  # Excel row numbers

@@ -37,6 +37,7 @@ from pipeline.normalize.header import Vocabulary
 from pipeline.normalize.ids import normalize_ids
 from pipeline.settings import TEST_LABELS
 
+# What the office writes in a register's kind column -> the action it records.
 REGISTER_KINDS = {
     "个案销号": "close",
     "销号": "close",
@@ -47,8 +48,10 @@ REGISTER_KINDS = {
     "纸质花名册": "paper",
     "纸质花名册签收": "paper",
 }
+# The reasons a case may be closed (销号); the blank register templates list them too.
 CLOSE_REASONS = ("分娩", "流产", "迁出", "外院已筛", "拒检")
 
+# A kind's rows, the vocabulary and the header labels -> (accepted typed frame, checked rows).
 Validator = Callable[[pd.DataFrame, Vocabulary, Headers], tuple[pd.DataFrame, Rows]]
 
 
