@@ -18,33 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.normalize.cells import (
-    BOOL as _BOOL,
-)
-from pipeline.normalize.cells import (
-    DATETIME as _DATETIME,
-)
-from pipeline.normalize.cells import (
-    FLOAT as _FLOAT,
-)
-from pipeline.normalize.cells import (
-    INT as _INT,
-)
-from pipeline.normalize.cells import (
-    NA as _NA,
-)
-from pipeline.normalize.cells import (
-    OTHER as _OTHER,
-)
-from pipeline.normalize.cells import (
-    STR as _STR,
-)
-from pipeline.normalize.cells import (
-    cell_kinds as _cell_kinds,
-)
-from pipeline.normalize.cells import (
-    none_mask as _none,
-)
+from pipeline.normalize.cells import BOOL, DATETIME, FLOAT, INT, NA, OTHER, STR, cell_kinds, none_mask
 
 __all__ = [
     "DATE_COLUMNS",
@@ -374,21 +348,21 @@ def parse_dates(values: pd.Series) -> pd.DataFrame:
     """
     raw = values.to_numpy(dtype=object)
     n = len(raw)
-    kinds = _cell_kinds(raw)
+    kinds = cell_kinds(raw)
     out = _Out(n)
-    out.put(np.flatnonzero(kinds == _NA), "empty")
-    out.put(np.flatnonzero(kinds == _BOOL), "invalid", _MSG_BOOL)
+    out.put(np.flatnonzero(kinds == NA), "empty")
+    out.put(np.flatnonzero(kinds == BOOL), "invalid", _MSG_BOOL)
 
-    rows = np.flatnonzero(kinds == _DATETIME)
+    rows = np.flatnonzero(kinds == DATETIME)
     if len(rows):
         _put_datetimes(out, rows, raw[rows])
-    rows = np.flatnonzero((kinds == _INT) | (kinds == _FLOAT))
+    rows = np.flatnonzero((kinds == INT) | (kinds == FLOAT))
     if len(rows):
         _put_numbers(out, rows, _to_floats(raw[rows]))
-    rows = np.flatnonzero((kinds == _STR) | (kinds == _OTHER))
+    rows = np.flatnonzero((kinds == STR) | (kinds == OTHER))
     if len(rows):
         cells = raw[rows]
-        other = kinds[rows] == _OTHER
+        other = kinds[rows] == OTHER
         cells[other] = [str(v) for v in cells[other]]  # rare: Decimal, bytes ...
         _put_texts(out, rows, cells)
 
@@ -456,6 +430,22 @@ def _fast_gestation(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return matched, weeks[ok], days[ok]
 
 
+class _Gestation:
+    """Result columns being filled in, positionally: weeks and extra days as parsed, status,
+    message, and the cell as the user wrote it (after cleaning) for the messages."""
+
+    def __init__(self, n: int) -> None:
+        self.weeks = np.full(n, np.nan)
+        self.extra = np.zeros(n)
+        self.status = np.full(n, None, dtype=object)
+        self.message = np.full(n, None, dtype=object)
+        self.shown = np.full(n, None, dtype=object)
+
+    def put(self, rows: np.ndarray, status: str, message: Any = None) -> None:
+        self.status[rows] = status
+        self.message[rows] = message
+
+
 def parse_gestation(values: pd.Series) -> pd.DataFrame:
     """Parse raw gestational-age cells.
 
@@ -464,76 +454,78 @@ def parse_gestation(values: pd.Series) -> pd.DataFrame:
     Chinese; NA for ok/empty). Decimal weeks other than x.0 are invalid (12.5 may mean 12+5).
     """
     raw = values.to_numpy(dtype=object)
-    n = len(raw)
-    kinds = _cell_kinds(raw)
-    weeks = np.full(n, np.nan)
-    extra = np.zeros(n)
-    status = np.full(n, None, dtype=object)
-    message = np.full(n, None, dtype=object)
-    shown = np.full(n, None, dtype=object)  # the cell as the user wrote it (after cleaning)
-
-    status[kinds == _NA] = "empty"
-    junk = (kinds == _BOOL) | (kinds == _DATETIME)
-    status[junk] = "invalid"
-    message[junk] = _MSG_GEST_TYPE
-
-    num_rows = np.flatnonzero((kinds == _INT) | (kinds == _FLOAT))
+    kinds = cell_kinds(raw)
+    out = _Gestation(len(raw))
+    out.status[kinds == NA] = "empty"
+    out.put((kinds == BOOL) | (kinds == DATETIME), "invalid", _MSG_GEST_TYPE)
+    num_rows = np.flatnonzero((kinds == INT) | (kinds == FLOAT))
     if len(num_rows):
-        nums = _to_floats(raw[num_rows])
-        whole = np.isfinite(nums) & (np.floor(np.where(np.isfinite(nums), nums, 0)) == nums)
-        weeks[num_rows[whole]] = nums[whole]
-        decimal_rows = num_rows[~whole]
-        status[decimal_rows] = "invalid"
-        shown[decimal_rows] = [_show_number(x) for x in nums[~whole]]
-        message[decimal_rows] = _fmt(_MSG_GEST_DECIMAL, v=shown[decimal_rows])
-
-    text_rows = np.flatnonzero((kinds == _STR) | (kinds == _OTHER))
+        _gest_numbers(out, num_rows, _to_floats(raw[num_rows]))
+    text_rows = np.flatnonzero((kinds == STR) | (kinds == OTHER))
     if len(text_rows):
         cells = raw[text_rows]
-        other = kinds[text_rows] == _OTHER
+        other = kinds[text_rows] == OTHER
         cells[other] = [str(v) for v in cells[other]]  # rare: Decimal, bytes ...
-        fast, fast_weeks, fast_days = _fast_gestation(cells)
-        weeks[text_rows[fast]] = fast_weeks
-        extra[text_rows[fast]] = fast_days
-        shown[text_rows[fast]] = cells[fast]
-        text_rows, cells = text_rows[~fast], cells[~fast]
-    if len(text_rows):
-        t = _clean(cells).str.replace(" ", "", regex=False).str.upper()
-        tv = t.to_numpy(dtype=object)
-        shown[text_rows] = tv
-        empty = np.isin(tv, ["", *_PLACEHOLDERS])
-        status[text_rows[empty]] = "empty"
-        parts = t.str.extract(_GEST_RE)
-        matched = parts["w"].notna().to_numpy(dtype=bool) & ~empty
-        weeks[text_rows[matched]] = parts["w"][matched].astype(float).to_numpy()
-        extra[text_rows[matched]] = parts["d"][matched].astype(float).fillna(0).to_numpy()
-        decimal = t.str.fullmatch(_GEST_DECIMAL_RE).to_numpy(dtype=bool) & ~matched & ~empty
-        status[text_rows[decimal]] = "invalid"
-        message[text_rows[decimal]] = _fmt(_MSG_GEST_DECIMAL, v=tv[decimal])
-        unknown = ~(matched | empty | decimal)
-        status[text_rows[unknown]] = "invalid"
-        message[text_rows[unknown]] = _fmt(_MSG_GEST_UNKNOWN, v=tv[unknown])
-
-    parsed = _none(status) & ~np.isnan(weeks)
-    bad_days = parsed & (extra > 6)
-    bad_range = parsed & ~bad_days & ((weeks < MIN_GEST_WEEKS) | (weeks > MAX_GEST_WEEKS))
-    bad = bad_days | bad_range
-    if bad.any():
-        unseen = bad & _none(shown)  # whole numbers: shown only when needed
-        shown[unseen] = [_show_number(x) for x in weeks[unseen]]
-        status[bad] = "invalid"
-        message[bad_days] = _fmt(_MSG_GEST_DAYS, v=shown[bad_days])
-        message[bad_range] = _fmt(_MSG_GEST_RANGE, v=shown[bad_range])
-    good = parsed & ~bad
-    status[good] = "ok"
-
-    total = np.where(good, weeks, 0) * 7 + np.where(good, extra, 0)
+        _gest_texts(out, text_rows, cells)
+    good = _check_gest_range(out)
+    total = np.where(good, out.weeks, 0) * 7 + np.where(good, out.extra, 0)
     days = pd.array(np.where(good, total, np.nan), dtype="Float64").astype("Int64")
     return pd.DataFrame(
         {
             "days": days,
-            "gest_status": pd.array(status, dtype="string"),
-            "gest_message": pd.array(message, dtype="string"),
+            "gest_status": pd.array(out.status, dtype="string"),
+            "gest_message": pd.array(out.message, dtype="string"),
         },
         index=values.index,
     )
+
+
+def _gest_numbers(out: _Gestation, rows: np.ndarray, nums: np.ndarray) -> None:
+    """Numbers: whole weeks; a decimal is invalid (12.5 may mean 12+5)."""
+    whole = np.isfinite(nums) & (np.floor(np.where(np.isfinite(nums), nums, 0)) == nums)
+    out.weeks[rows[whole]] = nums[whole]
+    decimal_rows = rows[~whole]
+    out.shown[decimal_rows] = [_show_number(x) for x in nums[~whole]]
+    out.put(decimal_rows, "invalid", _fmt(_MSG_GEST_DECIMAL, v=out.shown[decimal_rows]))
+
+
+def _gest_texts(out: _Gestation, rows: np.ndarray, cells: np.ndarray) -> None:
+    """Text cells: the common shapes on a code-point matrix, the rest with regexes."""
+    fast, fast_weeks, fast_days = _fast_gestation(cells)
+    out.weeks[rows[fast]] = fast_weeks
+    out.extra[rows[fast]] = fast_days
+    out.shown[rows[fast]] = cells[fast]
+    rows, cells = rows[~fast], cells[~fast]
+    if not len(rows):
+        return
+    t = _clean(cells).str.replace(" ", "", regex=False).str.upper()
+    tv = t.to_numpy(dtype=object)
+    out.shown[rows] = tv
+    empty = np.isin(tv, ["", *_PLACEHOLDERS])
+    out.status[rows[empty]] = "empty"
+    parts = t.str.extract(_GEST_RE)
+    matched = parts["w"].notna().to_numpy(dtype=bool) & ~empty
+    out.weeks[rows[matched]] = parts["w"][matched].astype(float).to_numpy()
+    out.extra[rows[matched]] = parts["d"][matched].astype(float).fillna(0).to_numpy()
+    decimal = t.str.fullmatch(_GEST_DECIMAL_RE).to_numpy(dtype=bool) & ~matched & ~empty
+    out.put(rows[decimal], "invalid", _fmt(_MSG_GEST_DECIMAL, v=tv[decimal]))
+    unknown = ~(matched | empty | decimal)
+    out.put(rows[unknown], "invalid", _fmt(_MSG_GEST_UNKNOWN, v=tv[unknown]))
+
+
+def _check_gest_range(out: _Gestation) -> np.ndarray:
+    """Mark the parsed ages with more than 6 extra days or weeks out of range invalid, the rest
+    ok; returns the mask of the ok ones."""
+    parsed = none_mask(out.status) & ~np.isnan(out.weeks)
+    bad_days = parsed & (out.extra > 6)
+    bad_range = parsed & ~bad_days & ((out.weeks < MIN_GEST_WEEKS) | (out.weeks > MAX_GEST_WEEKS))
+    bad = bad_days | bad_range
+    if bad.any():
+        unseen = bad & none_mask(out.shown)  # whole numbers: shown only when needed
+        out.shown[unseen] = [_show_number(x) for x in out.weeks[unseen]]
+        out.status[bad] = "invalid"
+        out.message[bad_days] = _fmt(_MSG_GEST_DAYS, v=out.shown[bad_days])
+        out.message[bad_range] = _fmt(_MSG_GEST_RANGE, v=out.shown[bad_range])
+    good = parsed & ~bad
+    out.status[good] = "ok"
+    return good

@@ -20,30 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.normalize.cells import (
-    BOOL as _BOOL,
-)
-from pipeline.normalize.cells import (
-    DATETIME as _DATETIME,
-)
-from pipeline.normalize.cells import (
-    FLOAT as _FLOAT,
-)
-from pipeline.normalize.cells import (
-    INT as _INT,
-)
-from pipeline.normalize.cells import (
-    NA as _NA,
-)
-from pipeline.normalize.cells import (
-    STR as _STR,
-)
-from pipeline.normalize.cells import (
-    cell_kinds as _cell_kinds,
-)
-from pipeline.normalize.cells import (
-    none_mask as _none,
-)
+from pipeline.normalize.cells import BOOL, DATETIME, FLOAT, INT, NA, STR, cell_kinds, none_mask
 
 __all__ = [
     "CHECK_CHARS",
@@ -229,11 +206,11 @@ def birth_date(id18: pd.Series) -> pd.Series:
 
 def _nonstr_id_cell(value: Any, kind: int) -> tuple[str | None, str | None, str | None]:
     """(text to validate, forced status, forced message) for a non-text cell."""
-    if kind == _BOOL:
+    if kind == BOOL:
         return None, "chars", _MSG_BOOL
-    if kind == _DATETIME:
+    if kind == DATETIME:
         return None, "chars", _MSG_DATE
-    if kind == _FLOAT or isinstance(value, decimal.Decimal):
+    if kind == FLOAT or isinstance(value, decimal.Decimal):
         number = float(value)
         if not math.isfinite(number):
             return None, "chars", _MSG_CHARS
@@ -241,8 +218,8 @@ def _nonstr_id_cell(value: Any, kind: int) -> tuple[str | None, str | None, str 
             # >= 16 digits (Excel kept only 15) or a fraction: the real number is gone.
             shown = _sci(number) if abs(number) >= 1e15 else format(number, "g")
             return None, "float", _MSG_FLOAT.format(value=shown)
-        value, kind = int(number), _INT
-    if kind == _INT:
+        value, kind = int(number), INT
+    if kind == INT:
         number_int = int(value)
         if number_int < 0:
             return None, "chars", _MSG_CHARS
@@ -269,7 +246,7 @@ def _prepare_odd_ids(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     upgraded = np.zeros(k, dtype=bool)
 
     def put(mask: np.ndarray, code: str, msg: str | np.ndarray | None) -> None:
-        mask = mask & _none(status)
+        mask = mask & none_mask(status)
         status[mask] = code
         message[mask] = msg[mask] if isinstance(msg, np.ndarray) else msg
 
@@ -290,7 +267,7 @@ def _prepare_odd_ids(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     t = _as_string_series(tv)
 
     put(~t.str.fullmatch(r"[0-9]*X?").to_numpy(dtype=bool), "chars", _MSG_CHARS)
-    undecided = _none(status)
+    undecided = none_mask(status)
     is18 = undecided & t.str.fullmatch(r"[0-9]{17}[0-9X]").to_numpy(dtype=bool)
     is15 = undecided & t.str.fullmatch(r"[0-9]{15}").to_numpy(dtype=bool)
     put(~(is18 | is15), "length", _fmt(_MSG_LENGTH, t.str.len().astype("string").to_numpy(dtype=object)))
@@ -357,17 +334,17 @@ def normalize_ids(values: pd.Series) -> pd.DataFrame:
     """
     raw = values.to_numpy(dtype=object)
     n = len(raw)
-    kinds = _cell_kinds(raw)
+    kinds = cell_kinds(raw)
     text = np.full(n, None, dtype=object)
     status = np.full(n, None, dtype=object)
     message = np.full(n, None, dtype=object)
 
-    str_mask = kinds == _STR
+    str_mask = kinds == STR
     text[str_mask] = raw[str_mask]
-    for i in np.flatnonzero((kinds != _STR) & (kinds != _NA)):  # rare: numbers, dates, junk
+    for i in np.flatnonzero((kinds != STR) & (kinds != NA)):  # rare: numbers, dates, junk
         text[i], status[i], message[i] = _nonstr_id_cell(raw[i], int(kinds[i]))
-    has_text = ~_none(text)
-    status[~has_text & _none(status)] = "empty"
+    has_text = ~none_mask(text)
+    status[~has_text & none_mask(status)] = "empty"
 
     # Fast path: exactly 18 ASCII characters, 17 digits + digit/X/x: no cleaning needed.
     lengths = np.zeros(n, dtype=np.int64)
@@ -387,12 +364,12 @@ def normalize_ids(values: pd.Series) -> pd.DataFrame:
     id18 = np.full(n, None, dtype=object)
     upgraded = np.zeros(n, dtype=bool)
     id18[plain] = text[plain]
-    odd = has_text & ~plain & _none(status)
+    odd = has_text & ~plain & none_mask(status)
     if odd.any():
         status[odd], message[odd], id18[odd], upgraded[odd] = _prepare_odd_ids(text[odd])
 
     ids = np.full(n, None, dtype=object)
-    check = ~_none(id18)
+    check = ~none_mask(id18)
     if check.any():
         from_plain = plain[check]
         codes = np.empty((int(check.sum()), 18), dtype=np.uint32)
@@ -446,10 +423,10 @@ def _phone_fallback(text: str) -> tuple[str | None, str]:
 def _nonstr_phone_cell(value: Any, kind: int) -> tuple[str | None, str | None]:
     """(text to validate, forced status) for a non-text cell. Phones fit in Excel's 15 digits,
     so integral numbers are fine."""
-    if kind in (_BOOL, _DATETIME):
+    if kind in (BOOL, DATETIME):
         return None, "invalid"
-    if kind in (_INT, _FLOAT) or isinstance(value, decimal.Decimal):
-        number = float(value) if kind != _INT else int(value)
+    if kind in (INT, FLOAT) or isinstance(value, decimal.Decimal):
+        number = float(value) if kind != INT else int(value)
         if isinstance(number, float) and not (math.isfinite(number) and number.is_integer()):
             return None, "invalid"
         if number < 0:
@@ -472,19 +449,19 @@ def _odd_phones(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s = s.str.replace(r"^([0-9]+)\.0*$", r"\1", regex=True)  # "13812345678.0"
     sv = s.to_numpy(dtype=object)
     status[np.isin(sv, ["", *_PLACEHOLDERS])] = "empty"
-    status[s.str.fullmatch(_SCI_RE).to_numpy(dtype=bool) & _none(status)] = "float"
+    status[s.str.fullmatch(_SCI_RE).to_numpy(dtype=bool) & none_mask(status)] = "float"
 
     mobile = s.str.replace(r"[\s\-()]", "", regex=True).str.extract(f"^{_MOBILE_RE}$")[0]
-    is_mobile = mobile.notna().to_numpy(dtype=bool) & _none(status)
+    is_mobile = mobile.notna().to_numpy(dtype=bool) & none_mask(status)
     status[is_mobile] = "ok"
     phone[is_mobile] = mobile.to_numpy(dtype=object)[is_mobile]
 
     land = s.str.replace(r"\s", "", regex=True).str.extract(f"^{_LANDLINE_RE}$")
-    is_land = land[1].notna().to_numpy(dtype=bool) & _none(status)
+    is_land = land[1].notna().to_numpy(dtype=bool) & none_mask(status)
     status[is_land] = "landline"
     phone[is_land] = (land[0] + "-" + land[1]).fillna(land[1]).to_numpy(dtype=object)[is_land]
 
-    for j in np.flatnonzero(_none(status)):  # rarer still: several numbers, words
+    for j in np.flatnonzero(none_mask(status)):  # rarer still: several numbers, words
         phone[j], status[j] = _phone_fallback(str(sv[j]))
     return phone, status
 
@@ -499,17 +476,17 @@ def normalize_phones(values: pd.Series) -> pd.DataFrame:
     """
     raw = values.to_numpy(dtype=object)
     n = len(raw)
-    kinds = _cell_kinds(raw)
+    kinds = cell_kinds(raw)
     text = np.full(n, None, dtype=object)
     status = np.full(n, None, dtype=object)
     phone = np.full(n, None, dtype=object)
 
-    str_mask = kinds == _STR
+    str_mask = kinds == STR
     text[str_mask] = raw[str_mask]
-    for i in np.flatnonzero((kinds != _STR) & (kinds != _NA)):
+    for i in np.flatnonzero((kinds != STR) & (kinds != NA)):
         text[i], status[i] = _nonstr_phone_cell(raw[i], int(kinds[i]))
-    has_text = ~_none(text)
-    status[~has_text & _none(status)] = "empty"
+    has_text = ~none_mask(text)
+    status[~has_text & none_mask(status)] = "empty"
 
     # Fast path: exactly 11 ASCII digits 1[3-9]xxxxxxxxx.
     lengths = np.zeros(n, dtype=np.int64)
@@ -523,7 +500,7 @@ def normalize_phones(values: pd.Series) -> pd.DataFrame:
     status[plain] = "ok"
     phone[plain] = text[plain]
 
-    odd = has_text & ~plain & _none(status)
+    odd = has_text & ~plain & none_mask(status)
     if odd.any():
         phone[odd], status[odd] = _odd_phones(text[odd])
 
@@ -562,7 +539,7 @@ def _mask_series(series: pd.Series, width: int, stars: slice, scalar: Any, digit
     code-point matrix (the common case); other values go through the scalar masker."""
     raw = np.asarray(series.astype("string").to_numpy(dtype=object), dtype=object)
     out = np.full(len(raw), None, dtype=object)
-    present = ~_none(raw)
+    present = ~none_mask(raw)
     lengths = np.zeros(len(raw), dtype=np.int64)
     lengths[present] = _lengths(raw[present])
     fixed = present & (lengths == width)

@@ -1,0 +1,362 @@
+"""One raw sheet -> the frame of its data rows, mapped to field names, for the validators.
+
+Takes a :class:`RawSheet`, the :class:`Vocabulary` and the settings; gives a :class:`SheetExtract`:
+the sheet's kind; its data rows as raw cells under field names, with ``src_file``/``src_sheet``/
+``src_row`` and the sheet-level hints (community, 乡镇, test and report date, read from the sheet
+name, the title rows and the file name); the rows rejected for what they are (subtotal, example,
+repeated header, footer note, serial-only rows); the :class:`SheetInfo`; the quota subtotal
+lines. Never parses or checks a field's value (``validate`` does) and never opens a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.model import SRC, RawSheet, SheetInfo
+from pipeline.normalize.header import Header, Vocabulary, find_header
+from pipeline.problems import Problem, problem
+from pipeline.settings import Settings
+from pipeline.text import EXAMPLE_WORDS, SUBTOTAL_WORDS, clean, header_key
+
+# ----------------------------------------------------------------------------------------------
+# Sheet-level context: community, test, report date
+
+
+_DATE_IN_TEXT = re.compile(
+    r"(20\d{2})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})|(20\d{2})(\d{2})(\d{2})(?!\d)"
+)
+_SHORT_DATE = re.compile(r"(?<!\d)(\d{2})(\d{2})(?!\d)|(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
+
+
+def date_in_text(text: str, year: int | None = None) -> str | None:
+    """The first date written in a title or file name, as ISO text; MMDD needs ``year``."""
+    s = clean(text)
+    m = _DATE_IN_TEXT.search(s)
+    parts: tuple[str | None, ...]
+    if m:
+        parts = m.groups()[:3] if m.group(1) else m.groups()[3:]
+        y, mo, d = (int(p) for p in parts if p is not None)
+    elif year is not None and (m2 := _SHORT_DATE.search(s)):
+        month, day = (m2.group(1), m2.group(2)) if m2.group(1) else (m2.group(3), m2.group(4))
+        y, mo, d = year, int(month), int(day)
+    else:
+        return None
+    try:
+        return pd.Timestamp(year=y, month=mo, day=d).date().isoformat()
+    except ValueError:
+        return None
+
+
+def _title_texts(rows: list[list[Any]], header_first: int) -> list[str]:
+    """The filled cells above the header (titles, notes such as 填报日期), cleaned."""
+    texts: list[str] = []
+    for r in range(header_first):
+        for v in rows[r]:
+            if v is not None and str(v).strip():
+                texts.append(clean(v))
+    return texts
+
+
+def _report_date(titles: list[str], file: str, year: int) -> tuple[str | None, str]:
+    """A roster's report date and where it was read: after 填报日期 (or the like) in a title,
+    else any full date in a title, else a date in the file name (MMDD taken in ``year``)."""
+    for t in titles:
+        if re.search(r"(填报|上报|报送)(日期|时间)", t):
+            found = date_in_text(re.split(r"(填报|上报|报送)(日期|时间)", t, maxsplit=1)[-1], year)
+            if found:
+                return found, "标题中的填报日期"
+    for t in titles:
+        found = date_in_text(t)
+        if found:
+            return found, "标题中的日期"
+    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    found = date_in_text(stem, year)
+    if found:
+        return found, "文件名中的日期"
+    return None, ""
+
+
+# ----------------------------------------------------------------------------------------------
+# Per-sheet extraction
+
+
+@dataclass
+class SheetExtract:
+    """What one sheet gives the stage; ``frame`` and ``rejected`` together hold every non-blank row
+    below the header."""
+
+    kind: str
+    frame: pd.DataFrame  # mapped raw columns + src + hints
+    rejected: pd.DataFrame  # src + reason, rows rejected at sheet level (subtotal, footer...)
+    problems: list[Problem]
+    info: SheetInfo
+    headers: dict[str, str]  # field -> the header label the user sees
+    quota_totals: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Hints:
+    """What a sheet says about all its rows outside its table: in its name, title rows, file name."""
+
+    parent: str | None  # the 乡镇 (multi-level organisations only)
+    community: str | None
+    test: str | None  # screening logs only
+    report_date: str | None  # rosters only
+    context: str  # sheet name, titles and file path: where a 乡镇 column is resolved
+
+
+@dataclass(frozen=True)
+class _RowMarks:
+    """What each data row's cells look like as text: filled, subtotal word, note text (per cell);
+    example row, repeated header row (per row)."""
+
+    filled: np.ndarray
+    subtotal: np.ndarray
+    note: np.ndarray
+    example: np.ndarray
+    repeated: np.ndarray
+
+    def take(self, rows: np.ndarray) -> _RowMarks:
+        return _RowMarks(*(a[rows] for a in (self.filled, self.subtotal, self.note, self.example, self.repeated)))
+
+    @property
+    def subtotal_rows(self) -> np.ndarray:
+        return np.asarray(self.subtotal.any(axis=1), dtype=bool)
+
+
+def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> SheetExtract:
+    """One sheet: its header, its hints, its data rows under field names and the rows skipped
+    for what they are. An empty sheet or one of unknown kind gives no rows."""
+    rows = sheet.rows
+    if not rows or all(all(v is None or str(v).strip() == "" for v in r) for r in rows):
+        return _empty_extract(sheet)
+    header = find_header(rows, vocab)
+    if header is None or header.kind == "unknown":
+        return _unknown_extract(sheet, header)
+    titles = _title_texts(rows, header.first_row)
+    hints = _sheet_hints(sheet, header, titles, vocab, settings.programme.start.year)
+    frame = _sheet_frame(rows, header.row + 1, len(header.labels))
+    marks = _row_marks(frame.to_numpy(dtype=object), header)
+    keep = np.asarray(marks.filled.any(axis=1), dtype=bool)
+    frame, marks = frame[keep], marks.take(keep)
+    reason, data_rows = _skip_reasons(marks, header)
+    quota_totals = _quota_totals(sheet, frame[marks.subtotal_rows], header) if header.kind == "quota" else []
+    skipped = pd.DataFrame(
+        {
+            "src_file": sheet.file,
+            "src_sheet": sheet.sheet,
+            "src_row": frame.index[~data_rows].to_numpy(dtype=np.int64),
+            "reason": reason[~data_rows],
+        }
+    )
+    headers = {f: header.labels[c] for f, c in header.fields.items()}
+    info = SheetInfo(
+        file=sheet.file,
+        sheet=sheet.sheet,
+        kind=header.kind,
+        header_row=header.row + 1,
+        columns=dict(headers),
+        community=hints.community,
+        test=hints.test,
+        report_date=hints.report_date,
+        rows=len(frame),
+    )
+    mapped = _mapped_frame(sheet, frame[data_rows], header, hints, vocab)
+    return SheetExtract(header.kind, mapped, skipped, [], info, headers, quota_totals)
+
+
+def _no_skipped_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*SRC, "reason"])
+
+
+def _empty_extract(sheet: RawSheet) -> SheetExtract:
+    info = SheetInfo(file=sheet.file, sheet=sheet.sheet, kind="empty", reason="工作表为空")
+    return SheetExtract("empty", pd.DataFrame(), _no_skipped_rows(), [], info, {}, [])
+
+
+def _unknown_extract(sheet: RawSheet, header: Header | None) -> SheetExtract:
+    """A sheet with no header, or one whose columns fit no kind: one problem, no rows."""
+    reason = (
+        "未找到可识别的表头（需要如 姓名、身份证号、末次月经、筛查日期、社区名称 等列名）"
+        if header is None or not header.fields
+        else "表头中的列不足以判断是花名册、筛查登记、任务分配表还是办事处登记"
+    )
+    info = SheetInfo(file=sheet.file, sheet=sheet.sheet, kind="unknown", reason=reason)
+    if header is not None:
+        info.header_row = header.row + 1
+        info.columns = {f: header.labels[c] for f, c in header.fields.items()}
+    texts = [clean(v) for r in sheet.rows[:5] for v in r if v is not None]
+    unknown = problem(
+        "sheet_unknown",
+        f"无法识别此工作表：{reason}。",
+        "如果这是需要统计的表，请确认表头包含规定的列名（见配置文件 [columns]），否则可忽略。",
+        severity="提示" if len(sheet.rows) < 40 else "警告",
+        file=sheet.file,
+        sheet=sheet.sheet,
+        value="；".join(texts[:3])[:80],
+    )
+    return SheetExtract("unknown", pd.DataFrame(), _no_skipped_rows(), [unknown], info, {}, [])
+
+
+def _sheet_hints(
+    sheet: RawSheet, header: Header, titles: list[str], vocab: Vocabulary, year: int
+) -> _Hints:
+    """The parent (乡镇), community and test from the sheet name, titles and file path; a roster's
+    report date from its titles or file name (``year`` for a date written as MMDD)."""
+    context = " ".join((sheet.sheet, *titles, sheet.file))
+    parent = vocab.parents.find(context) if vocab.parents else None
+    community = _first(vocab.resolver.in_text(source, parent).key for source in (sheet.sheet, *titles, sheet.file))
+    test = None
+    if header.kind == "log":
+        date_label = header.labels[header.fields["screen_date"]]
+        sources = (date_label, sheet.sheet, *titles, sheet.file.rsplit("/", 1)[-1])
+        test = _first(vocab.test_in(source) for source in sources)
+    report_date = _report_date(titles, sheet.file, year)[0] if header.kind == "roster" else None
+    return _Hints(parent, community, test, report_date, context)
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def _sheet_frame(rows: list[list[Any]], start: int, width: int) -> pd.DataFrame:
+    """The rows from ``start`` on as an object frame ``width`` columns wide, indexed by row number."""
+    body = [(r + [None] * (width - len(r)))[:width] for r in rows[start:]]
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
+    frame.index = pd.RangeIndex(start + 1, start + 1 + len(body))  # Excel row numbers
+    return frame
+
+
+def _row_marks(values: np.ndarray, header: Header) -> _RowMarks:
+    """Row-level tests on the cells as text. Most rows are plain records: a cheap scan of each
+    row's text finds the few that may be a subtotal, example, repeated header or note row, or hold
+    a blank-looking cell, and only those are examined cell by cell (the same tests on every row
+    would cost a Python call per cell)."""
+    header_cells = np.array([header_key(x) for x in header.labels], dtype=object)
+    filled = np.asarray(values != None, dtype=bool)  # noqa: E711 - elementwise, not identity
+    candidate = _candidate_rows(values, [k for k in header_cells if k]) | (filled.sum(axis=1) <= 1)
+    subtotal = np.zeros(values.shape, dtype=bool)
+    note = np.zeros(values.shape, dtype=bool)
+    example = np.zeros(len(values), dtype=bool)
+    repeated = np.zeros(len(values), dtype=bool)
+    if candidate.any():
+        found = _examine_rows(values[candidate], header_cells)
+        filled[candidate], subtotal[candidate], note[candidate] = found.filled, found.subtotal, found.note
+        example[candidate], repeated[candidate] = found.example, found.repeated
+    return _RowMarks(filled, subtotal, note, example, repeated)
+
+
+def _examine_rows(cells: np.ndarray, header_cells: np.ndarray) -> _RowMarks:
+    """The cell-by-cell tests of :func:`_row_marks` on the candidate rows' cells."""
+    text = pd.Series(cells.ravel(), dtype=object).map(lambda v: "" if v is None else str(v).strip())
+    text = text.astype("string")
+    filled = text.to_numpy(dtype=object).reshape(cells.shape) != ""
+    squashed_flat = text.str.replace(r"[\s\u3000:：]+", "", regex=True)
+    squashed = squashed_flat.to_numpy(dtype=object).reshape(cells.shape)
+    subtotal = squashed_flat.str.match(r"^(合计|小计|总计)") | squashed_flat.isin(list(SUBTOTAL_WORDS))
+    note = text.str.contains(r"[:：]|说明|备注|填表人|审核人", regex=True)
+    return _RowMarks(
+        filled=filled,
+        subtotal=subtotal.to_numpy(dtype=bool).reshape(cells.shape),
+        note=note.to_numpy(dtype=bool).reshape(cells.shape),
+        example=np.asarray(np.isin(squashed, list(EXAMPLE_WORDS)).any(axis=1), dtype=bool),
+        repeated=((squashed == header_cells[None, :]) & filled).sum(axis=1) >= 2,
+    )
+
+
+def _skip_reasons(marks: _RowMarks, header: Header) -> tuple[np.ndarray, np.ndarray]:
+    """Rows rejected for what they are, before any field is read (the first reason applies):
+    the reason per row (None for a data row) and the mask of the data rows."""
+    n_filled = marks.filled.sum(axis=1)
+    reason = np.full(len(n_filled), None, dtype=object)
+    data_rows = np.ones(len(n_filled), dtype=bool)
+    row_tests = [
+        (marks.subtotal_rows, "合计行（不是个人记录）"),
+        (marks.example, "示例行（填表示例，不计入）"),
+        (marks.repeated, "重复的表头行"),
+        ((n_filled == 1) & marks.note.any(axis=1), "表尾说明行（不是个人记录）"),
+    ]
+    if "serial" in header.fields:
+        row_tests.append(((n_filled == 1) & marks.filled[:, header.fields["serial"]], "只有序号的空行"))
+    for mask, text in row_tests:
+        hit = mask & data_rows
+        reason[hit] = text
+        data_rows &= ~hit
+    return reason, data_rows
+
+
+def _quota_totals(sheet: RawSheet, subtotals: pd.DataFrame, header: Header) -> list[dict[str, Any]]:
+    """The numbers on a quota table's subtotal rows, per test column (kept to compare with the
+    sum of the table's lines)."""
+    totals: list[dict[str, Any]] = []
+    for r in subtotals.index:
+        entry: dict[str, Any] = {"file": sheet.file, "sheet": sheet.sheet, "row": int(r)}
+        for c, (t, what) in header.test_columns.items():
+            entry[f"{what}_{t}"] = _number(subtotals.at[r, c])
+        totals.append(entry)
+    return totals
+
+
+def _mapped_frame(
+    sheet: RawSheet, data: pd.DataFrame, header: Header, hints: _Hints, vocab: Vocabulary
+) -> pd.DataFrame:
+    """The data rows' cells under field names, with their source and the sheet's hints."""
+    # The mapped columns in one object block (column by column assignment costs per sheet).
+    names = [*header.fields, *(f"{what}_{t}" for t, what in header.test_columns.values())]
+    positions = [*header.fields.values(), *header.test_columns]
+    block = data.to_numpy(dtype=object)[:, positions] if positions else np.empty((len(data), 0), dtype=object)
+    mapped = pd.DataFrame(block, columns=names, index=data.index, dtype=object)
+    mapped.insert(0, "src_row", data.index.to_numpy(dtype=np.int64))
+    mapped.insert(0, "src_sheet", sheet.sheet)
+    mapped.insert(0, "src_file", sheet.file)
+    mapped["sheet_community"] = hints.community
+    mapped["sheet_parent"] = hints.parent
+    if vocab.parents:
+        # Where the sheet came from (sheet name, titles, folder path): a 乡镇 column naming a
+        # township that several counties have is resolved within the county named here.
+        mapped["sheet_context"] = hints.context
+    mapped["sheet_test"] = hints.test
+    mapped["report_date"] = hints.report_date
+    return mapped.reset_index(drop=True)
+
+
+_ROW_GAP = r"[\s\u3000:：]*"
+_BLANK_CELL = re.compile(r"[\x00\x01]\s+(?=[\x00\x01])")
+
+
+def _candidate_rows(values: np.ndarray, header_keys: Sequence[str]) -> np.ndarray:
+    """Rows whose text may make them a subtotal, example or repeated header row, or that hold a
+    cell of only spaces: a superset of the rows the cell-by-cell tests in :func:`extract_sheet`
+    can reject (a note row has one filled cell and is added by the caller)."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    words = {*SUBTOTAL_WORDS, *EXAMPLE_WORDS, *header_keys}
+    pattern = re.compile(
+        "|".join(_ROW_GAP.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True) if w)
+    )
+    lines = ["\x00".join(map(str, r)) for r in values.tolist()]
+    text = "\x01" + "\x01".join(lines) + "\x01"
+    starts = np.cumsum([1] + [len(line) + 1 for line in lines[:-1]])
+    hits = [m.start() for m in pattern.finditer(text)]
+    hits += [m.start() + 1 for m in _BLANK_CELL.finditer(text)]
+    out = np.zeros(len(lines), dtype=bool)
+    if hits:
+        out[np.searchsorted(starts, np.asarray(hits), side="right") - 1] = True
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(clean(value))
+    except ValueError:
+        return None
