@@ -18,12 +18,14 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from pipeline.analyse import analyse
 from pipeline.model import Analysis
 from pipeline.outputs import xlsx
-from pipeline.outputs.workbook import (
+from pipeline.outputs.names import (
     community_filename,
     health_centre_filename,
     leaders_filename,
-    log_files,
     master_filename,
+)
+from pipeline.outputs.workbook import (
+    log_files,
     rank_change_text,
     weeks_text,
     write_community,

@@ -21,11 +21,11 @@ import pandas as pd
 
 from pipeline.load import default_workers
 from pipeline.model import Analysis, Normalized
+from pipeline.outputs.names import community_filename
 from pipeline.outputs.readers import write_problems_workbook
 from pipeline.outputs.workbook import (
     CommunityContext,
     _owners,
-    community_filename,
     summary_frame,
     write_community,
     write_health_centre,

@@ -63,33 +63,6 @@ HEALTH_CENTRE_SHEETS = ("数据问题", "窗口期外筛查", "未在花名册",
 
 
 # ----------------------------------------------------------------------------------------------
-# File names
-
-
-def master_filename(as_of: dt.date) -> str:
-    return f"两筛进度汇总_{as_of.isoformat()}.xlsx"
-
-
-def leaders_filename(as_of: dt.date) -> str:
-    return f"领导版_{as_of.isoformat()}.xlsx"
-
-
-def health_centre_filename(as_of: dt.date) -> str:
-    return f"卫生院核对清单_{as_of.isoformat()}.xlsx"
-
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def community_filename(settings: Settings, key: str) -> str:
-    """``社区/<community name>.xlsx``; the full key when the name repeats under another parent."""
-    community = settings.community(key)
-    names = [c.name for c in settings.communities]
-    stem = community.name if names.count(community.name) == 1 else key.replace("/", "_")
-    return f"社区/{_UNSAFE.sub('_', stem)}.xlsx"
-
-
-# ----------------------------------------------------------------------------------------------
 # Small helpers
 
 

@@ -33,6 +33,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from lxml import etree
 
 from pipeline.calendar import due_dates, periods
+from pipeline.fmt import cn_count, cn_date, cn_span, fmt_num, fmt_pct
+from pipeline.outputs.names import circular_names
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 
 BODY_TEMPLATE = "circular_body.txt.j2"
@@ -65,39 +67,10 @@ LINE = Pt(28.95)  # 22 lines on the GB/T 9704 type area
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-_CN_COUNT = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
 
 
 # ----------------------------------------------------------------------------------------------
 # Context (pure)
-
-
-def cn_date(day: dt.date, *, year: bool = True) -> str:
-    """2020-06-30 -> "2020年6月30日" (GB/T 9704: Arabic numerals, no leading zeros)."""
-    return f"{day.year}年{day.month}月{day.day}日" if year else f"{day.month}月{day.day}日"
-
-
-def cn_span(first: dt.date, last: dt.date) -> str:
-    """ "2020年6月16日至6月30日"; the year is repeated only when it changes."""
-    return f"{cn_date(first)}至{cn_date(last, year=last.year != first.year)}"
-
-
-def cn_count(n: Any) -> str:
-    """Chinese count for "连续两次": 2 -> "两"; numbers above ten stay Arabic."""
-    return _CN_COUNT.get(int(n), str(n)) if isinstance(n, int | float) else str(n)
-
-
-def fmt_num(value: Any) -> str:
-    """23.4286 -> "23.4", 31 -> "31", None -> "—"."""
-    if value is None:
-        return "—"
-    number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:.1f}"
-
-
-def fmt_pct(value: Any) -> str:
-    """1.1311 -> "113.1%", None -> "—"."""
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
 
 
 def _clean(value: Any) -> str:
@@ -766,16 +739,16 @@ def write_circular(
     folder: Path,
     summary: dict[str, Any],
     settings: Settings,
-    as_of: dt.date | str,
+    as_of: dt.date,
     number: str | None = None,
 ) -> list[Path]:
     """``通报_<as-of>.docx``, ``通报_<as-of>.html`` and ``通报摘要_<as-of>.txt`` in ``folder``.
     Before the first circular period has ended, the documents say so (no ranking yet)."""
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
+    names = circular_names(as_of)
     context = circular_context(summary, settings, number=number)
     return [
-        write_docx(folder / f"通报_{stamp}.docx", context, settings),
-        write_html(folder / f"通报_{stamp}.html", context, settings),
-        write_text(folder / f"通报摘要_{stamp}.txt", context, settings),
+        write_docx(folder / names.docx, context, settings),
+        write_html(folder / names.html, context, settings),
+        write_text(folder / names.text, context, settings),
     ]
