@@ -30,8 +30,8 @@ from typing import Any
 from pipeline.calendar import periods
 from pipeline.model import Analysis
 from pipeline.outputs.circular import document_number, write_circular
+from pipeline.outputs.master import write_master
 from pipeline.outputs.names import SUMMARY_FILE, issue_folder_name, master_filename
-from pipeline.outputs.workbook import write_master
 from pipeline.settings import Settings
 from pipeline.store import ArchiveError, archive_folder, db_path, open_db, transaction
 

@@ -25,6 +25,7 @@ from pipeline.outputs.blank import (
 )
 from pipeline.outputs.names import REGISTER_TEMPLATE, roster_template_name
 from pipeline.settings import Settings
+from tests.conftest import CONFIG
 
 ROSTER_HEADERS = {
     "序号": "serial",
@@ -262,7 +263,7 @@ def test_filled_templates_read_back_without_errors_or_warnings(tmp_path: Path, s
 
 
 def test_cli_template_writes_and_protects_filled_templates(tmp_path: Path) -> None:
-    config = Path(__file__).resolve().parents[1] / "config.toml"
+    config = CONFIG
     folder = tmp_path / "模板"
     runner = CliRunner()
     first = runner.invoke(main, ["template", str(folder), "--config", str(config)])
