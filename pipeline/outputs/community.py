@@ -260,7 +260,7 @@ def write_community(path: Path, view: CommunityView) -> Path:
     """One community's workbook (:data:`COMMUNITY_SHEETS`), from its view only."""
     settings = view.settings
     mask = settings.privacy.mask_ids_in_community_workbooks
-    book = open_book(path, f"{view.name} 两筛 {view.as_of.isoformat()}", settings, view.as_of, in_memory=True)
+    book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True)
     _standing_sheet(book, view)
     followup_sheet(book, view.followup, mask=mask)
     high_risk_sheet(book, view.high_risk, mask=mask)

@@ -1,5 +1,10 @@
 """The output folder: one writer at a time (a lock file), results written beside the folder and
-swapped into place, and recovery of what a killed run left behind."""
+swapped into place, and recovery of what a killed run left behind.
+
+Takes the output root (and the folders to swap); the names of the lock, staging and superseded
+folders come from :mod:`pipeline.outputs.names`. Moves and removes only its own leftovers and those
+of dead processes, never another live writer's.
+"""
 
 from __future__ import annotations
 

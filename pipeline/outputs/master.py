@@ -136,9 +136,7 @@ def write_master(path: Path, result: Analysis, settings: Settings) -> Path:
     ``privacy.mask_ids_in_master_workbook``)."""
     mask = settings.privacy.mask_ids_in_master_workbook
     large = large_organisation(settings)
-    book = open_book(
-        path, f"两筛进度汇总 {result.as_of.isoformat()}", settings, result.as_of, constant_memory=large_result(result)
-    )
+    book = open_book(path, "两筛进度汇总", settings, result.as_of, constant_memory=large_result(result))
     _progress_sheets(book, result)
     _people_sheets(book, result, large=large, mask=mask)
     _roster_and_payment_sheets(book, result, large=large, mask=mask)

@@ -45,10 +45,7 @@ HEALTH_CENTRE_SHEETS = ("数据问题", "窗口期外筛查", "未在花名册",
 
 def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
     """The leaders' copy: community-level sheets only, no personal data."""
-    book = open_book(
-        path, f"两筛进度（领导版） {result.as_of.isoformat()}", settings, result.as_of,
-        constant_memory=large_result(result),
-    )
+    book = open_book(path, "两筛进度（领导版）", settings, result.as_of, constant_memory=large_result(result))
     sc = result.scored
     summary_sheet(book, sc, circular_period=result.summary.get("circular_period"), warnings=result.warnings)
     history_sheet(book, "周排序", sc.weekly, "每周排序", "ranking")
@@ -98,10 +95,7 @@ def write_health_centre(path: Path, result: Analysis, settings: Settings) -> Pat
     """The health centre's checklist: problems in its own log rows, its screenings outside the
     gestational window, on no roster, and repeated, so that it can correct its records. Rows are
     found by file, sheet and row number; ID numbers are masked (the list travels by email)."""
-    book = open_book(
-        path, f"卫生院核对清单 {result.as_of.isoformat()}", settings, result.as_of,
-        constant_memory=large_result(result),
-    )
+    book = open_book(path, "卫生院核对清单", settings, result.as_of, constant_memory=large_result(result))
     _health_centre_problems_sheet(book, result)
     _window_sheet(book, result)
     _issue_sheets(book, result)
@@ -112,7 +106,7 @@ def write_health_centre(path: Path, result: Analysis, settings: Settings) -> Pat
 
 def write_problems_workbook(path: Path, result: Analysis, settings: Settings) -> Path:
     """Every data problem, and every input row that was not used with its reason."""
-    book = open_book(path, f"数据问题 {result.as_of.isoformat()}", settings, result.as_of)
+    book = open_book(path, "数据问题", settings, result.as_of)
     problems_sheet(
         book,
         problems_frame(result.problems),

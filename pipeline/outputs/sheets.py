@@ -118,15 +118,16 @@ class Book:
 
 def open_book(
     path: Path,
-    title: str,
+    what: str,
     settings: Settings,
     as_of: dt.date,
     *,
     in_memory: bool = False,
     constant_memory: bool = False,
 ) -> Book:
-    """A new workbook at ``path`` (its folder created) with document title ``title``."""
+    """A new workbook at ``path`` (its folder created), its document title "<what> <as-of>"."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    title = f"{what} {as_of.isoformat()}"
     workbook, fmt = new_workbook(str(path), title=title, in_memory=in_memory, constant_memory=constant_memory)
     return Book(workbook, fmt, settings, as_of)
 

@@ -1,5 +1,10 @@
 """Write every output of a run into ``output/<as-of>/`` at once: the workbooks (in parallel), the
-summary, the circular drafts and the manifest, in a temporary folder swapped into place."""
+summary, the circular drafts and the manifest, in a temporary folder swapped into place.
+
+Takes the :class:`~pipeline.model.Analysis`, the settings and the output root; gives the folder
+and its files (:class:`Written`). Never leaves a half-written ``output/<as-of>/``: a failed or
+killed run leaves the previous complete outputs in place.
+"""
 
 from __future__ import annotations
 
