@@ -46,7 +46,7 @@ from pipeline.outputs.sheets import (
 )
 from pipeline.outputs.xlsx import header_row_of, write_block, write_table
 from pipeline.problems import problems_frame
-from pipeline.settings import Settings, settings_rows
+from pipeline.settings import Community, Settings, settings_rows
 
 COMMUNITY_SHEETS = (
     "汇总",
@@ -186,7 +186,7 @@ def _own_files(submissions: pd.DataFrame, files_by_path: Mapping[str, FileResult
 
 
 def _view(
-    key: str,
+    community: Community,
     peers: _Peers,
     rows: _Rows,
     problems: pd.DataFrame,
@@ -194,11 +194,12 @@ def _view(
     files_by_path: Mapping[str, FileResult],
     as_of: dt.date,
 ) -> CommunityView:
+    key = community.key
     if peers.own_files_only:
         run = dataclasses.replace(run, files=_own_files(rows.submissions(key), files_by_path))
     return CommunityView(
         key=key,
-        name=peers.settings.community(key).name,
+        name=community.name,
         as_of=as_of,
         settings=peers.settings,
         ranking=peers.ranking,
@@ -230,7 +231,7 @@ def community_views(result: Analysis, settings: Settings) -> dict[str, Community
     views = {}
     for peers in _peer_groups(settings, summary_frame(result.scored, settings)):
         for c in peers.settings.communities:
-            views[c.key] = _view(c.key, peers, rows, problems[c.key], run, files_by_path, result.as_of)
+            views[c.key] = _view(c, peers, rows, problems[c.key], run, files_by_path, result.as_of)
     return views
 
 

@@ -89,7 +89,7 @@ def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-def _in_config_order(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def _by_period_and_rank(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Periods in order, communities by rank within each, ties in config order."""
     out = frame.assign(_o=frame["community"].map(_order(settings)))
     out = out.sort_values(["period", "rank", "_o"], kind="stable", na_position="last")
@@ -185,7 +185,7 @@ def history_frame(history: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     out = history.copy()
     out["name"] = community_names(out["community"], settings)
     out["rank_change_text"] = rank_change_text(out["rank_change"])
-    return _in_config_order(out, settings)
+    return _by_period_and_rank(out, settings)
 
 
 def circulars_frame(circ: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -195,7 +195,7 @@ def circulars_frame(circ: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     out["name"] = community_names(out["community"], settings)
     out["rank_change_text"] = rank_change_text(out["rank_change"])
     out["consequence"] = ["；".join(v) if isinstance(v, list | tuple) else "" for v in out["consequences"]]
-    return _in_config_order(out, settings)
+    return _by_period_and_rank(out, settings)
 
 
 def cumulative_frame(scored: Scored) -> tuple[pd.DataFrame, str]:
