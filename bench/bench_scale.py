@@ -100,7 +100,8 @@ def run_pipeline(size: str, out_json: Path, workers: int | None) -> None:
     acc = result.summary["accounting"]
     followup_rows = len(rec.followup)
     # The largest person-level table, kept for the writing baseline.
-    from pipeline.outputs.workbook import FOLLOWUP_COLUMNS, followup_frame
+    from pipeline.outputs.columns import FOLLOWUP_COLUMNS
+    from pipeline.outputs.frames import followup_frame
 
     frame = followup_frame(rec.followup, settings)[[c.key for c in FOLLOWUP_COLUMNS]]
     frame.to_pickle(base / "followup.pkl")
@@ -212,7 +213,7 @@ def write_one(how: str, frame_path: Path, max_rows: int) -> None:
 
     import pandas as pd
 
-    from pipeline.outputs.workbook import FOLLOWUP_COLUMNS
+    from pipeline.outputs.columns import FOLLOWUP_COLUMNS
     from pipeline.outputs.xlsx import new_workbook, write_table
 
     frame = pd.read_pickle(frame_path).head(max_rows)

@@ -30,13 +30,10 @@ from typing import Any
 from pipeline.calendar import periods
 from pipeline.model import Analysis
 from pipeline.outputs.circular import document_number, write_circular
-from pipeline.outputs.workbook import master_filename, write_master
+from pipeline.outputs.master import write_master
+from pipeline.outputs.names import SUMMARY_FILE, issue_folder_name, master_filename
 from pipeline.settings import Settings
 from pipeline.store import ArchiveError, archive_folder, db_path, open_db, transaction
-
-SUMMARY_NAME = "summary.json"
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
-
 
 # ----------------------------------------------------------------------------------------------
 # Records
@@ -186,10 +183,6 @@ def resolve_period(settings: Settings, as_of: dt.date, text: str | None = None) 
     raise ArchiveError(f"{text} 不是一个通报期。通报期按 [cadence] circular 划分，例如 {listing} ……")
 
 
-def _safe(text: str) -> str:
-    return _UNSAFE.sub("_", text).strip("._") or "无文号"
-
-
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -263,7 +256,7 @@ def _render(staging: Path, result: Analysis, settings: Settings, number: str) ->
     figures, and the master workbook."""
 
     docx, html, *_rest = write_circular(staging, result.summary, settings, result.as_of, number=number)
-    summary = _write_json(staging / SUMMARY_NAME, result.summary)
+    summary = _write_json(staging / SUMMARY_FILE, result.summary)
     master = write_master(staging / master_filename(result.as_of), result, settings)
     return [docx, html, summary, master]
 
@@ -329,7 +322,7 @@ def issue(
             _sweep_abandoned(folder)
             revision, warnings = _check(conn, settings, period["end"], doc_number, reason)
             warnings += _gaps(conn, settings, result.as_of)
-            name = f"{period['end']}_{_safe(str(number))}_r{revision}"
+            name = issue_folder_name(result.as_of, str(number), revision)
             if (folder / name).exists():
                 raise ArchiveError(f"档案文件夹 {folder / name} 已存在，拒绝覆盖。请检查档案库（screening archive verify）。")
             # Files are filed under a hidden staging name and renamed into place just before the
@@ -338,7 +331,7 @@ def issue(
             placed = _place(sources, placing)
             os.rename(placing, folder / name)
             target = folder / name  # only a folder created here is ever cleaned up
-            summary_sha = next(f.sha256 for f in placed if f.name == SUMMARY_NAME)
+            summary_sha = next(f.sha256 for f in placed if f.name == SUMMARY_FILE)
             cur = conn.execute(
                 """
                 INSERT INTO circulars (period_start, period_end, period_number, number, doc_number, revision,

@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 import traceback
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ import click
 
 from pipeline import __version__
 from pipeline.calendar import default_as_of
+from pipeline.fmt import terminal_width as _width
 from pipeline.normalize.ids import mask_text
 from pipeline.progress import Progress
 from pipeline.settings import ScreeningError, Settings, load_settings
@@ -269,7 +269,8 @@ def template_command(folder: Path, config: Path, force: bool) -> None:
     模板的表头、格式、下拉列表和填表说明与本工具的读取规则一致，填好后可直接放进 input 文件夹。
     默认写到 output/模板。
     """
-    from pipeline.outputs.blank import template_paths, write_templates  # here: keeps `--help` fast
+    from pipeline.outputs.blank import write_templates  # here: keeps `--help` fast
+    from pipeline.outputs.names import template_paths
 
     settings = _settings(config)
     existing = [p.name for p in template_paths(folder, settings) if p.exists()]
@@ -285,10 +286,6 @@ def template_command(folder: Path, config: Path, force: bool) -> None:
 
 # ----------------------------------------------------------------------------------------------
 # The archive of issued circulars, email and reminders
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -567,7 +564,8 @@ def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: 
     import json
 
     # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
-    from pipeline.mail import OUTBOX, plan_send
+    from pipeline.mail import plan_send
+    from pipeline.outputs.names import OUTBOX
     from pipeline.store import archive_folder
 
     settings = _settings(config)
@@ -596,7 +594,8 @@ def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_
     # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
     from pipeline.analyse import analyse
     from pipeline.archive import issued_from_archive
-    from pipeline.mail import OUTBOX, REMIND_OUTBOX, plan_remind, reminder_due
+    from pipeline.mail import plan_remind, reminder_due
+    from pipeline.outputs.names import OUTBOX, REMIND_OUTBOX
 
     settings = _settings(config)
     day = _as_of(as_of, settings)

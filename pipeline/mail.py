@@ -39,16 +39,22 @@ import pandas as pd
 
 from pipeline.archive import list_circulars
 from pipeline.calendar import due_dates
+from pipeline.fmt import cn_date, fmt_num, fmt_pct
 from pipeline.model import Analysis
 from pipeline.normalize.ids import mask_text
-from pipeline.outputs.circular import cn_date, document_number, fmt_num, fmt_pct, render
-from pipeline.outputs.workbook import community_filename, health_centre_filename, leaders_filename
+from pipeline.outputs.circular import document_number, render
+from pipeline.outputs.names import (
+    circular_names,
+    community_attachment_name,
+    community_filename,
+    health_centre_filename,
+    leaders_filename,
+    outbox_message_name,
+)
 from pipeline.settings import TEST_LABELS, TESTS, Mail, ScreeningError, Settings
 from pipeline.store import transaction
 
 PASSWORD_ENV = "SCREENING_SMTP_PASSWORD"
-OUTBOX = "outbox"
-REMIND_OUTBOX = "催报"
 
 TEMPLATE_COMMUNITY = "mail_community.txt.j2"
 TEMPLATE_LEADERS = "mail_leaders.txt.j2"
@@ -88,7 +94,6 @@ FOLLOWUP_MAIL_LABELS = {
 REMIND_ITEMS = ("open", "soon", "no_dates")
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
 
 Transport = Callable[[], smtplib.SMTP]
 
@@ -395,7 +400,9 @@ def plan_send(
         if c.key not in entries:
             plan.problems.append(f"{c.name}：summary.json 中没有该社区，未发送。")
             continue
-        att = attachment(run_folder / community_filename(settings, c.key), c.name, f"{c.name}_两筛进度_{as_of}.xlsx")
+        att = attachment(
+            run_folder / community_filename(settings, c.key), c.name, community_attachment_name(c.name, as_of)
+        )
         if att is None:
             continue
         context = {**ctx, "c": _community_context(entries[c.key], settings), "attachment_names": [att.name]}
@@ -413,7 +420,7 @@ def plan_send(
             circular = attachment(issued[0], "领导")
             doc_number = issued[1]
         else:
-            circular = attachment(run_folder / f"通报_{as_of.isoformat()}.docx", "领导")
+            circular = attachment(run_folder / circular_names(as_of).docx, "领导")
             doc_number = ""
         files = [a for a in (book, circular) if a is not None]
         if book is not None and circular is not None:
@@ -573,10 +580,6 @@ def ledger(conn: sqlite3.Connection, limit: int = 200) -> list[sqlite3.Row]:
 # Outbox (dry run)
 
 
-def _safe(text: str) -> str:
-    return _UNSAFE.sub("_", text).strip("._") or "收件人"
-
-
 def write_outbox(folder: Path, items: Sequence[tuple[Outgoing, EmailMessage]]) -> list[Path]:
     """``NN_<who>_<address>.eml`` per message; earlier ``.eml`` files in ``folder`` are removed so
     that the folder shows exactly this run's messages."""
@@ -585,7 +588,7 @@ def write_outbox(folder: Path, items: Sequence[tuple[Outgoing, EmailMessage]]) -
         old.unlink()
     paths = []
     for i, (out, msg) in enumerate(items, start=1):
-        path = folder / f"{i:02d}_{_safe(out.label)}_{_safe(out.recipient)}.eml"
+        path = folder / outbox_message_name(i, out.label, out.recipient)
         path.write_bytes(msg.as_bytes(policy=SMTP))
         paths.append(path)
     return paths

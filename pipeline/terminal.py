@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 
+from pipeline.fmt import fmt_pct, terminal_width
 from pipeline.model import KIND_LABELS, Analysis
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import problems_frame
@@ -58,12 +58,7 @@ def run_report(result: Analysis) -> list[str]:
 
 def _pad(text: str, width: int) -> str:
     """Left-align in a terminal where CJK characters take two columns."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 1)
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return text + " " * max(width - terminal_width(text), 1)
 
 
 def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
@@ -77,7 +72,7 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
         rank = "—" if c["rank"] is None else str(c["rank"])
         nt = f"{c['done']['nt']}/{c['expected']['nt']:.1f}"
         serum = f"{c['done']['serum']}/{c['expected']['serum']:.1f}"
-        lines.append(f"  {rank:>3}   {_pad(c['name'], 12)}{nt:>10}   {serum:>14}      {_pct(c['rate']):>6}")
+        lines.append(f"  {rank:>3}   {_pad(c['name'], 12)}{nt:>10}   {serum:>14}      {fmt_pct(c['rate']):>6}")
     period = summary.get("circular_period")
     if period is None:
         lines.append("尚无已结束的通报期。")

@@ -22,15 +22,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.fmt import cn_date, excel_width
 from pipeline.normalize import CLOSE_REASONS, Vocabulary
 from pipeline.normalize.ids import check_digit
-from pipeline.outputs.xlsx import Formats, display_width, new_workbook
+from pipeline.outputs.names import REGISTER_TEMPLATE, roster_template_name
+from pipeline.outputs.xlsx import Formats, new_workbook
 from pipeline.settings import Community, Settings
 
 ROSTER_SHEET = "花名册"
 REGISTER_SHEET = "办事处登记"
 INSTRUCTIONS_SHEET = "填表说明"
-REGISTER_FILE = "办事处登记.xlsx"
 REGISTER_KIND_CHOICES = ("个案销号", "人工合并", "产前诊断结果", "纸质花名册")
 RESIDENCE_CHOICES = ("常住", "流动")
 YES_NO = ("是", "否")
@@ -56,15 +57,6 @@ class TemplateColumn:
     choices: tuple[str, ...] = ()
 
 
-def roster_file_name(community: Community) -> str:
-    return f"{community.name}已孕对象花名册模板.xlsx"
-
-
-def template_paths(folder: Path, settings: Settings) -> list[Path]:
-    """The files :func:`write_templates` writes into ``folder``, in order."""
-    return [folder / roster_file_name(c) for c in settings.communities] + [folder / REGISTER_FILE]
-
-
 # ----------------------------------------------------------------------------------------------
 # Column definitions
 
@@ -84,10 +76,6 @@ def _header(vocab: Vocabulary, settings: Settings, field: str, preferred: str) -
 def _date_range(settings: Settings) -> tuple[dt.date, dt.date]:
     """Dates accepted by the validation: the year before the programme to the year after it."""
     return dt.date(settings.programme.start.year - 1, 1, 1), dt.date(settings.programme.end.year + 1, 12, 31)
-
-
-def _md(d: dt.date) -> str:
-    return f"{d.month}月{d.day}日"
 
 
 def _example_id(birth: dt.date) -> str:
@@ -267,7 +255,7 @@ def _write_form(
     last_row = example_row + BLANK_ROWS
     sheet.set_row(HEADER_ROW, 30)
     for c, column in enumerate(columns):
-        width = max(column.width, display_width(column.header) + 2)
+        width = max(column.width, excel_width(column.header) + 2)
         sheet.set_column(c, c, width, styles.column[_column_style(column.kind)])
         sheet.write_string(HEADER_ROW, c, column.header, styles.header)
         sheet.data_validation(HEADER_ROW, c, HEADER_ROW, c, {
@@ -308,7 +296,7 @@ def _write_instructions(
     row = 2
     for line in lines:
         sheet.merge_range(row, 0, row, 1, line, styles.line)
-        sheet.set_row(row, 15 * max(1, -(-int(display_width(line)) // 100)) + 3)
+        sheet.set_row(row, 15 * max(1, -(-int(excel_width(line)) // 100)) + 3)
         row += 1
     row += 1
     sheet.write_string(row, 0, "各列怎么填", styles.heading)
@@ -334,7 +322,7 @@ def _roster_lines(settings: Settings, community: Community) -> list[str]:
     days = "、".join(str(d) for d in r.update_days)
     return [
         f"1. 本表由{community.name}填报辖区内所有已孕对象（含常住人口和外来居住半年以上的流动人口），每人一行。",
-        f"2. 报送时间：{_md(r.first_due)}前首次报送；此后每月{days}日报送更新后的名单。",
+        f"2. 报送时间：{cn_date(r.first_due, year=False)}前首次报送；此后每月{days}日报送更新后的名单。",
         "3. 每次报送前，请在标题下一行“填报日期：”后填写本次填报日期（如 2020年4月15日）。"
         "系统按此日期判断是哪一次报送，未填写的会被列为数据问题。",
         "4. 身份证号填写18位号码（末位可为X）。该列已设为文本格式，请直接输入或粘贴，不要改成数字格式，"
@@ -388,7 +376,7 @@ def write_roster_template(path: Path, settings: Settings, community: Community |
     ``path`` is a folder (the file is named ``<社区>已孕对象花名册模板.xlsx``) or an .xlsx file.
     """
     c = _resolve(settings, community)
-    target = _target(Path(path), roster_file_name(c))
+    target = _target(Path(path), roster_template_name(c))
     columns = roster_columns(settings, c)
     root = settings.organisation.root
     title = f"{root}{c.name}已孕对象花名册"
@@ -402,7 +390,7 @@ def write_roster_template(path: Path, settings: Settings, community: Community |
 
 def write_register_template(path: Path, settings: Settings) -> Path:
     """Write the blank office register (办事处登记). ``path`` is a folder or an .xlsx file."""
-    target = _target(Path(path), REGISTER_FILE)
+    target = _target(Path(path), REGISTER_TEMPLATE)
     columns = register_columns(settings)
     title = f"{settings.programme.issuer}“两筛”工作登记（办事处登记）"
     book, fmt = new_workbook(str(target), title=title)

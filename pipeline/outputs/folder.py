@@ -1,5 +1,10 @@
 """The output folder: one writer at a time (a lock file), results written beside the folder and
-swapped into place, and recovery of what a killed run left behind."""
+swapped into place, and recovery of what a killed run left behind.
+
+Takes the output root (and the folders to swap); the names of the lock, staging and superseded
+folders come from :mod:`pipeline.outputs.names`. Moves and removes only its own leftovers and those
+of dead processes, never another live writer's.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.model import RunError
+from pipeline.outputs.names import LOCK_NAME, leftover_of, superseded_folder
 
-LOCK_NAME = ".screening.lock"
 STALE_LOCK_SECONDS = 6 * 3600
 
 
@@ -70,25 +75,24 @@ def recover_outputs(output_root: Path) -> list[str]:
     done: list[str] = []
     if not output_root.is_dir():
         return done
-    for leftover in sorted(output_root.iterdir()):
-        for prefix in (".old-", ".tmp-"):
-            if not leftover.name.startswith(prefix) or not leftover.is_dir():
-                continue
-            name, _, pid_text = leftover.name[len(prefix) :].rpartition("-")
-            if not pid_text.isdigit() or (int(pid_text) != os.getpid() and _pid_alive(int(pid_text))):
-                continue
-            target = output_root / name
-            if prefix == ".old-" and not target.exists():
-                os.replace(leftover, target)
-                done.append(f"restored {name}")
-            else:
-                shutil.rmtree(leftover, ignore_errors=True)
-                done.append(f"removed {leftover.name}")
+    for path in sorted(output_root.iterdir()):
+        leftover = leftover_of(path.name)
+        if leftover is None or not path.is_dir():
+            continue
+        if leftover.pid != os.getpid() and _pid_alive(leftover.pid):
+            continue
+        target = output_root / leftover.target
+        if leftover.superseded and not target.exists():
+            os.replace(path, target)
+            done.append(f"restored {leftover.target}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+            done.append(f"removed {path.name}")
     return done
 
 
 def swap_into_place(tmp: Path, final: Path) -> None:
-    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    old = superseded_folder(final, os.getpid())
     if final.exists():
         os.replace(final, old)
     os.replace(tmp, final)

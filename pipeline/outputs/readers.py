@@ -1,56 +1,119 @@
-"""Workbooks written for people."""
+"""The workbooks for readers outside the office: the leaders' copy (community-level sheets only,
+no personal data), the health centre's checklist of its own log rows (IDs and phones masked: it
+travels by email) and the problems workbook (every data problem and every rejected row).
+
+Takes the whole :class:`~pipeline.model.Analysis` and the settings; writes one .xlsx at the path
+given (named by :mod:`pipeline.outputs.names`). The same result gives byte-identical files.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from pipeline.model import Analysis
-from pipeline.outputs.xlsx import Column, Formats, new_workbook, write_table
-from pipeline.problems import PROBLEM_COLUMNS, PROBLEM_HEADERS, problems_frame
+from pipeline.normalize.ids import mask_text
+from pipeline.outputs.columns import ISSUE_COLUMNS, REJECTED_COLUMNS, WINDOW_COLUMNS
+from pipeline.outputs.frames import (
+    RosterTimeliness,
+    health_centre_problems,
+    issue_sources,
+    issues_frame,
+    mask_people,
+    mask_problem_ids,
+    window_frame,
+)
+from pipeline.outputs.sheets import (
+    Book,
+    circulars_sheet,
+    explanation_sheet,
+    history_sheet,
+    large_result,
+    open_book,
+    payments_sheet,
+    problems_sheet,
+    run_info,
+    summary_sheet,
+    timeliness_sheet,
+)
+from pipeline.outputs.xlsx import write_table
+from pipeline.problems import problems_frame
 from pipeline.settings import Settings
 
-PROBLEM_TABLE = [
-    Column("file", PROBLEM_HEADERS["file"]),
-    Column("sheet", PROBLEM_HEADERS["sheet"]),
-    Column("row", PROBLEM_HEADERS["row"], "int", 7),
-    Column("column", PROBLEM_HEADERS["column"]),
-    Column("value", PROBLEM_HEADERS["value"]),
-    Column("severity", PROBLEM_HEADERS["severity"], width=9),
-    Column("message", PROBLEM_HEADERS["message"], width=50),
-    Column("fix", PROBLEM_HEADERS["fix"], width=50),
-    Column("code", PROBLEM_HEADERS["code"]),
-]
-assert {c.key for c in PROBLEM_TABLE} == set(PROBLEM_COLUMNS)
+LEADER_SHEETS = ("汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明")
+HEALTH_CENTRE_SHEETS = ("数据问题", "窗口期外筛查", "未在花名册", "重复筛查", "口径说明")
 
 
-def write_problem_sheet(book, fmt: Formats, frame: pd.DataFrame, *, name: str = "数据问题", title: str) -> None:  # type: ignore[no-untyped-def]
-    sheets = write_table(book, fmt, name, frame, PROBLEM_TABLE, title=title,
-                         subtitle="每一行是一个需要核对或改正的地方：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。")
-    for sheet in sheets:
-        last = len(frame) + 2
-        sheet.conditional_format(2, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"错误"', "format": fmt.get("red")})
-        sheet.conditional_format(2, 5, last, 5, {"type": "cell", "criteria": "==", "value": '"警告"', "format": fmt.get("amber")})
+def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
+    """The leaders' copy: community-level sheets only, no personal data."""
+    book = open_book(path, "两筛进度（领导版）", settings, result.as_of, constant_memory=large_result(result))
+    sc = result.scored
+    summary_sheet(book, sc, circular_period=result.summary.get("circular_period"), warnings=result.warnings)
+    history_sheet(book, "周排序", sc.weekly, "每周排序", "ranking")
+    circulars_sheet(book, sc.circulars)
+    timeliness_sheet(book, RosterTimeliness.of(sc, result.reconciled), mask_notes=True)
+    payments_sheet(book, sc.payments)
+    explanation_sheet(book, run_info(result))
+    book.close()
+    return path
+
+
+def _health_centre_problems_sheet(book: Book, result: Analysis) -> None:
+    """The problems in the health centre's own logs, every ID-like value masked."""
+    problems = mask_problem_ids(health_centre_problems(problems_frame(result.problems), result.normalized.sheets))
+    problems["value"] = problems["value"].map(lambda v: mask_text(v) if isinstance(v, str) else v)
+    problems_sheet(book, problems)
+
+
+def _window_sheet(book: Book, result: Analysis) -> None:
+    rec, w = result.reconciled, book.settings.windows
+    write_table(
+        book.workbook, book.fmt, "窗口期外筛查", mask_people(window_frame(rec.screenings, rec.women, book.settings)),
+        WINDOW_COLUMNS, title=book.title("窗口期外或孕周未知的筛查"),
+        subtitle=f"窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，血清学筛查孕{w.serum_from}至{w.serum_to}周；"
+        "请核对筛查日期和末次月经是否登记正确。",
+    )
+
+
+def _issue_sheets(book: Book, result: Analysis) -> None:
+    """未在花名册 (screened, on no roster) and 重复筛查 (screened twice)."""
+    rec, settings = result.reconciled, book.settings
+    none = issues_frame(issue_sources(rec, ("漏报", "无法归属")), settings, ("漏报", "无法归属"))
+    write_table(
+        book.workbook, book.fmt, "未在花名册", mask_people(none), ISSUE_COLUMNS,
+        title=book.title("未在社区花名册上的筛查"),
+        subtitle="这些孕妇有筛查记录但不在任何社区的花名册上；请核对姓名、身份证号和住址（写明社区），便于归属到社区。",
+    )
+    dups = issues_frame(issue_sources(rec, ("重复筛查",)), settings, ("重复筛查",))
+    write_table(
+        book.workbook, book.fmt, "重复筛查", mask_people(dups), ISSUE_COLUMNS,
+        title=book.title("重复登记的筛查"),
+        subtitle="同一孕妇同一项目登记了不止一次，只计第一次；请核对是否为重复录入。",
+    )
+
+
+def write_health_centre(path: Path, result: Analysis, settings: Settings) -> Path:
+    """The health centre's checklist: problems in its own log rows, its screenings outside the
+    gestational window, on no roster, and repeated, so that it can correct its records. Rows are
+    found by file, sheet and row number; ID numbers are masked (the list travels by email)."""
+    book = open_book(path, "卫生院核对清单", settings, result.as_of, constant_memory=large_result(result))
+    _health_centre_problems_sheet(book, result)
+    _window_sheet(book, result)
+    _issue_sheets(book, result)
+    explanation_sheet(book, run_info(result))
+    book.close()
+    return path
 
 
 def write_problems_workbook(path: Path, result: Analysis, settings: Settings) -> Path:
-    frame = problems_frame(result.problems)
-    book, fmt = new_workbook(str(path), title=f"数据问题 {result.as_of.isoformat()}")
-    write_problem_sheet(book, fmt, frame, title=f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）")
-    rejected = result.normalized.rejected
-    write_table(
+    """Every data problem, and every input row that was not used with its reason."""
+    book = open_book(path, "数据问题", settings, result.as_of)
+    problems_sheet(
         book,
-        fmt,
-        "未采用的行",
-        rejected,
-        [
-            Column("src_file", "文件"),
-            Column("src_sheet", "工作表"),
-            Column("src_row", "行号", "int", 7),
-            Column("kind", "表类型"),
-            Column("reason", "原因", width=40),
-        ],
+        problems_frame(result.problems),
+        title=f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）",
+    )
+    write_table(
+        book.workbook, book.fmt, "未采用的行", result.normalized.rejected, REJECTED_COLUMNS,
         title="未采用的行（每一行都有原因）",
     )
     book.close()

@@ -1,5 +1,10 @@
 """Write every output of a run into ``output/<as-of>/`` at once: the workbooks (in parallel), the
-summary, the circular drafts and the manifest, in a temporary folder swapped into place."""
+summary, the circular drafts and the manifest, in a temporary folder swapped into place.
+
+Takes the :class:`~pipeline.model.Analysis`, the settings and the output root; gives the folder
+and its files (:class:`Written`). Never leaves a half-written ``output/<as-of>/``: a failed or
+killed run leaves the previous complete outputs in place.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,17 @@ from pipeline import __version__
 from pipeline.model import Analysis, OnStage
 from pipeline.outputs.circular import write_circular
 from pipeline.outputs.folder import output_lock, recover_outputs, swap_into_place
+from pipeline.outputs.names import (
+    MANIFEST_FILE,
+    PROBLEMS_FILE,
+    SUMMARY_FILE,
+    health_centre_filename,
+    leaders_filename,
+    master_filename,
+    run_folder,
+    staging_folder,
+)
 from pipeline.outputs.parallel import write_workbooks
-from pipeline.outputs.workbook import health_centre_filename, leaders_filename, master_filename
 from pipeline.settings import Settings
 
 
@@ -62,8 +76,8 @@ def _write_outputs_locked(
     workers: int | None = None,
     on_item: Callable[[], None] | None = None,
 ) -> Written:
-    final = output_root / result.as_of.isoformat()
-    tmp = output_root / f".tmp-{result.as_of.isoformat()}-{os.getpid()}"
+    final = run_folder(output_root, result.as_of)
+    tmp = staging_folder(output_root, result.as_of, os.getpid())
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
@@ -79,7 +93,7 @@ def _write_outputs_locked(
                 "master": tmp / master_filename(as_of),
                 "leaders": tmp / leaders_filename(as_of),
                 "health_centre": tmp / health_centre_filename(as_of),
-                "problems": tmp / "数据问题.xlsx",
+                "problems": tmp / PROBLEMS_FILE,
             },
             workers=workers,
             on_written=on_item,
@@ -92,10 +106,10 @@ def _write_outputs_locked(
             whole["leaders"],
             whole["health_centre"],
             whole["problems"],
-            _write_json(tmp / "summary.json", result.summary),
+            _write_json(tmp / SUMMARY_FILE, result.summary),
             *write_circular(tmp, result.summary, settings, result.as_of),
         ]
-        written.append(_write_manifest(tmp / "manifest.json", written, result))
+        written.append(_write_manifest(tmp / MANIFEST_FILE, written, result))
         swap_into_place(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
+
+from pipeline.fmt import excel_width
 
 EXCEL_MAX_ROWS = 1_048_576
 FIXED_TIME = dt.datetime(2020, 1, 1)
@@ -104,11 +105,6 @@ def new_workbook(
     # Fixed properties so that the same input gives byte-identical workbooks.
     book.set_properties({"title": title, "author": "screening", "company": "", "created": FIXED_TIME})
     return book, Formats(book)
-
-
-def display_width(text: str) -> float:
-    """Column width in Excel units: CJK characters are about two Latin characters wide."""
-    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
 
 
 def _cell(value: Any) -> Any:
@@ -264,7 +260,7 @@ def _write_totals(
 
 
 def _fit(col: Column, values: pd.Series) -> float:
-    head = display_width(col.header) + 2
+    head = excel_width(col.header) + 2
     if col.kind == "date":
         return max(head, 12)
     if col.kind in ("percent", "int", "number", "money", "bool"):
@@ -275,7 +271,7 @@ def _fit(col: Column, values: pd.Series) -> float:
         if _cell(v) is None:
             continue
         text = str(v)[:80]  # widths stop at 60: a 10 MB cell need not be measured
-        longest = max(longest, 1.1 * len(text) if text.isascii() else display_width(text))
+        longest = max(longest, 1.1 * len(text) if text.isascii() else excel_width(text))
         seen += 1
         if seen >= 500:
             break

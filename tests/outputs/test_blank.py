@@ -18,14 +18,14 @@ from pipeline.cli import main
 from pipeline.normalize import Vocabulary
 from pipeline.normalize.ids import check_digit
 from pipeline.outputs.blank import (
-    REGISTER_FILE,
     TemplateError,
-    roster_file_name,
     write_register_template,
     write_roster_template,
     write_templates,
 )
+from pipeline.outputs.names import REGISTER_TEMPLATE, roster_template_name
 from pipeline.settings import Settings
+from tests.conftest import CONFIG
 
 ROSTER_HEADERS = {
     "序号": "serial",
@@ -75,7 +75,7 @@ def test_writes_one_roster_per_community_and_the_register(tmp_path: Path, settin
     written = write_templates(tmp_path / "模板", settings)
     assert [p.name for p in written] == [
         *(f"{c.name}已孕对象花名册模板.xlsx" for c in settings.communities),
-        REGISTER_FILE,
+        REGISTER_TEMPLATE,
     ]
     assert all(p.is_file() for p in written)
 
@@ -83,7 +83,7 @@ def test_writes_one_roster_per_community_and_the_register(tmp_path: Path, settin
 def test_roster_template_layout(tmp_path: Path, settings: Settings) -> None:
     c = settings.communities[0]
     path = write_roster_template(tmp_path, settings, c)
-    assert path.name == roster_file_name(c) == f"{c.name}已孕对象花名册模板.xlsx"
+    assert path.name == roster_template_name(c) == f"{c.name}已孕对象花名册模板.xlsx"
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["花名册", "填表说明"]
     ws = wb["花名册"]
@@ -221,7 +221,7 @@ def test_filled_templates_read_back_without_errors_or_warnings(tmp_path: Path, s
         target = folder / f"{c.name}花名册.xlsx"
         shutil.copy(written[n], target)
         ids[c.key] = _fill_roster(target, n, c.name)
-    register = folder / REGISTER_FILE
+    register = folder / REGISTER_TEMPLATE
     shutil.copy(written[-1], register)
     first = settings.communities[0]
     _fill_register(register, settings, ids[first.key][0])
@@ -254,7 +254,7 @@ def test_filled_templates_read_back_without_errors_or_warnings(tmp_path: Path, s
         assert list(rows["id"]) == ids[c.key]
         assert set(rows["community"]) == {c.key}
         assert rows["lmp"].notna().all() and rows["phone"].notna().all()
-    (reg,) = [s for s in forms if s.file == REGISTER_FILE]
+    (reg,) = [s for s in forms if s.file == REGISTER_TEMPLATE]
     assert (reg.kind, reg.accepted, reg.rejected) == ("register", 2, 1)
     assert list(norm.register["action"]) == ["close", "paper"]
     assert list(norm.register["community"]) == [first.key, settings.communities[1].key]
@@ -263,12 +263,12 @@ def test_filled_templates_read_back_without_errors_or_warnings(tmp_path: Path, s
 
 
 def test_cli_template_writes_and_protects_filled_templates(tmp_path: Path) -> None:
-    config = Path(__file__).resolve().parents[1] / "config.toml"
+    config = CONFIG
     folder = tmp_path / "模板"
     runner = CliRunner()
     first = runner.invoke(main, ["template", str(folder), "--config", str(config)])
     assert first.exit_code == 0, first.output
-    assert "已生成 6 个空白模板" in first.output and (folder / REGISTER_FILE).is_file()
+    assert "已生成 6 个空白模板" in first.output and (folder / REGISTER_TEMPLATE).is_file()
     again = runner.invoke(main, ["template", str(folder), "--config", str(config)])
     assert again.exit_code != 0 and "--force" in again.output
     forced = runner.invoke(main, ["template", str(folder), "--config", str(config), "--force"])

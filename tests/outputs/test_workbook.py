@@ -1,4 +1,4 @@
-"""The workbooks for people (pipeline.outputs.workbook): sheets, headers, figures equal to summary.json,
+"""The workbooks for people (pipeline.outputs.master, .community, .readers): sheets, headers, figures equal to summary.json,
 formats, charts, reproducibility, and who sees which personal data."""
 
 from __future__ import annotations
@@ -18,23 +18,19 @@ from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from pipeline.analyse import analyse
 from pipeline.model import Analysis
 from pipeline.outputs import xlsx
-from pipeline.outputs.workbook import (
+from pipeline.outputs.community import community_views, write_community
+from pipeline.outputs.frames import log_files, rank_change_text, weeks_text
+from pipeline.outputs.master import write_master
+from pipeline.outputs.names import (
     community_filename,
     health_centre_filename,
     leaders_filename,
-    log_files,
     master_filename,
-    rank_change_text,
-    weeks_text,
-    write_community,
-    write_health_centre,
-    write_leaders,
-    write_master,
 )
+from pipeline.outputs.readers import write_health_centre, write_leaders
 from pipeline.settings import Privacy, Settings, load_settings
-from tests.conftest import demo_result
+from tests.conftest import CONFIG, demo_result
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = ["2020-06-30", "2020-12-31"]
 
 MASTER = [
@@ -97,7 +93,7 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:
-    return load_settings(ROOT / "config.toml")
+    return load_settings(CONFIG)
 
 
 @pytest.fixture(scope="module", params=AS_OF)
@@ -117,8 +113,9 @@ def written(
         "leaders": write_leaders(out / leaders_filename(result.as_of), result, settings),
         "health": write_health_centre(out / health_centre_filename(result.as_of), result, settings),
     }
+    views = community_views(result, settings)
     for key in settings.community_keys:
-        paths[key] = write_community(out / community_filename(settings, key), result, settings, key)
+        paths[key] = write_community(out / community_filename(settings, key), views[key])
     return paths
 
 
@@ -324,7 +321,7 @@ def test_byte_identical_on_second_write(
         "master": write_master(tmp_path / "m.xlsx", result, settings),
         "leaders": write_leaders(tmp_path / "l.xlsx", result, settings),
         "health": write_health_centre(tmp_path / "h.xlsx", result, settings),
-        key: write_community(tmp_path / "c.xlsx", result, settings, key),
+        key: write_community(tmp_path / "c.xlsx", community_views(result, settings)[key]),
     }
     for name, path in again.items():
         assert path.read_bytes() == written[name].read_bytes(), name
@@ -472,7 +469,7 @@ def test_leaders_copy_has_no_personal_data(
 def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
     book = books["health"]
     assert book.sheetnames == HEALTH
-    logs = log_files(result)
+    logs = log_files(result.normalized.sheets)
     problems = data_rows(book["数据问题"])
     assert problems and {r["文件"] for r in problems} <= logs
     expected = sum(1 for p in result.problems if p.file in logs)
@@ -552,7 +549,7 @@ def test_before_any_period_ends(result: Analysis, settings: Settings, tmp_path: 
     early = dataclasses.replace(result, scored=scored, reconciled=rec)
     master = write_master(tmp_path / "m.xlsx", early, settings)
     write_leaders(tmp_path / "l.xlsx", early, settings)
-    community = write_community(tmp_path / "c.xlsx", early, settings, settings.community_keys[0])
+    community = write_community(tmp_path / "c.xlsx", community_views(early, settings)[settings.community_keys[0]])
     health = write_health_centre(tmp_path / "h.xlsx", early, settings)
     assert openpyxl.load_workbook(health).sheetnames == HEALTH
     book = openpyxl.load_workbook(master)

@@ -27,8 +27,8 @@ from pipeline.outputs.circular import (
     write_html,
 )
 from pipeline.settings import Settings, load_settings
+from tests.conftest import CONFIG, DEMO_INPUT, REPO
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2020, 6, 30)
 ID_PATTERN = re.compile(r"\d{17}[\dXx]")
 MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
@@ -36,12 +36,12 @@ MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:
-    return load_settings(ROOT / "config.toml")
+    return load_settings(CONFIG)
 
 
 @pytest.fixture(scope="module")
 def summary(settings: Settings) -> dict[str, Any]:
-    return analyse(ROOT / "input", settings, AS_OF).summary
+    return analyse(DEMO_INPUT, settings, AS_OF).summary
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_writes_the_three_files(written: list[Path]) -> None:
 
 
 def test_templates_dir_is_beside_the_config(settings: Settings) -> None:
-    assert templates_dir(settings) == ROOT / "templates"
+    assert templates_dir(settings) == REPO / "templates"
 
 
 def test_docx_heading_number_title_and_signature(written: list[Path], summary: dict[str, Any]) -> None:

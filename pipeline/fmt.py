@@ -1,0 +1,53 @@
+"""What people read: dates, counts, numbers and percentages written the Chinese way, and how wide
+a text is on a terminal or in an Excel column (CJK characters take two places).
+
+Takes plain values (a date, a number, a text) and gives text or a width. Pure: no pandas, no
+settings, no files; every layer may import it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+_CN_COUNT = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
+
+
+def cn_date(day: dt.date, *, year: bool = True) -> str:
+    """2020-06-30 -> "2020年6月30日" (GB/T 9704: Arabic numerals, no leading zeros); without the
+    year "6月30日". A ``pandas.Timestamp`` is a date too."""
+    return f"{day.year}年{day.month}月{day.day}日" if year else f"{day.month}月{day.day}日"
+
+
+def cn_span(first: dt.date, last: dt.date) -> str:
+    """ "2020年6月16日至6月30日"; the year is repeated only when it changes."""
+    return f"{cn_date(first)}至{cn_date(last, year=last.year != first.year)}"
+
+
+def cn_count(n: Any) -> str:
+    """Chinese count for "连续两次": 2 -> "两"; numbers above ten stay Arabic."""
+    return _CN_COUNT.get(int(n), str(n)) if isinstance(n, int | float) else str(n)
+
+
+def fmt_num(value: Any) -> str:
+    """23.4286 -> "23.4", 31 -> "31", None -> "—"."""
+    if value is None:
+        return "—"
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:.1f}"
+
+
+def fmt_pct(value: Any) -> str:
+    """1.1311 -> "113.1%", None -> "—"."""
+    return "—" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def terminal_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: two per CJK (wide or full-width) character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def excel_width(text: str) -> float:
+    """Column width in Excel units: CJK characters are about two Latin characters wide."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)

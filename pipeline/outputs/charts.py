@@ -1,0 +1,79 @@
+"""The two charts on 汇总: each community's done and expected per test (columns), and the
+sub-district's cumulative progress by period (lines).
+
+Takes the workbook, the sheet and the rows where the tables were written (the tables' columns
+are :data:`~pipeline.outputs.columns.SUMMARY_COLUMNS` and
+:data:`~pipeline.outputs.columns.CUMULATIVE_COLUMNS`); inserts charts that refer to those cells.
+"""
+
+from __future__ import annotations
+
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.outputs.columns import CUMULATIVE_COLUMNS, SHORT, SUMMARY_COLUMNS
+from pipeline.settings import TESTS
+
+
+def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int) -> None:
+    """Each community's done and expected per test (rows ``first``..``last`` of 汇总's table),
+    placed at ``row``."""
+    name = sheet.get_name()
+    index = {col.key: c for c, col in enumerate(SUMMARY_COLUMNS)}
+    chart = book.add_chart({"type": "column"})
+    colours = {"nt": ("#2F5597", "#9DC3E6"), "serum": ("#C55A11", "#F4B183")}
+    for t in TESTS:
+        for what, label, colour in (("done", "已完成", colours[t][0]), ("expected", "应完成", colours[t][1])):
+            c = index[f"{what}_{t}"]
+            chart.add_series(
+                {
+                    "name": f"{SHORT[t]}{label}",
+                    "categories": [name, first, 0, last, 0],
+                    "values": [name, first, c, last, c],
+                    "fill": {"color": colour},
+                    "border": {"none": True},
+                }
+            )
+    chart.set_title({"name": "各社区已完成与应完成（人）", "name_font": {"size": 12}})
+    chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 340})
+    sheet.insert_chart(row, 0, chart)
+
+
+def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, label: str) -> None:
+    """The cumulative done and expected per test by period (rows ``first``..``last`` of the
+    cumulative block), placed below the column chart."""
+    name = sheet.get_name()
+    index = {col.key: c for c, col in enumerate(CUMULATIVE_COLUMNS)}
+    chart = book.add_chart({"type": "line"})
+    colours = {"nt": "#2F5597", "serum": "#C55A11"}
+    for t in TESTS:
+        chart.add_series(
+            {
+                "name": f"{SHORT[t]}累计完成",
+                "categories": [name, first, 0, last, 0],
+                "values": [name, first, index[f"done_{t}"], last, index[f"done_{t}"]],
+                "line": {"color": colours[t], "width": 2.25},
+                "marker": {
+                    "type": "circle",
+                    "size": 5,
+                    "fill": {"color": colours[t]},
+                    "border": {"color": colours[t]},
+                },
+            }
+        )
+        chart.add_series(
+            {
+                "name": f"{SHORT[t]}累计应完成",
+                "categories": [name, first, 0, last, 0],
+                "values": [name, first, index[f"expected_{t}"], last, index[f"expected_{t}"]],
+                "line": {"color": colours[t], "width": 1.5, "dash_type": "dash"},
+            }
+        )
+    chart.set_title({"name": f"全街道累计完成与累计应完成（按{label}）", "name_font": {"size": 12}})
+    chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_x_axis({"num_font": {"rotation": -45}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 360})
+    sheet.insert_chart(row + 18, 0, chart)

@@ -1,0 +1,357 @@
+"""What the circular says: the summary dict (``Analysis.summary`` / summary.json) and the settings
+turned into the context the circular templates render.
+
+Takes the summary and the settings only, so the circular carries community-level figures and
+never a woman's name, ID or phone. Gives a dict in which every key is always present (values may
+be None or empty), so that templates rendered with StrictUndefined fail only on a real mistake.
+Pure: reads and writes no file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pipeline.calendar import due_dates, periods
+from pipeline.fmt import cn_count, cn_date, cn_span, fmt_num, fmt_pct
+from pipeline.settings import TEST_LABELS, TESTS, Ranking, Settings
+
+TITLE_FORMAT = "关于{period}“两筛”工作进展情况的通报"
+TITLE_NO_PERIOD = "关于“两筛”工作进展情况的通报"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def _clean(value: Any) -> str:
+    """A text from the summary, made safe for the line-based body template: no line breaks or
+    control characters, no "|" (the table-cell separator)."""
+    return _CONTROL.sub(" ", str(value)).replace("|", "｜").strip()
+
+
+def _ratio(done: float, base: float | None) -> float | None:
+    return done / base if base else None
+
+
+def document_number(settings: Settings, number: str | None) -> str:
+    """The 文号: "唐洲文〔2020〕 号" in a draft (blank, filled in when issued), else e.g.
+    "唐洲文〔2020〕12号" from "12" (a full number such as "唐洲文〔2020〕12号" is kept)."""
+    prefix = settings.programme.doc_number_prefix
+    if number is None or not str(number).strip():
+        return f"{prefix} 号"
+    text = _clean(number)
+    if prefix and text.startswith(prefix):
+        return text if text.endswith("号") else f"{text}号"
+    return f"{prefix}{text}" if text.endswith("号") else f"{prefix}{text}号"
+
+
+def _next_after(days: list[dt.date], after: dt.date) -> dt.date | None:
+    later = sorted(d for d in days if d > after)
+    return later[0] if later else None
+
+
+def _period_entry(summary: dict[str, Any], number: int) -> dict[str, Any] | None:
+    for entry in summary.get("periods") or []:
+        if entry.get("number") == number:
+            return entry
+    return None
+
+
+def _match(entries: list[dict[str, Any]], community: dict[str, Any]) -> dict[str, Any] | None:
+    """The period-ranking entry of a community, by key when the summary carries one, else name."""
+    for key in ("key", "name"):
+        for entry in entries:
+            if key in entry and entry[key] == community.get(key):
+                return entry
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# The period and the dates
+
+
+def _period(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The circular period the summary reports on (its dates written out), or None before the
+    first period has ended."""
+    raw = summary.get("circular_period")
+    if not raw:
+        return None
+    start = dt.date.fromisoformat(raw["start"])
+    end = dt.date.fromisoformat(raw["end"])
+    return {
+        "number": raw["number"],
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "start_text": cn_date(start),
+        "end_text": cn_date(end, year=end.year != start.year),
+        "text": cn_span(start, end),
+    }
+
+
+def _first_period(settings: Settings) -> dict[str, Any] | None:
+    p = settings.programme
+    spans = periods(settings.cadence.circular, p.assess_from, p.end)
+    return {"text": cn_span(*spans[0]), "end_text": cn_date(spans[0][1], year=False)} if spans else None
+
+
+def _next_text(day: dt.date | None, date: dt.date) -> str | None:
+    """A coming date, with its year only when the year changes."""
+    return cn_date(day, year=day.year != date.year) if day else None
+
+
+# ----------------------------------------------------------------------------------------------
+# The communities' rows
+
+
+def _figures(source: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Done and expected per test, when the source carries them."""
+    has_figures = source is not None and "done" in source and "expected" in source
+    figures: dict[str, dict[str, Any]] = {}
+    for t in TESTS:
+        done = source["done"].get(t) if source is not None and has_figures else None
+        expected = source["expected"].get(t) if source is not None and has_figures else None
+        figures[t] = {
+            "done": done,
+            "expected": expected,
+            "text": f"{fmt_num(done)}/{fmt_num(expected)}" if has_figures else "—",
+        }
+    return figures
+
+
+def _community_row(
+    c: dict[str, Any], source: dict[str, Any] | None, leader: str | None, stage_texts: set[str]
+) -> dict[str, Any]:
+    """One community: rank and rate from ``source`` (its figures at the period end), the rest
+    (streaks, consequences, commendation, rosters) from its summary entry ``c``."""
+    rank = source.get("rank") if source else None
+    rate = source.get("rate") if source else None
+    streaks = c.get("streaks") or {}
+    consequences = [_clean(x) for x in c.get("consequences") or []]
+    return {
+        "name": _clean(c["name"]),
+        "key": c.get("key", c["name"]),
+        "leader": _clean(leader) if leader else None,
+        "rank": rank,
+        "rank_text": fmt_num(rank),
+        "rate": rate,
+        "rate_text": fmt_pct(rate),
+        "figures": _figures(source),
+        "lagging": bool(c.get("lagging")),
+        "lag_streak": int(streaks.get("lagging") or 0),
+        "stage_missed": int(streaks.get("stage_missed") or 0),
+        "consequences": consequences,
+        "lag_actions": [x for x in consequences if x not in stage_texts],
+        "stage_actions": [x for x in consequences if x in stage_texts],
+        "commendation": _clean(c["commendation"]) if c.get("commendation") else None,
+        "roster_timeliness": c.get("roster_timeliness"),
+        "missing_from_roster": int(c.get("missing_from_roster") or 0),
+    }
+
+
+def _community_rows(
+    summary: dict[str, Any], settings: Settings, period: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The communities in the ranking table's order, with their figures at the period end.
+
+    The communities' figures in the summary are at ``as_of``; they are the period-end figures when
+    the run is as of the period end. Otherwise the period's own ranking is used (rank and rate;
+    per-test figures only when the summary carries them)."""
+    entry = _period_entry(summary, period["number"]) if period else None
+    at_end = period is None or summary["as_of"] == period["end"]
+    ranking_entries = (entry or {}).get("ranking") or []
+    leaders = {c.key: c.leader for c in settings.communities}
+    order = {c.key: i for i, c in enumerate(settings.communities)}
+    stage_texts = set(settings.ranking.stage_miss_texts.values())
+    keyed = []
+    for index, c in enumerate(summary.get("communities") or []):
+        key = c.get("key", c["name"])
+        source = c if at_end else _match(ranking_entries, c)
+        row = _community_row(c, source, leaders.get(key) or None, stage_texts)
+        rank = row["rank"]
+        keyed.append(((rank is None, rank if rank is not None else 0, order.get(key, len(order) + index)), row))
+    keyed.sort(key=lambda pair: pair[0])
+    return [row for _, row in keyed]
+
+
+def _lagging(
+    communities: list[dict[str, Any]], ranking: Ranking
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The lagging communities, lowest rank first, and the tie at the cut when more communities
+    than ``lagging_count`` share the last places."""
+    lagging = sorted((c for c in communities if c["lagging"]), key=lambda c: -(c["rank"] or 0))
+    lag_ranks = [c["rank"] for c in lagging if c["rank"] is not None]
+    if len(lagging) > ranking.lagging_count and lag_ranks:
+        cut = min(lag_ranks)
+        tied = [c["name"] for c in communities if c["lagging"] and c["rank"] == cut]
+        if len(tied) > 1:
+            return lagging, {"rank": fmt_num(cut), "names": tied}
+    return lagging, None
+
+
+# ----------------------------------------------------------------------------------------------
+# The sub-district's progress against the goal and the quota sum
+
+
+def _test_totals(
+    summary: dict[str, Any], communities: list[dict[str, Any]], goal: Any, *, from_rows: bool
+) -> list[dict[str, Any]]:
+    """Done, expected, quota and goal per test: summed over the rows when every row has its
+    period-end figures (``from_rows``), else the summary's totals at as-of."""
+    totals = summary.get("totals") or {}
+    tests: list[dict[str, Any]] = []
+    for t in TESTS:
+        if from_rows:
+            done = sum(float(c["figures"][t]["done"]) for c in communities)
+            expected = sum(float(c["figures"][t]["expected"] or 0) for c in communities)
+        else:
+            done = float((totals.get("done") or {}).get(t) or 0)
+            expected = float((totals.get("expected") or {}).get(t) or 0)
+        quota = (totals.get("quota") or {}).get(t)
+        tests.append(
+            {
+                "key": t,
+                "label": TEST_LABELS[t],
+                "done": fmt_num(done),
+                "expected": fmt_num(expected),
+                "expected_pct": fmt_pct(_ratio(done, expected)),
+                "quota": fmt_num(quota),
+                "quota_pct": fmt_pct(_ratio(done, quota)),
+                "goal": fmt_num(goal),
+                "goal_pct": fmt_pct(_ratio(done, goal)),
+                "mismatch": quota is not None and goal is not None and float(quota) != float(goal),
+            }
+        )
+    return tests
+
+
+def _goal_notes(tests: list[dict[str, Any]], summary: dict[str, Any], goal: Any) -> list[dict[str, Any]]:
+    """Declared goal vs the sum of the communities' quotas (333 vs 306 in the seed): noted, not
+    resolved; tests with the same quota sum share one note."""
+    quotas = (summary.get("totals") or {}).get("quota") or {}
+    notes: list[dict[str, Any]] = []
+    for item in tests:
+        if not item["mismatch"]:
+            continue
+        same = next((n for n in notes if n["quota"] == item["quota"]), None)
+        if same:
+            same["tests"].append(item["label"])
+            continue
+        diff = float(goal) - float(quotas[item["key"]])
+        notes.append(
+            {"tests": [item["label"]], "goal": item["goal"], "quota": item["quota"], "difference": fmt_num(abs(diff))}
+        )
+    for n in notes:
+        n["labels"] = "和".join(n["tests"]) + ("各" if len(n["tests"]) > 1 else "")
+    return notes
+
+
+# ----------------------------------------------------------------------------------------------
+# Follow-up and rosters
+
+
+def _followup_counts(summary: dict[str, Any]) -> dict[str, int]:
+    follow = {"open": 0, "soon": 0, "missed": 0}
+    for c in summary.get("communities") or []:
+        for k in follow:
+            follow[k] += int((c.get("followup") or {}).get(k) or 0)
+    return follow
+
+
+def _roster_late(communities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The communities with a late or missing roster submission."""
+    late = []
+    for c in communities:
+        tl = c["roster_timeliness"] or {}
+        if tl.get("late") or tl.get("missing"):
+            late.append(
+                {
+                    "name": c["name"],
+                    "due": int(tl.get("due") or 0),
+                    "on_time": int(tl.get("on_time") or 0),
+                    "late": int(tl.get("late") or 0),
+                    "missing": int(tl.get("missing") or 0),
+                }
+            )
+    return late
+
+
+def _rules(ranking: Ranking) -> dict[str, Any]:
+    """The consequences the plan sets for lagging and for missed stage targets."""
+    return {
+        "lagging_rules": [
+            {"count": i, "count_text": cn_count(i), "text": t} for i, t in enumerate(ranking.lagging_texts, 1)
+        ],
+        "stage_rules": [
+            {"count": int(k), "count_text": cn_count(int(k)), "text": v}
+            for k, v in sorted(ranking.stage_miss_texts.items(), key=lambda kv: int(kv[0]))
+        ],
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# The context
+
+
+def circular_context(
+    summary: dict[str, Any], settings: Settings, *, number: str | None = None
+) -> dict[str, Any]:
+    """Everything the circular templates need, from the summary dict and the settings only.
+
+    Every key is always present (values may be None or empty) so that templates rendered with
+    StrictUndefined fail only on a real mistake."""
+    p, r = settings.programme, settings.ranking
+    as_of = dt.date.fromisoformat(summary["as_of"])
+    period = _period(summary)
+    date = dt.date.fromisoformat(period["end"]) if period else as_of
+    communities = _community_rows(summary, settings, period)
+    lagging, lagging_tie = _lagging(communities, r)
+    at_period_end = bool(communities) and all(
+        c["figures"][t]["done"] is not None for c in communities for t in TESTS
+    )
+    goal = (summary.get("totals") or {}).get("goal", p.goal)
+    tests = _test_totals(summary, communities, goal, from_rows=at_period_end)
+    return {
+        "draft": number is None or not str(number).strip(),
+        "programme_name": p.name,
+        "issuer": p.issuer,
+        "recipients": p.recipients,
+        "doc_number": document_number(settings, number),
+        "hotline": p.hotline or None,
+        "as_of": as_of.isoformat(),
+        "as_of_text": cn_date(as_of),
+        "period": period,
+        "first_period": _first_period(settings),
+        "date": date.isoformat(),
+        "date_text": cn_date(date),
+        "title": TITLE_FORMAT.format(period=period["text"]) if period else TITLE_NO_PERIOD,
+        "figures_date_text": cn_date(date if at_period_end else as_of, year=False),
+        "figures_at_period_end": at_period_end,
+        "tests": tests,
+        "goal": fmt_num(goal),
+        "goal_notes": _goal_notes(tests, summary, goal),
+        "ranking_basis": "累计综合完成率" if r.rank_by == "cumulative" else "本期综合完成率",
+        "rows": communities,
+        "communities": communities,
+        "lagging_count": r.lagging_count,
+        "lagging_count_text": cn_count(r.lagging_count),
+        "lagging": lagging,
+        "lagging_tie": lagging_tie,
+        **_rules(r),
+        "stage_actions": [c for c in communities if c["stage_actions"]],
+        "praise_text": r.praise_text,
+        "criticism_text": r.criticism_text,
+        "praised": [c["name"] for c in communities if c["commendation"] == r.praise_text],
+        "criticised": [c["name"] for c in communities if c["commendation"] == r.criticism_text],
+        "followup": _followup_counts(summary),
+        "roster_late": _roster_late(communities),
+        "missing_from_roster": [
+            {"name": c["name"], "count": c["missing_from_roster"]} for c in communities if c["missing_from_roster"]
+        ],
+        "next_roster_due": _next_text(_next_after(due_dates(settings, p.end), date), date),
+        "next_evaluation": _next_text(_next_after(list(settings.rewards.evaluations), date), date),
+        "rewards": {
+            "per_case": fmt_num(settings.rewards.per_case),
+            "specialist": fmt_num(settings.rewards.specialist),
+            "case": settings.rewards.case,
+        },
+    }

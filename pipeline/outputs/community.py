@@ -1,0 +1,277 @@
+"""One community's workbook: its own figures and rank, its own women only (IDs masked when
+``privacy.mask_ids_in_community_workbooks``), the problems in its own roster submissions.
+
+:func:`community_views` cuts the result into one :class:`CommunityView` per community - exactly
+what that community's workbook shows - in one pass (each frame is split once, not filtered once
+per community: a province has thousands). :func:`write_community` writes one view. The serial and
+the parallel run (:mod:`pipeline.outputs.parallel`) both write from these views.
+
+In a multi-level organisation (communities with a parent, e.g. 县/乡镇/村) a community's ranking
+block, settings and input-file list are those of its own parent (its township's communities and
+its own roster files) instead of the whole province's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.model import Analysis, FileResult
+from pipeline.outputs.columns import RANKING_COLUMNS, RANKING_RULES, SUMMARY_COLUMNS, SUMMARY_RULES
+from pipeline.outputs.frames import (
+    RosterTimeliness,
+    issues_frame,
+    mask_problem_ids,
+    problems_by_community,
+    spot_check_frame,
+    summary_frame,
+)
+from pipeline.outputs.sheets import (
+    Book,
+    RunInfo,
+    explanation_sheet,
+    followup_sheet,
+    high_risk_sheet,
+    issues_sheet,
+    open_book,
+    problems_sheet,
+    run_info,
+    spot_sheet,
+    timeliness_sheet,
+)
+from pipeline.outputs.xlsx import header_row_of, write_block, write_table
+from pipeline.problems import problems_frame
+from pipeline.settings import Community, Settings, settings_rows
+
+COMMUNITY_SHEETS = (
+    "汇总",
+    "随访督促名单",
+    "高风险追踪",
+    "漏报与冲突",
+    "花名册上报情况",
+    "数据问题",
+    "随机抽查名单",
+    "口径说明",
+)
+# A community is shown the issues it can act on (无法归属 and 重复筛查 are the health centre's).
+COMMUNITY_ISSUES = ("漏报", "花名册冲突", "花名册重复行", "自报未核实")
+ISSUES_SUBTITLE = (
+    "漏报：卫生院有筛查记录、住址在本社区，但未列入花名册，请补报；花名册冲突：同一人也在其他社区花名册上，"
+    "请核实居住地；自报未核实：花名册称已筛查但卫生院没有记录，请核实。"
+)
+
+
+@dataclass(frozen=True)
+class CommunityView:
+    """Exactly what one community's workbook shows."""
+
+    key: str
+    name: str
+    as_of: dt.date
+    settings: Settings  # multi-level: with its parent's communities only
+    ranking: pd.DataFrame  # summary_frame rows of the communities it is ranked among (its own too)
+    followup: pd.DataFrame  # its rows of Reconciled.followup
+    high_risk: pd.DataFrame  # its rows of Reconciled.high_risk
+    spot_check: pd.DataFrame  # its rows of Reconciled.spot_check
+    issues: Mapping[str, pd.DataFrame]  # COMMUNITY_ISSUES type -> its rows (see frames.issue_sources)
+    timeliness: RosterTimeliness  # its rows
+    problems: pd.DataFrame  # the problems in its own roster submissions
+    settings_rows: Sequence[tuple[str, str, str]]  # its 口径说明 table
+    run: RunInfo  # with the input files it is shown
+
+
+# ----------------------------------------------------------------------------------------------
+# Views
+
+
+def _split(frame: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
+    """``key -> its rows of frame``, grouped once; a community without rows gets one empty frame
+    shared by all (views are only read)."""
+    groups: dict[Hashable, pd.DataFrame] = {}
+    if frame is not None and not frame.empty and "community" in frame.columns:
+        groups = {k: g for k, g in frame.groupby("community", sort=False, dropna=True)}
+    empty = frame.iloc[0:0]
+    return lambda key: groups.get(key, empty)
+
+
+def _split_conflicts(conflicts: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
+    """``key -> the conflicts it takes part in``: counted in it, or on its roster."""
+    rows: dict[str, list[int]] = {}
+    if not len(conflicts):
+        return lambda key: conflicts
+    for i, (own, listed) in enumerate(zip(conflicts["community"], conflicts["rosters"], strict=True)):
+        for k in {own, *str(listed or "").split("、")}:
+            if isinstance(k, str) and k:
+                rows.setdefault(k, []).append(i)
+    return lambda key: conflicts.iloc[rows.get(key, [])]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The result's rows per community: each callable gives one community's rows of a frame."""
+
+    followup: Callable[[str], pd.DataFrame]
+    high_risk: Callable[[str], pd.DataFrame]
+    spot_check: Callable[[str], pd.DataFrame]
+    missing_from_roster: Callable[[str], pd.DataFrame]
+    conflicts: Callable[[str], pd.DataFrame]
+    roster_duplicates: Callable[[str], pd.DataFrame]
+    self_unverified: Callable[[str], pd.DataFrame]
+    submissions: Callable[[str], pd.DataFrame]
+    paper_rosters: Callable[[str], pd.DataFrame]
+    timeliness: Callable[[str], pd.DataFrame]
+    timeliness_summary: Callable[[str], pd.DataFrame]
+
+    @classmethod
+    def split(cls, result: Analysis) -> _Rows:
+        rec, sc = result.reconciled, result.scored
+        return cls(
+            followup=_split(rec.followup),
+            high_risk=_split(rec.high_risk),
+            spot_check=_split(rec.spot_check),
+            missing_from_roster=_split(rec.missing_from_roster),
+            conflicts=_split_conflicts(rec.conflicts),
+            roster_duplicates=_split(rec.roster_duplicates),
+            self_unverified=_split(rec.self_unverified),
+            submissions=_split(rec.submissions),
+            paper_rosters=_split(rec.paper_rosters),
+            timeliness=_split(sc.timeliness),
+            timeliness_summary=_split(sc.timeliness_summary),
+        )
+
+
+@dataclass(frozen=True)
+class _Peers:
+    """Communities ranked together: a multi-level organisation's communities of one parent, else
+    all of them."""
+
+    settings: Settings  # with these communities only
+    settings_rows: list[tuple[str, str, str]]  # the general settings and these communities'
+    ranking: pd.DataFrame  # their summary_frame rows
+    own_files_only: bool  # each is shown its own roster files, not every input file
+
+
+def _peer_groups(settings: Settings, ranking: pd.DataFrame) -> list[_Peers]:
+    all_rows = settings_rows(settings)
+    if not any(c.parent for c in settings.communities):
+        return [_Peers(settings, all_rows, ranking, own_files_only=False)]
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(settings.communities):
+        groups.setdefault(c.parent, []).append(i)
+    general = [r for r in all_rows if not r[0].startswith("communities[")]
+    out = []
+    for indices in groups.values():
+        peers = tuple(settings.communities[i] for i in indices)
+        labels = tuple(f"communities[{i + 1}]." for i in indices)
+        out.append(
+            _Peers(
+                settings=dataclasses.replace(settings, communities=peers),
+                settings_rows=[*general, *(r for r in all_rows if r[0].startswith(labels))],
+                ranking=ranking[ranking["community"].isin([c.key for c in peers])].reset_index(drop=True),
+                own_files_only=True,
+            )
+        )
+    return out
+
+
+def _own_files(submissions: pd.DataFrame, files_by_path: Mapping[str, FileResult]) -> list[FileResult]:
+    """The input files a community submitted (its rosters)."""
+    own = sorted(set(submissions["src_file"].tolist())) if len(submissions) else []
+    return [files_by_path[f] for f in own if f in files_by_path]
+
+
+def _view(
+    community: Community,
+    peers: _Peers,
+    rows: _Rows,
+    problems: pd.DataFrame,
+    run: RunInfo,
+    files_by_path: Mapping[str, FileResult],
+    as_of: dt.date,
+) -> CommunityView:
+    key = community.key
+    if peers.own_files_only:
+        run = dataclasses.replace(run, files=_own_files(rows.submissions(key), files_by_path))
+    return CommunityView(
+        key=key,
+        name=community.name,
+        as_of=as_of,
+        settings=peers.settings,
+        ranking=peers.ranking,
+        followup=rows.followup(key),
+        high_risk=rows.high_risk(key),
+        spot_check=rows.spot_check(key),
+        issues={
+            "漏报": rows.missing_from_roster(key),
+            "花名册冲突": rows.conflicts(key),
+            "花名册重复行": rows.roster_duplicates(key),
+            "自报未核实": rows.self_unverified(key),
+        },
+        timeliness=RosterTimeliness(rows.timeliness_summary(key), rows.timeliness(key), rows.paper_rosters(key)),
+        problems=problems,
+        settings_rows=peers.settings_rows,
+        run=run,
+    )
+
+
+def community_views(result: Analysis, settings: Settings) -> dict[str, CommunityView]:
+    """Every community's :class:`CommunityView`, by key."""
+    rows = _Rows.split(result)
+    problems = problems_by_community(
+        problems_frame(result.problems), result.normalized.sheets, result.reconciled.submissions,
+        settings.community_keys,
+    )
+    run = run_info(result)
+    files_by_path = {f.path: f for f in result.files}
+    views = {}
+    for peers in _peer_groups(settings, summary_frame(result.scored, settings)):
+        for c in peers.settings.communities:
+            views[c.key] = _view(c, peers, rows, problems[c.key], run, files_by_path, result.as_of)
+    return views
+
+
+# ----------------------------------------------------------------------------------------------
+# The workbook
+
+
+def _standing_sheet(book: Book, view: CommunityView) -> None:
+    """汇总: its own row, then the community-level ranking it is part of (no personal data)."""
+    mine = view.ranking[view.ranking["community"] == view.key]
+    title = book.title(f"{view.name}进度")
+    rank = mine["rank"].iloc[0] if len(mine) else None
+    subtitle = (
+        f"{view.name}在全街道{len(view.ranking)}个社区中排名第{int(rank)}位。"
+        if rank is not None and rank is not pd.NA
+        else "尚无排名。"
+    ) + "完成率=已完成÷应完成。"
+    sheet = write_table(
+        book.workbook, book.fmt, "汇总", mine, SUMMARY_COLUMNS, title=title, subtitle=subtitle, rules=SUMMARY_RULES
+    )[0]
+    row = header_row_of(title, subtitle) + max(len(mine), 1) + 2
+    ranking = view.ranking.sort_values(["rank", "community"], kind="stable", na_position="last")
+    write_block(sheet, book.fmt, row, ranking, RANKING_COLUMNS, title="全街道各社区排名", rules=RANKING_RULES)
+
+
+def write_community(path: Path, view: CommunityView) -> Path:
+    """One community's workbook (:data:`COMMUNITY_SHEETS`), from its view only."""
+    settings = view.settings
+    mask = settings.privacy.mask_ids_in_community_workbooks
+    book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True)
+    _standing_sheet(book, view)
+    followup_sheet(book, view.followup, mask=mask)
+    high_risk_sheet(book, view.high_risk, mask=mask)
+    issues = issues_frame(view.issues, settings, COMMUNITY_ISSUES, community=view.key)
+    issues_sheet(
+        book, issues, name="漏报与冲突", what=f"{view.name}漏报、冲突与待核实", subtitle=ISSUES_SUBTITLE, mask=mask
+    )
+    timeliness_sheet(book, view.timeliness, view.key)
+    problems_sheet(book, mask_problem_ids(view.problems) if mask else view.problems)
+    spot_sheet(book, spot_check_frame(view.spot_check, settings), mask=mask)
+    explanation_sheet(book, view.run, rows=view.settings_rows)
+    book.close()
+    return path

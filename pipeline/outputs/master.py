@@ -1,0 +1,146 @@
+"""The office's master workbook (两筛进度汇总): every sheet, full IDs and phones (IDs masked only
+when ``privacy.mask_ids_in_master_workbook``).
+
+Takes the whole :class:`~pipeline.model.Analysis` (the master shows all of it) and the settings;
+writes one .xlsx at the path given (named by :mod:`pipeline.outputs.names`). The same result gives
+a byte-identical file. A large organisation's person lists are counted per community here and
+listed in full in the communities' workbooks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.model import Analysis
+from pipeline.outputs.columns import COUNT_COLUMNS
+from pipeline.outputs.frames import (
+    RosterTimeliness,
+    issue_sources,
+    issues_frame,
+    mask_problem_ids,
+    spot_check_frame,
+)
+from pipeline.outputs.sheets import (
+    Book,
+    circulars_sheet,
+    explanation_sheet,
+    followup_sheet,
+    high_risk_sheet,
+    history_sheet,
+    issues_sheet,
+    large_organisation,
+    large_result,
+    open_book,
+    payments_sheet,
+    problems_sheet,
+    run_info,
+    spot_sheet,
+    subsidy_sheet,
+    summary_sheet,
+    timeliness_sheet,
+)
+from pipeline.outputs.xlsx import write_table
+from pipeline.problems import problems_frame
+from pipeline.settings import Settings
+
+MASTER_SHEETS = (
+    "汇总",
+    "周排序",
+    "三日汇总",
+    "通报期",
+    "随访督促名单",
+    "高风险追踪",
+    "花名册上报情况",
+    "奖惩",
+    "1-3月补助",
+    "漏报与冲突",
+    "随机抽查名单",
+    "数据问题",
+    "口径说明",
+)
+ISSUES_SUBTITLE = (
+    "类型：漏报（已筛查但未列入花名册，按住址计入社区）、无法归属、花名册冲突（同一人在两个社区）、"
+    "重复筛查、花名册重复行、自报未核实（花名册称已做但卫生院无记录）。"
+)
+
+
+def counts_sheet(book: Book, name: str, what: str, frame: pd.DataFrame) -> None:
+    """A person list of a large organisation, as the number of people per community."""
+    settings = book.settings
+    counts = (
+        frame["community"].value_counts() if len(frame) and "community" in frame.columns else pd.Series(dtype="int64")
+    )
+    table = pd.DataFrame(
+        {
+            "parent": [c.parent for c in settings.communities],
+            "name": [c.name for c in settings.communities],
+            "count": [int(counts.get(c.key, 0)) for c in settings.communities],
+        }
+    )
+    write_table(
+        book.workbook, book.fmt, name, table, COUNT_COLUMNS, title=book.title(what),
+        subtitle=f"共 {len(frame):,} 人。社区较多（{len(settings.communities):,} 个），名单按社区分别列在各社区的工作簿中"
+        "（“社区”文件夹），此处只列各社区人数。",
+    )
+
+
+def _progress_sheets(book: Book, result: Analysis) -> None:
+    """汇总, 周排序, 三日汇总, 通报期."""
+    sc = result.scored
+    summary_sheet(book, sc, circular_period=result.summary.get("circular_period"), warnings=result.warnings)
+    history_sheet(book, "周排序", sc.weekly, "每周排序", "ranking")
+    history_sheet(book, "三日汇总", sc.three_day, "三日汇总", "summary")
+    circulars_sheet(book, sc.circulars)
+
+
+def _people_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> None:
+    """随访督促名单, 高风险追踪 (person lists of thousands of communities are for the communities:
+    each community's workbook has its own; the master counts them per community)."""
+    rec = result.reconciled
+    if large:
+        counts_sheet(book, "随访督促名单", "随访督促名单", rec.followup)
+        counts_sheet(book, "高风险追踪", "高风险孕妇追踪", rec.high_risk)
+    else:
+        followup_sheet(book, rec.followup, mask=mask)
+        high_risk_sheet(book, rec.high_risk, mask=mask)
+
+
+def _roster_and_payment_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> None:
+    """花名册上报情况, 奖惩, 1-3月补助."""
+    timeliness_sheet(book, RosterTimeliness.of(result.scored, result.reconciled))
+    payments_sheet(book, result.scored.payments)
+    if large:
+        counts_sheet(book, "1-3月补助", "1—3月已完成筛查补助", result.scored.subsidy)
+    else:
+        subsidy_sheet(book, result.scored.subsidy, mask=mask)
+
+
+def _check_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> None:
+    """漏报与冲突, 随机抽查名单, 数据问题."""
+    rec = result.reconciled
+    issues = issues_frame(issue_sources(rec), book.settings)
+    if large:
+        counts_sheet(book, "漏报与冲突", "漏报、冲突与待核实", issues)
+        counts_sheet(book, "随机抽查名单", "随机抽查名单", rec.spot_check)
+    else:
+        issues_sheet(book, issues, name="漏报与冲突", what="漏报、冲突与待核实", mask=mask, subtitle=ISSUES_SUBTITLE)
+        spot_sheet(book, spot_check_frame(rec.spot_check, book.settings), mask=mask)
+    problems = problems_frame(result.problems)
+    problems_sheet(book, mask_problem_ids(problems) if mask else problems)
+
+
+def write_master(path: Path, result: Analysis, settings: Settings) -> Path:
+    """The office's master workbook: every sheet, full IDs and phones (IDs masked only when
+    ``privacy.mask_ids_in_master_workbook``)."""
+    mask = settings.privacy.mask_ids_in_master_workbook
+    large = large_organisation(settings)
+    book = open_book(path, "两筛进度汇总", settings, result.as_of, constant_memory=large_result(result))
+    _progress_sheets(book, result)
+    _people_sheets(book, result, large=large, mask=mask)
+    _roster_and_payment_sheets(book, result, large=large, mask=mask)
+    _check_sheets(book, result, large=large, mask=mask)
+    explanation_sheet(book, run_info(result))
+    book.close()
+    return path

@@ -1,0 +1,448 @@
+"""The sheets the workbooks share: 汇总, the period histories, 通报期, the person lists, 花名册上报情况,
+奖惩, 1-3月补助, 漏报与冲突, 随机抽查名单, 数据问题 and 口径说明, each with its title and the subtitle
+that explains how its figures are computed.
+
+Takes an open :class:`Book` (the workbook, its formats, the settings and the as-of date every
+title names) and the few frames a sheet shows; builds the display frame
+(:mod:`pipeline.outputs.frames`) and writes it through :mod:`pipeline.outputs.xlsx` with the
+columns of :mod:`pipeline.outputs.columns`. Which sheets make which workbook is decided by the
+workbook modules (:mod:`.master`, :mod:`.community`, :mod:`.readers`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline import __version__
+from pipeline.fmt import cn_date
+from pipeline.model import Analysis, FileResult, Scored
+from pipeline.outputs.charts import column_chart, line_chart
+from pipeline.outputs.columns import (
+    CIRCULAR_COLUMNS,
+    CIRCULAR_RULES,
+    CUMULATIVE_COLUMNS,
+    FILES_COLUMNS,
+    FOLLOWUP_COLUMNS,
+    FOLLOWUP_RULES,
+    HIGH_RISK_COLUMNS,
+    HISTORY_COLUMNS,
+    HISTORY_RULES,
+    INFO_COLUMNS,
+    ISSUE_COLUMNS,
+    MONEY,
+    PAPER_COLUMNS,
+    PAYMENT_COLUMNS,
+    PLAN_NOTE_COLUMNS,
+    PROBLEM_TABLE,
+    SETTINGS_COLUMNS,
+    SPOT_COLUMNS,
+    SUBSIDY_COLUMNS,
+    SUBSIDY_SUM_COLUMNS,
+    SUMMARY_COLUMNS,
+    SUMMARY_RULES,
+    TIMELINESS_COLUMNS,
+    TIMELINESS_RULES,
+    TIMELINESS_SUMMARY_COLUMNS,
+    WARNING_COLUMNS,
+)
+from pipeline.outputs.frames import (
+    RosterTimeliness,
+    circulars_frame,
+    cumulative_frame,
+    followup_frame,
+    history_frame,
+    mask_frame_ids,
+    payments_frame,
+    screenings_frame,
+    subsidy_frames,
+    summary_frame,
+    summary_totals,
+    timeliness_frames,
+)
+from pipeline.outputs.xlsx import Formats, Rule, header_row_of, new_workbook, write_block, write_table
+from pipeline.settings import Settings, seed_notes, settings_rows
+
+# Every sheet here has a title and a subtitle row: the (0-based) header row of its main table.
+HEADER_ROW = header_row_of("title", "subtitle")
+
+# An organisation with more communities than this (a county's, a province's) gets person lists
+# only in the communities' workbooks, and only the latest periods in the history sheets.
+LARGE_ORGANISATION = 1000
+HISTORY_PERIODS_AT_SCALE = 4
+
+# A workbook with more table rows than this is written with xlsxwriter's constant_memory (rows
+# flushed to disk as they are written, so memory stays flat at province size).
+CONSTANT_MEMORY_ROWS = 100_000
+
+
+def large_organisation(settings: Settings) -> bool:
+    return len(settings.communities) > LARGE_ORGANISATION
+
+
+def large_result(result: Analysis) -> bool:
+    """More table rows than a workbook should hold in memory while it is written."""
+    rec, sc = result.reconciled, result.scored
+    frames = (rec.followup, rec.high_risk, rec.missing_from_roster, rec.conflicts, rec.duplicates,
+              rec.spot_check, sc.weekly, sc.three_day, sc.circulars, sc.subsidy)
+    return sum(len(f) for f in frames) + len(result.problems) > CONSTANT_MEMORY_ROWS
+
+
+# ----------------------------------------------------------------------------------------------
+# An open workbook
+
+
+@dataclass(frozen=True)
+class Book:
+    """An open workbook with its formats, the settings its texts quote and the as-of date every
+    title names."""
+
+    workbook: Workbook
+    fmt: Formats
+    settings: Settings
+    as_of: dt.date
+
+    def title(self, what: str) -> str:
+        return f"{self.settings.programme.name} {what}（截至{cn_date(self.as_of)}）"
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def open_book(
+    path: Path,
+    what: str,
+    settings: Settings,
+    as_of: dt.date,
+    *,
+    in_memory: bool = False,
+    constant_memory: bool = False,
+) -> Book:
+    """A new workbook at ``path`` (its folder created), its document title "<what> <as-of>"."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    title = f"{what} {as_of.isoformat()}"
+    workbook, fmt = new_workbook(str(path), title=title, in_memory=in_memory, constant_memory=constant_memory)
+    return Book(workbook, fmt, settings, as_of)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What 口径说明 says about the run besides the settings."""
+
+    accounting: dict[str, Any]  # summary["accounting"]: rows read, accepted, rejected
+    input_folder: str  # the input folder's name
+    files: Sequence[FileResult]  # the input files listed (a community: its own)
+    warnings: Sequence[dict[str, Any]]  # programme-level questions for the office
+
+
+def run_info(result: Analysis) -> RunInfo:
+    return RunInfo(result.summary.get("accounting", {}), result.input_dir.name, result.files, result.warnings)
+
+
+# ----------------------------------------------------------------------------------------------
+# Progress and ranking
+
+
+def _cadence_text(kind: str, settings: Settings) -> str:
+    cad = getattr(settings.cadence, kind)
+    if cad.kind == "days":
+        return f"自{cn_date(settings.programme.assess_from)}起每{cad.every}天为一期"
+    if cad.kind == "weekday":
+        return f"每周以星期{'一二三四五六日'[cad.weekday - 1]}为期末"
+    return "每月" + "、".join("月底" if d >= 31 else f"{d}日" for d in cad.ends) + "为期末"
+
+
+def _warning_lines(book: Book, sheet: Worksheet, row: int, warnings: Sequence[dict[str, Any]]) -> int:
+    """The programme-level warnings as 提醒 lines from ``row``; returns the next free row."""
+    texts = [w.get("message", "") for w in warnings if w.get("message")]
+    for text in dict.fromkeys(texts):
+        sheet.write_string(row, 0, f"提醒：{text}", book.fmt.get("subtitle"))
+        row += 1
+    return row + 1 if texts else row
+
+
+def summary_sheet(
+    book: Book, scored: Scored, *, circular_period: dict[str, Any] | None, warnings: Sequence[dict[str, Any]]
+) -> None:
+    """汇总: every community's progress and rank, the warnings, the sub-district's cumulative
+    progress per period, and two charts."""
+    frame = summary_frame(scored, book.settings)
+    last = circular_period
+    lag_note = (
+        f"“工作落后”和处理措施按第{last['number']}期通报（{last['start']}至{last['end']}）"
+        if last
+        else "尚无已结束的通报期，暂不认定工作落后"
+    )
+    title = book.title("进度汇总")
+    subtitle = (
+        f"应完成=每周任务×（{cn_date(book.settings.programme.assess_from)}起的天数÷7），不超过全年任务；"
+        f"完成率=已完成÷应完成；综合完成率=两项已完成合计÷两项应完成合计。{lag_note}。"
+    )
+    sheet = write_table(
+        book.workbook, book.fmt, "汇总", frame, SUMMARY_COLUMNS,
+        title=title, subtitle=subtitle, rules=SUMMARY_RULES, totals=summary_totals(frame),
+    )[0]
+    head = header_row_of(title, subtitle)
+    first, last_row = head + 1, head + len(frame)
+    row = _warning_lines(book, sheet, last_row + 3, warnings)
+    cum, label = cumulative_frame(scored)
+    block_first = row + 1
+    row = write_block(
+        sheet, book.fmt, row, cum, CUMULATIVE_COLUMNS, title=f"全街道累计进度（各{label}末）", rules=[Rule("rate")]
+    )
+    column_chart(book.workbook, sheet, first, last_row, row)
+    if len(cum):
+        line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum), row, label)
+
+
+def _recent_periods(frame: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str]:
+    """A large organisation's history: only the latest periods, with a note saying so."""
+    if not (large_organisation(settings) and len(frame) and "period" in frame.columns):
+        return frame, ""
+    recent = sorted(frame["period"].dropna().unique())[-HISTORY_PERIODS_AT_SCALE:]
+    return frame[frame["period"].isin(recent)], f"社区较多，只列最近{len(recent)}期。"
+
+
+def history_sheet(book: Book, name: str, history: pd.DataFrame, what: str, cadence: str) -> None:
+    """A period history (``cadence``: the kind of period in Settings.cadence, e.g. "ranking")."""
+    history, note = _recent_periods(history, book.settings)
+    frame = history_frame(history, book.settings)
+    cadence_text = _cadence_text(cadence, book.settings)
+    subtitle = (
+        f"{cadence_text}；每期末的累计进度与排名，“名次变化”与上一期比较（↑上升、↓下降、—不变）。{note}"
+        if len(frame)
+        else f"{cadence_text}；截至统计日尚无已结束的一期。"
+    )
+    write_table(
+        book.workbook, book.fmt, name, frame, HISTORY_COLUMNS,
+        title=book.title(what), subtitle=subtitle, rules=HISTORY_RULES,
+    )
+
+
+def circulars_sheet(book: Book, circulars: pd.DataFrame) -> None:
+    """通报期: every circular period's ranking, lagging communities and consequences."""
+    circulars, note = _recent_periods(circulars, book.settings)
+    frame = circulars_frame(circulars, book.settings)
+    r = book.settings.ranking
+    subtitle = (
+        f"{_cadence_text('circular', book.settings)}；每期综合完成率最低的{r.lagging_count}个社区为工作落后"
+        f"（已达到应完成进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
+    )
+    write_table(
+        book.workbook, book.fmt, "通报期", frame, CIRCULAR_COLUMNS,
+        title=book.title("半月通报情况"), subtitle=subtitle, rules=CIRCULAR_RULES,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# People
+
+
+def followup_sheet(book: Book, followup: pd.DataFrame, *, mask: bool) -> None:
+    w = book.settings.windows
+    subtitle = (
+        f"尚未筛查的孕妇，按紧急程度排列。窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，"
+        f"血清学筛查孕{w.serum_from}至{w.serum_to}周；“即将进入窗口期”指{book.settings.followup.opening_within_days}天内进入。"
+    )
+    write_table(
+        book.workbook, book.fmt, "随访督促名单", mask_frame_ids(followup_frame(followup, book.settings), mask),
+        FOLLOWUP_COLUMNS, title=book.title("随访督促名单"), subtitle=subtitle, rules=FOLLOWUP_RULES,
+    )
+
+
+def high_risk_sheet(book: Book, high_risk: pd.DataFrame, *, mask: bool) -> None:
+    subtitle = (
+        "筛查结果为"
+        + "、".join(book.settings.tests.high_risk)
+        + "、尚未登记产前诊断或结案的孕妇：请督促其及时到有资质的医疗机构做产前诊断。"
+    )
+    write_table(
+        book.workbook, book.fmt, "高风险追踪", mask_frame_ids(screenings_frame(high_risk, book.settings), mask),
+        HIGH_RISK_COLUMNS, title=book.title("高风险孕妇追踪"), subtitle=subtitle,
+    )
+
+
+def issues_sheet(book: Book, issues: pd.DataFrame, *, name: str, what: str, subtitle: str, mask: bool) -> None:
+    """An issues table (:func:`~pipeline.outputs.frames.issues_frame`)."""
+    write_table(
+        book.workbook, book.fmt, name, mask_frame_ids(issues, mask), ISSUE_COLUMNS,
+        title=book.title(what), subtitle=subtitle,
+    )
+
+
+def spot_sheet(book: Book, spot: pd.DataFrame, *, mask: bool) -> None:
+    """随机抽查名单 (``spot``: a :func:`~pipeline.outputs.frames.spot_check_frame`)."""
+    s = book.settings.spot_check
+    subtitle = (
+        f"每个社区从花名册中随机抽取{s.size}人（随机种子{s.seed}，同样的数据得到同样的名单），"
+        "请电话或入户核实其居住地、孕情和筛查情况，并填写抽查结果。"
+    )
+    write_table(
+        book.workbook, book.fmt, "随机抽查名单", mask_frame_ids(spot, mask), SPOT_COLUMNS,
+        title=book.title("随机抽查名单"), subtitle=subtitle,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Rosters, payments, subsidy
+
+
+def timeliness_sheet(
+    book: Book, timeliness: RosterTimeliness, community: str | None = None, *, mask_notes: bool = False
+) -> None:
+    """花名册上报情况: every community's (or ``community``'s) submissions against the due dates, and
+    the signed paper rosters received."""
+    settings = book.settings
+    summary, detail, paper = timeliness_frames(timeliness, settings, community, mask_notes=mask_notes)
+    r = settings.rosters
+    subtitle = (
+        f"首次花名册应于{cn_date(r.first_due)}前上报，此后每月"
+        + "、".join(f"{d}日" for d in r.update_days)
+        + "上报更新名单；应报日当天或之前报送为按时，下一个应报日之前补报为迟报，否则为未报。"
+    )
+    sheet = write_table(
+        book.workbook, book.fmt, "花名册上报情况", summary, TIMELINESS_SUMMARY_COLUMNS,
+        title=book.title("花名册上报情况"), subtitle=subtitle, rules=[Rule("rate")],
+    )[0]
+    row = HEADER_ROW + max(len(summary), 1) + 2
+    if community is None and large_organisation(settings):
+        # Thousands of communities × every due date: the details are in each community's workbook.
+        detail = detail.iloc[0:0]
+        detail_title = "逐次上报明细（社区较多，见各社区工作簿）"
+    else:
+        detail_title = "逐次上报明细"
+    row = write_block(sheet, book.fmt, row, detail, TIMELINESS_COLUMNS, title=detail_title, rules=TIMELINESS_RULES)
+    write_block(
+        sheet, book.fmt, row, paper, PAPER_COLUMNS, title="纸质花名册（支部书记签字盖章）签收登记",
+        note="" if len(paper) else "办事处登记簿中没有纸质花名册签收记录。",
+    )
+
+
+def payments_sheet(book: Book, payments: pd.DataFrame) -> None:
+    """奖惩: the quarterly evaluations and the year-end rewards and fines."""
+    frame = payments_frame(payments, book.settings)
+    rw = book.settings.rewards
+    evaluations = "、".join(cn_date(d) for d in rw.evaluations)
+    subtitle = (
+        f"季度评比（{evaluations}）：两项均达到应完成进度的社区按每例{rw.per_case:g}元补助并奖励专干{rw.specialist:g}元；"
+        f"年终（{cn_date(rw.year_end)}）完成全年任务奖励{rw.year_end_reward:g}元，未完成罚{rw.year_end_fine:g}元。"
+    )
+    if frame.empty:
+        subtitle += "截至统计日尚未到第一次评比。"
+    totals = {
+        "name": "合计",
+        "cases": float(frame["cases"].sum()) if len(frame) else 0.0,
+        **{k: float(frame[k].sum()) if len(frame) else 0.0 for k in MONEY},
+    }
+    write_table(
+        book.workbook, book.fmt, "奖惩", frame, PAYMENT_COLUMNS,
+        title=book.title("奖惩兑现"), subtitle=subtitle,
+        rules=[Rule("met", "cell", "否", "red"), Rule("met", "cell", "是", "green")], totals=totals,
+    )
+
+
+def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
+    """1-3月补助: each subsidised screening, then the cases and amount per community."""
+    detail, by_community = subsidy_frames(subsidy, book.settings)
+    p = book.settings.programme
+    unit = "每项筛查" if p.subsidy_case == "each" else "两项均完成的孕妇"
+    subtitle = (
+        f"{cn_date(p.subsidy_from)}至{cn_date(p.subsidy_to)}已完成的筛查不计入任务进度，"
+        f"按{unit}每例{p.subsidy_per_case:g}元补助。"
+    )
+    sheet = write_table(
+        book.workbook, book.fmt, "1-3月补助", mask_frame_ids(detail, mask), SUBSIDY_COLUMNS,
+        title=book.title("1—3月已完成筛查补助"), subtitle=subtitle,
+        totals={"community_name": "合计", "amount": float(detail["amount"].sum()) if len(detail) else 0.0},
+    )[-1]
+    row = HEADER_ROW + max(len(detail), 1) + 3
+    totals = {"name": "合计", "cases": float(by_community["cases"].sum()), "amount": float(by_community["amount"].sum())}
+    write_block(sheet, book.fmt, row, by_community, SUBSIDY_SUM_COLUMNS, title="各社区补助合计", totals=totals)
+
+
+# ----------------------------------------------------------------------------------------------
+# Problems and the explanation
+
+
+def problems_sheet(book: Book, problems: pd.DataFrame, *, title: str | None = None) -> None:
+    """数据问题: one row per problem (a problems frame), errors red and warnings amber."""
+    sheets = write_table(
+        book.workbook, book.fmt, "数据问题", problems, PROBLEM_TABLE, title=title or book.title("数据问题清单"),
+        subtitle="每一行是一个需要核对或改正的地方：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。",
+    )
+    for sheet in sheets:
+        last = len(problems) + 2
+        for label, colour in (("错误", "red"), ("警告", "amber")):
+            sheet.conditional_format(
+                2, 5, last, 5, {"type": "cell", "criteria": "==", "value": f'"{label}"', "format": book.fmt.get(colour)}
+            )
+
+
+def _settings_table(book: Book, rows: Sequence[tuple[str, str, str]]) -> tuple[Worksheet, int]:
+    """口径说明's main table: the settings in force with their lines in the config file."""
+    table = pd.DataFrame(rows, columns=["c0", "c1", "c2"])
+    subtitle = (
+        f"本工作簿所有数字均按以下口径计算（配置文件 {Path(book.settings.source).name or 'config.toml'}，"
+        "“来源”为配置文件中的行号）；改变口径请修改配置文件中对应的行后重新运行。"
+    )
+    sheet = write_table(
+        book.workbook, book.fmt, "口径说明", table, SETTINGS_COLUMNS, title=book.title("口径说明"), subtitle=subtitle
+    )[0]
+    return sheet, HEADER_ROW + max(len(table), 1) + 2
+
+
+def _run_block(book: Book, sheet: Worksheet, row: int, run: RunInfo) -> int:
+    """运行信息: as-of date, program version, input folder and the row accounting."""
+    acc = run.accounting
+    info = pd.DataFrame(
+        [
+            ("统计截止日期", book.as_of.isoformat()),
+            ("程序版本", f"screening {__version__}"),
+            ("输入文件夹", run.input_folder),
+            ("读取的数据行", str(acc.get("input_rows", ""))),
+            ("采用的数据行", str(acc.get("accepted_rows", ""))),
+            ("未采用的数据行（见数据问题）", str(acc.get("rejected_rows", ""))),
+        ],
+        columns=["c0", "c1"],
+    )
+    return write_block(sheet, book.fmt, row, info, INFO_COLUMNS, title="运行信息")
+
+
+def _files_block(book: Book, sheet: Worksheet, row: int, files: Sequence[FileResult]) -> int:
+    """The input files with their SHA-256, so the files used can be checked later."""
+    table = pd.DataFrame(
+        [
+            {"file": f.path, "sha256": f.sha256, "format": f.format, "size": f.size, "readable": f.readable}
+            for f in sorted(files, key=lambda f: f.path)
+        ],
+        columns=[c.key for c in FILES_COLUMNS],
+    )
+    return write_block(
+        sheet, book.fmt, row, table, FILES_COLUMNS, title="输入文件（可用 SHA-256 校验值核对所用文件）"
+    )
+
+
+def explanation_sheet(book: Book, run: RunInfo, *, rows: Sequence[tuple[str, str, str]] | None = None) -> None:
+    """口径说明: the settings in force (``rows``: a precomputed subset; default all), the plan's
+    rules, run information, the input files and the questions left to the office."""
+    sheet, row = _settings_table(book, settings_rows(book.settings) if rows is None else rows)
+    notes = pd.DataFrame(seed_notes(book.settings), columns=["c0", "c1"])
+    row = write_block(
+        sheet, book.fmt, row, notes, PLAN_NOTE_COLUMNS, title="实施方案各条款的处理方式（含不计算的条款）"
+    )
+    row = _run_block(book, sheet, row, run)
+    row = _files_block(book, sheet, row, run.files)
+    warnings = pd.DataFrame(
+        [(str(w.get("code", "")), str(w.get("message", ""))) for w in run.warnings], columns=["c0", "c1"]
+    )
+    write_block(
+        sheet, book.fmt, row, warnings, WARNING_COLUMNS, title="需要办事处确认的口径问题",
+        note="" if len(warnings) else "无。",
+    )
