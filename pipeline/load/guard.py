@@ -1,0 +1,489 @@
+"""Guards against hostile or broken Excel-family files, before a parser sees them.
+
+python-calamine allocates the whole rectangle between a sheet's first and last cell, so one stray
+far cell in a 1 KB file asks for gigabytes, and a failed allocation aborts the whole process.
+Takes a sniffed Excel-family file and its :class:`ReadContext`; checks the zip container
+(uncompressed size, compression ratio, encryption), the number of sheets and the real extent of
+every sheet (OOXML XML and xlsb records, ODS tables with their repeats; .xls BIFF records are in
+:mod:`pipeline.load.biff`), streaming each part in bounded chunks. Gives a :class:`Plan` (the
+sheets to skip, each with its problem) or raises :class:`Rejected` for the whole file. Never
+parses cell values.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from pipeline.load.biff import prescan_xls
+from pipeline.load.common import (
+    MB,
+    PASSWORD_FIX,
+    PASSWORD_MESSAGE,
+    RESEND_FIX,
+    SPLIT_FIX,
+    ReadContext,
+    Rejected,
+    sheet_too_large,
+    short_error,
+    too_many_sheets,
+)
+from pipeline.load.sniff import Sniff, zip_names, zread
+from pipeline.problems import Problem
+
+
+@dataclass
+class Plan:
+    """What the pre-scan decided: sheets to skip (by name) with their problems."""
+
+    skip: dict[str, Problem] = field(default_factory=dict)
+
+
+def prescan(path: Path, sniff: Sniff, ctx: ReadContext) -> Plan:
+    """Check an Excel-family file before the parser sees it; raises :class:`Rejected` when the
+    whole file must not be parsed, returns the sheets to skip otherwise."""
+    plan = Plan()
+    if sniff.format in ("xlsx", "xlsm", "xlsb", "ods"):
+        _check_zip(path, ctx)
+    if sniff.format in ("xlsx", "xlsm", "xlsb"):
+        plan = _prescan_ooxml(path, sniff, ctx)
+    elif sniff.format == "ods":
+        _prescan_ods(path, ctx)
+    else:
+        prescan_xls(path, sniff, ctx)
+    return plan
+
+
+def _check_zip(path: Path, ctx: ReadContext) -> None:
+    limits = ctx.limits
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise Rejected(
+            ctx.make("corrupt_zip", f"文件已损坏或不完整，无法打开（{short_error(exc)}）", RESEND_FIX)
+        ) from None
+    total_u = sum(i.file_size for i in infos)
+    total_c = sum(i.compress_size for i in infos)
+    if total_u > limits.max_uncompressed_mb * MB:
+        raise Rejected(
+            ctx.make(
+                "zip_too_large",
+                f"文件解压后过大（{total_u / MB:.0f} MB，上限 {limits.max_uncompressed_mb:g} MB），为防止程序卡死已拒绝读取",
+                SPLIT_FIX,
+            )
+        )
+    worst = max(
+        (i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > MB),
+        default=0.0,
+    )
+    ratio = total_u / max(total_c, 1) if total_u > MB else 0.0
+    if max(worst, ratio) > limits.max_compression_ratio:
+        raise Rejected(
+            ctx.make(
+                "zip_bomb",
+                f"文件压缩比异常（约 {max(worst, ratio):.0f} 倍，上限 {limits.max_compression_ratio:g} 倍），"
+                "疑似“压缩炸弹”或已损坏，为防止程序卡死已拒绝读取",
+                RESEND_FIX,
+            )
+        )
+    if any(i.flag_bits & 0x1 for i in infos):
+        raise Rejected(ctx.make("encrypted", PASSWORD_MESSAGE, PASSWORD_FIX), fmt="encrypted")
+
+
+def _xml_attr(attrs: str, name: str) -> str | None:
+    m = re.search(r"(?:^|\s)(?:[\w.-]+:)?" + re.escape(name) + r'\s*=\s*("([^"]*)"|\'([^\']*)\')', attrs)
+    if not m:
+        return None
+    return html.unescape(m.group(2) if m.group(2) is not None else (m.group(3) or ""))
+
+
+def _ooxml_sheets(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str]]:
+    """(sheet name, zip member) in workbook order, for xlsx (xml) and xlsb (bin) workbooks."""
+    names = zip_names(zf)
+    folder = main.rsplit("/", 1)[0] if "/" in main else ""
+    base = main.rsplit("/", 1)[-1]
+    rels_key = (f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels").lower()
+    targets: dict[str, str] = {}
+    if rels_key in names:
+        text = zread(zf, names[rels_key], 8 * MB).decode("utf-8", "replace")
+        for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", text):
+            rid = _xml_attr(m.group(1), "Id")
+            target = _xml_attr(m.group(1), "Target")
+            if rid and target:
+                target = target.replace("\\", "/")
+                if target.startswith("/"):
+                    key = target.lstrip("/")
+                else:
+                    parts = (folder.split("/") if folder else []) + target.split("/")
+                    stack: list[str] = []
+                    for part in parts:
+                        if part == "..":
+                            if stack:
+                                stack.pop()
+                        elif part and part != ".":
+                            stack.append(part)
+                    key = "/".join(stack)
+                targets[rid] = key.lower()
+    sheets: list[tuple[str, str]] = []
+    info = zf.getinfo(names[main])
+    if main.lower().endswith(".bin"):
+        data = zread(zf, info.filename, 64 * MB)
+        for typ, payload in _xlsb_records(data):
+            if typ == 0x9C and len(payload) >= 12:  # BrtBundleSh
+                pos = 8
+                rid, pos = _xlsb_wide(payload, pos, nullable=True)
+                name, pos = _xlsb_wide(payload, pos)
+                sheets.append((name, names.get(targets.get(rid, ""), "")))
+    else:
+        text = zread(zf, info.filename, 64 * MB).decode("utf-8", "replace")
+        for m in re.finditer(r"<(?:\w+:)?sheet\s([^>]*)>", text):
+            attrs = m.group(1)
+            name = _xml_attr(attrs, "name") or ""
+            rid = _xml_attr(attrs, "id") or ""
+            sheets.append((name, names.get(targets.get(rid, ""), "")))
+    return sheets
+
+
+def _xlsb_wide(buf: bytes, pos: int, nullable: bool = False) -> tuple[str, int]:
+    if pos + 4 > len(buf):
+        return "", len(buf)
+    n = struct.unpack_from("<I", buf, pos)[0]
+    pos += 4
+    if nullable and n == 0xFFFFFFFF:
+        return "", pos
+    n = min(n, (len(buf) - pos) // 2)
+    return buf[pos : pos + 2 * n].decode("utf-16-le", "replace"), pos + 2 * n
+
+
+def _xlsb_records(data: bytes) -> Iterator[tuple[int, bytes]]:
+    pos, n = 0, len(data)
+    while pos < n:
+        b = data[pos]
+        pos += 1
+        typ = b & 0x7F
+        if b & 0x80:
+            if pos >= n:
+                return
+            typ |= (data[pos] & 0x7F) << 7
+            pos += 1
+        size = 0
+        for i in range(4):
+            if pos >= n:
+                return
+            b = data[pos]
+            pos += 1
+            size |= (b & 0x7F) << (7 * i)
+            if not b & 0x80:
+                break
+        yield typ, data[pos : pos + size]
+        pos += size
+
+
+class _Stream:
+    """Chunked reading of one zip member with a bounded look-back, for the extent scans."""
+
+    def __init__(self, fh: IO[bytes], chunk: int = 4 * MB) -> None:
+        self.fh = fh
+        self.chunk = chunk
+
+    def chunks(self, keep_from: bytes) -> Iterator[bytes]:
+        """Yield buffers that each end just before the last ``keep_from`` byte seen; the tail is
+        carried into the next buffer, so a token never straddles two buffers."""
+        tail = b""
+        while True:
+            block = self.fh.read(self.chunk)
+            if not block:
+                if tail:
+                    yield tail
+                return
+            buf = tail + block
+            cut = buf.rfind(keep_from)
+            if cut <= 0 or len(buf) - cut > 1 * MB:  # no boundary, or an absurdly long token
+                tail = b""
+                yield buf
+            else:
+                tail = buf[cut:]
+                yield buf[:cut]
+
+
+def _col_letters_to_index(letters: bytes) -> int:
+    letters = letters.upper()[:12]  # more letters than that is absurd anyway; keeps the number small
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _row_number(digits: bytes) -> int:
+    return int(digits[:15])  # a bound, not the exact value, for absurdly long numbers
+
+
+# Phase 1, fast: the address of every cell written with r first (nearly every writer does), valued
+# or not; an upper bound that is enough for almost every file. Anything unusual in the XML (another
+# attribute order, a namespace prefix, cells without an address), or a bound over the limit, goes
+# to phase 2: only cells holding a value, any syntax, as the parser places them.
+_XLSX_FAST_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_XLSX_FAST_COLS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_XLSX_ODD = re.compile(rb"<c[\t\n\r>]")
+# Phases 2 and 3 take any address the parser might accept, not only what Excel writes: lower case,
+# more than 3 letters (past XFD) or 7 digits, single quotes, spaces around '='.
+_XLSX_CELL = re.compile(
+    rb"""<(?:\w+:)?c\s[^>]*?\br\s*=\s*["']\s*\$?([A-Za-z]+)\$?([0-9]+)\s*["'][^>]*?(?<!/)>(?!</(?:\w+:)?c>)"""
+)
+_XLSX_REF = re.compile(rb"""\br\s*=\s*["']\s*\$?([A-Za-z]*)\$?([0-9]+)\s*["']""")
+_XLSX_RLESS = re.compile(rb"<(?:\w+:)?c(?:>|\s(?![^>]*\br\s*=)[^>]*(?<!/)>)")
+_XLSX_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+
+
+def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
+    """(rows, cols) of the rectangle A1..last cell holding content in one worksheet XML (or an
+    upper bound of it, when that bound is within ``max_cells``)."""
+    max_row = max_col = 0
+    odd = seen_data = False
+    for buf in _Stream(fh).chunks(b"<"):
+        rows = _XLSX_FAST_ROWS.findall(buf)
+        if rows:
+            max_row = max(max_row, max(map(int, rows)))
+            max_col = max(max_col, max(map(_col_letters_to_index, set(_XLSX_FAST_COLS.findall(buf)))))
+        if not odd:
+            # any cell not in the strict form read above (another attribute order, no address, an
+            # address past XFD or row 9999999, other quotes or whitespace), or a namespace prefix
+            odd = buf.count(b"<c ") != len(rows) or _XLSX_ODD.search(buf) is not None
+            if not seen_data and b"sheetData" in buf:
+                seen_data = True
+                odd = odd or b"<sheetData" not in buf
+    if not odd and max_row * max_col <= max_cells:
+        return max_row, max_col
+    fh.seek(0)
+    max_row = max_col = 0
+    rless = False
+    for buf in _Stream(fh).chunks(b"<"):
+        for col_s, row_s in _XLSX_CELL.findall(buf):
+            max_row = max(max_row, _row_number(row_s))
+            max_col = max(max_col, _col_letters_to_index(col_s))
+        if not rless and _XLSX_RLESS.search(buf):
+            rless = True
+    if rless:  # cells without an address: positions follow the order of <row>/<c>, as the parser does
+        fh.seek(0)
+        row = col = 0
+        for buf in _Stream(fh).chunks(b"<"):
+            for m in _XLSX_TOKEN.finditer(buf):
+                attrs = m.group(2)
+                ref = _XLSX_REF.search(attrs)
+                if m.group(1) == b"row":
+                    row = _row_number(ref.group(2)) if ref else row + 1
+                    col = 0
+                    continue
+                if ref and ref.group(1):
+                    col = _col_letters_to_index(ref.group(1))
+                    row = _row_number(ref.group(2))
+                else:
+                    col += 1
+                if not attrs.endswith(b"/"):
+                    max_row = max(max_row, row)
+                    max_col = max(max_col, col)
+    return max_row, max_col
+
+
+def _xlsb_extent(fh: IO[bytes]) -> tuple[int, int]:
+    """(rows, cols) of the rectangle A1..last value cell in one xlsb worksheet part."""
+    max_row = max_col = 0
+    row = 0
+    buf = b""
+    pos = 0
+    skip = 0
+    eof = False
+    while True:
+        if not eof and len(buf) - pos < 16:
+            block = fh.read(4 * MB)
+            if not block:
+                eof = True
+            buf = buf[pos:] + block
+            pos = 0
+        if skip:
+            step = min(skip, len(buf) - pos)
+            pos += step
+            skip -= step
+            if skip and eof:
+                break
+            continue
+        n = len(buf)
+        if pos >= n:
+            if eof:
+                break
+            continue
+        start = pos
+        b = buf[pos]
+        pos += 1
+        typ = b & 0x7F
+        ok = True
+        if b & 0x80:
+            if pos < n:
+                typ |= (buf[pos] & 0x7F) << 7
+                pos += 1
+            else:
+                ok = False
+        size = 0
+        if ok:
+            for i in range(4):
+                if pos >= n:
+                    ok = False
+                    break
+                b = buf[pos]
+                pos += 1
+                size |= (b & 0x7F) << (7 * i)
+                if not b & 0x80:
+                    break
+        need = 4 if typ <= 0x0A else 0
+        if not ok or pos + need > n:
+            if eof:
+                break
+            pos = start
+            block = fh.read(4 * MB)
+            if not block:
+                eof = True
+            buf = buf[pos:] + block
+            pos = 0
+            continue
+        if typ == 0x0000 and size >= 4:  # BrtRowHdr
+            row = struct.unpack_from("<I", buf, pos)[0]
+            if row > 0x100000:  # the parser stops reading the sheet here
+                break
+        elif 0x02 <= typ <= 0x0A and size >= 4:  # value cells
+            col = struct.unpack_from("<I", buf, pos)[0]
+            max_row = max(max_row, row + 1)
+            max_col = max(max_col, col + 1)
+        elif typ == 0x0092:  # BrtEndSheetData
+            break
+        avail = n - pos
+        if size <= avail:
+            pos += size
+        else:
+            pos = n
+            skip = size - avail
+    return max_row, max_col
+
+
+def _prescan_ooxml(path: Path, sniff: Sniff, ctx: ReadContext) -> Plan:
+    plan = Plan()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            sheets = _ooxml_sheets(zf, sniff.zip_main)
+            if len(sheets) > ctx.limits.max_sheets:
+                raise too_many_sheets(ctx, len(sheets))
+            binary = sniff.format == "xlsb"
+            for name, member in sheets:
+                if not member:
+                    continue
+                with zf.open(member) as fh:
+                    rows, cols = _xlsb_extent(fh) if binary else _xlsx_extent(fh, ctx.limits.max_cells)
+                if rows * cols > ctx.limits.max_cells:
+                    plan.skip[name] = sheet_too_large(ctx, name, rows, cols)
+    except Rejected:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, struct.error, zlib.error) as exc:
+        raise Rejected(
+            ctx.make("corrupt_zip", f"文件已损坏或不完整，无法打开（{short_error(exc)}）", RESEND_FIX)
+        ) from None
+    return plan
+
+
+_ODS_TOKEN = re.compile(
+    rb"<(/?)(?:[\w.-]+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>"
+)
+_ODS_ROWS_REP = re.compile(rb'number-rows-repeated\s*=\s*"(\d+)"')
+_ODS_COLS_REP = re.compile(rb'number-columns-repeated\s*=\s*"(\d+)"')
+_ODS_NAME = re.compile(rb'(?:^|\s)(?:[\w.-]+:)?name\s*=\s*"([^"]*)"')
+
+
+def _prescan_ods(path: Path, ctx: ReadContext) -> None:
+    """ODS: count tables and the content-holding extent of each, repeats included."""
+    limits = ctx.limits
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zip_names(zf)
+            manifest = names.get("meta-inf/manifest.xml")
+            if manifest and b"encryption-data" in zread(zf, manifest, 4 * MB):
+                raise Rejected(ctx.make("encrypted", PASSWORD_MESSAGE, PASSWORD_FIX), fmt="encrypted")
+            content = names.get("content.xml")
+            if not content:
+                return
+            tables = 0
+            depth = 0  # nesting of <table:table> (sub-tables are part of their sheet)
+            name = ""
+            row = 0  # rows before the current one
+            row_rep = 1
+            col = 0
+            row_max_col = 0
+            max_row = max_col = 0
+            in_cell_rep = 0
+            cell_start = 0
+            with zf.open(content) as fh:
+                for buf in _Stream(fh).chunks(b"<"):
+                    for m in _ODS_TOKEN.finditer(buf):
+                        closing, tag, attrs = m.group(1), m.group(2), m.group(3)
+                        if tag == b"table":
+                            if closing:
+                                depth -= 1
+                                if depth == 0 and max_row * max_col > limits.max_cells:
+                                    raise Rejected(
+                                        sheet_too_large(ctx, name, max_row, max_col, whole_file=True)
+                                    )
+                            elif not attrs.endswith(b"/"):
+                                depth += 1
+                                if depth == 1:
+                                    tables += 1
+                                    if tables > limits.max_sheets:
+                                        raise too_many_sheets(ctx, tables)
+                                    nm = _ODS_NAME.search(attrs)
+                                    name = html.unescape(nm.group(1).decode("utf-8", "replace")) if nm else ""
+                                    row = row_rep = col = row_max_col = max_row = max_col = 0
+                            continue
+                        if depth != 1:
+                            continue
+                        if tag == b"table-row":
+                            if closing:
+                                if row_max_col:
+                                    max_row = max(max_row, row + row_rep)
+                                    max_col = max(max_col, row_max_col)
+                                    if max_row * max_col > limits.max_cells:
+                                        raise Rejected(
+                                            sheet_too_large(ctx, name, max_row, max_col, whole_file=True)
+                                        )
+                                row += row_rep
+                            else:
+                                rep = _ODS_ROWS_REP.search(attrs)
+                                row_rep = max(1, int(rep.group(1))) if rep else 1
+                                col = row_max_col = 0
+                                if attrs.endswith(b"/"):
+                                    row += row_rep
+                            continue
+                        # a cell
+                        if closing:
+                            if in_cell_rep:
+                                row_max_col = max(row_max_col, cell_start + in_cell_rep)
+                                in_cell_rep = 0
+                            continue
+                        rep = _ODS_COLS_REP.search(attrs)
+                        n = max(1, int(rep.group(1))) if rep else 1
+                        if attrs.endswith(b"/"):
+                            if b"value-type" in attrs:
+                                row_max_col = max(row_max_col, col + n)
+                        else:
+                            in_cell_rep = n
+                            cell_start = col
+                        col += n
+    except Rejected:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, zlib.error) as exc:
+        raise Rejected(
+            ctx.make("corrupt_zip", f"文件已损坏或不完整，无法打开（{short_error(exc)}）", RESEND_FIX)
+        ) from None
