@@ -163,26 +163,37 @@ def _xlsb_wide(buf: bytes, pos: int, nullable: bool = False) -> tuple[str, int]:
     return buf[pos : pos + 2 * n].decode("utf-16-le", "replace"), pos + 2 * n
 
 
+def _xlsb_header(buf: bytes, pos: int) -> tuple[int, int, int] | None:
+    """(record type, body size, body offset) of the xlsb record starting at ``pos``, or None when
+    ``buf`` ends inside its header. Types take 1-2 bytes and sizes 1-4, 7 bits each."""
+    n = len(buf)
+    b = buf[pos]
+    pos += 1
+    typ = b & 0x7F
+    if b & 0x80:
+        if pos >= n:
+            return None
+        typ |= (buf[pos] & 0x7F) << 7
+        pos += 1
+    size = 0
+    for i in range(4):
+        if pos >= n:
+            return None
+        b = buf[pos]
+        pos += 1
+        size |= (b & 0x7F) << (7 * i)
+        if not b & 0x80:
+            break
+    return typ, size, pos
+
+
 def _xlsb_records(data: bytes) -> Iterator[tuple[int, bytes]]:
     pos, n = 0, len(data)
     while pos < n:
-        b = data[pos]
-        pos += 1
-        typ = b & 0x7F
-        if b & 0x80:
-            if pos >= n:
-                return
-            typ |= (data[pos] & 0x7F) << 7
-            pos += 1
-        size = 0
-        for i in range(4):
-            if pos >= n:
-                return
-            b = data[pos]
-            pos += 1
-            size |= (b & 0x7F) << (7 * i)
-            if not b & 0x80:
-                break
+        header = _xlsb_header(data, pos)
+        if header is None:
+            return
+        typ, size, pos = header
         yield typ, data[pos : pos + size]
         pos += size
 
@@ -297,79 +308,75 @@ def _xlsb_extent(fh: IO[bytes]) -> tuple[int, int]:
     """(rows, cols) of the rectangle A1..last value cell in one xlsb worksheet part."""
     max_row = max_col = 0
     row = 0
-    buf = b""
-    pos = 0
-    skip = 0
-    eof = False
-    while True:
-        if not eof and len(buf) - pos < 16:
-            block = fh.read(4 * MB)
-            if not block:
-                eof = True
-            buf = buf[pos:] + block
-            pos = 0
-        if skip:
-            step = min(skip, len(buf) - pos)
-            pos += step
-            skip -= step
-            if skip and eof:
-                break
-            continue
-        n = len(buf)
-        if pos >= n:
-            if eof:
-                break
-            continue
-        start = pos
-        b = buf[pos]
-        pos += 1
-        typ = b & 0x7F
-        ok = True
-        if b & 0x80:
-            if pos < n:
-                typ |= (buf[pos] & 0x7F) << 7
-                pos += 1
-            else:
-                ok = False
-        size = 0
-        if ok:
-            for i in range(4):
-                if pos >= n:
-                    ok = False
-                    break
-                b = buf[pos]
-                pos += 1
-                size |= (b & 0x7F) << (7 * i)
-                if not b & 0x80:
-                    break
-        need = 4 if typ <= 0x0A else 0
-        if not ok or pos + need > n:
-            if eof:
-                break
-            pos = start
-            block = fh.read(4 * MB)
-            if not block:
-                eof = True
-            buf = buf[pos:] + block
-            pos = 0
-            continue
+    for typ, size, head in _xlsb_stream_records(fh):
         if typ == 0x0000 and size >= 4:  # BrtRowHdr
-            row = struct.unpack_from("<I", buf, pos)[0]
+            row = struct.unpack_from("<I", head)[0]
             if row > 0x100000:  # the parser stops reading the sheet here
                 break
         elif 0x02 <= typ <= 0x0A and size >= 4:  # value cells
-            col = struct.unpack_from("<I", buf, pos)[0]
+            col = struct.unpack_from("<I", head)[0]
             max_row = max(max_row, row + 1)
             max_col = max(max_col, col + 1)
         elif typ == 0x0092:  # BrtEndSheetData
             break
-        avail = n - pos
-        if size <= avail:
-            pos += size
-        else:
-            pos = n
-            skip = size - avail
     return max_row, max_col
+
+
+class _ByteWindow:
+    """The unread bytes of a stream, refilled in 4 MB blocks, for walking xlsb records."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+        self.buf = b""
+        self.pos = 0
+        self.eof = False
+
+    def refill(self) -> None:
+        """Drop what was read and append the next block (at the end of the stream, set ``eof``)."""
+        block = self.fh.read(4 * MB)
+        if not block:
+            self.eof = True
+        self.buf = self.buf[self.pos :] + block
+        self.pos = 0
+
+
+def _xlsb_stream_records(fh: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
+    """(type, size, first 4 body bytes) of each record of an xlsb part, streamed: a record's body
+    is skipped, never held whole, so a hostile size costs no memory. Stops at the end of the
+    stream or inside a truncated record. The first 4 body bytes are always there for the row
+    and cell records (types up to 0x0A), however short their declared size."""
+    window = _ByteWindow(fh)
+    skip = 0
+    while True:
+        if not window.eof and len(window.buf) - window.pos < 16:
+            window.refill()
+        if skip:  # the rest of a body longer than the window
+            step = min(skip, len(window.buf) - window.pos)
+            window.pos += step
+            skip -= step
+            if skip and window.eof:
+                return
+            continue
+        n = len(window.buf)
+        if window.pos >= n:
+            if window.eof:
+                return
+            continue
+        header = _xlsb_header(window.buf, window.pos)
+        need = 4 if header is not None and header[0] <= 0x0A else 0
+        if header is None or header[2] + need > n:
+            if window.eof:
+                return
+            window.refill()  # the record starts again at the window's start
+            continue
+        typ, size, body_at = header
+        yield typ, size, window.buf[body_at : body_at + 4]
+        avail = n - body_at
+        if size <= avail:
+            window.pos = body_at + size
+        else:
+            window.pos = n
+            skip = size - avail
 
 
 def _prescan_ooxml(path: Path, sniff: Sniff, ctx: ReadContext) -> Plan:
