@@ -412,8 +412,8 @@ _ODS_NAME = re.compile(rb'(?:^|\s)(?:[\w.-]+:)?name\s*=\s*"([^"]*)"')
 
 
 def _prescan_ods(path: Path, ctx: ReadContext) -> None:
-    """ODS: count tables and the content-holding extent of each, repeats included."""
-    limits = ctx.limits
+    """ODS: encryption, then the number of tables and the content-holding extent of each,
+    repeats included."""
     try:
         with zipfile.ZipFile(path) as zf:
             names = zip_names(zf)
@@ -423,74 +423,96 @@ def _prescan_ods(path: Path, ctx: ReadContext) -> None:
             content = names.get("content.xml")
             if not content:
                 return
-            tables = 0
-            depth = 0  # nesting of <table:table> (sub-tables are part of their sheet)
-            name = ""
-            row = 0  # rows before the current one
-            row_rep = 1
-            col = 0
-            row_max_col = 0
-            max_row = max_col = 0
-            in_cell_rep = 0
-            cell_start = 0
+            extent = _OdsExtent(ctx)
             with zf.open(content) as fh:
                 for buf in _Stream(fh).chunks(b"<"):
                     for m in _ODS_TOKEN.finditer(buf):
-                        closing, tag, attrs = m.group(1), m.group(2), m.group(3)
-                        if tag == b"table":
-                            if closing:
-                                depth -= 1
-                                if depth == 0 and max_row * max_col > limits.max_cells:
-                                    raise Rejected(
-                                        sheet_too_large(ctx, name, max_row, max_col, whole_file=True)
-                                    )
-                            elif not attrs.endswith(b"/"):
-                                depth += 1
-                                if depth == 1:
-                                    tables += 1
-                                    if tables > limits.max_sheets:
-                                        raise too_many_sheets(ctx, tables)
-                                    nm = _ODS_NAME.search(attrs)
-                                    name = html.unescape(nm.group(1).decode("utf-8", "replace")) if nm else ""
-                                    row = row_rep = col = row_max_col = max_row = max_col = 0
-                            continue
-                        if depth != 1:
-                            continue
-                        if tag == b"table-row":
-                            if closing:
-                                if row_max_col:
-                                    max_row = max(max_row, row + row_rep)
-                                    max_col = max(max_col, row_max_col)
-                                    if max_row * max_col > limits.max_cells:
-                                        raise Rejected(
-                                            sheet_too_large(ctx, name, max_row, max_col, whole_file=True)
-                                        )
-                                row += row_rep
-                            else:
-                                rep = _ODS_ROWS_REP.search(attrs)
-                                row_rep = max(1, int(rep.group(1))) if rep else 1
-                                col = row_max_col = 0
-                                if attrs.endswith(b"/"):
-                                    row += row_rep
-                            continue
-                        # a cell
-                        if closing:
-                            if in_cell_rep:
-                                row_max_col = max(row_max_col, cell_start + in_cell_rep)
-                                in_cell_rep = 0
-                            continue
-                        rep = _ODS_COLS_REP.search(attrs)
-                        n = max(1, int(rep.group(1))) if rep else 1
-                        if attrs.endswith(b"/"):
-                            if b"value-type" in attrs:
-                                row_max_col = max(row_max_col, col + n)
-                        else:
-                            in_cell_rep = n
-                            cell_start = col
-                        col += n
+                        extent.feed(m.group(1), m.group(2), m.group(3))
     except Rejected:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, zlib.error) as exc:
         raise Rejected(
             ctx.make("corrupt_zip", f"文件已损坏或不完整，无法打开（{short_error(exc)}）", RESEND_FIX)
         ) from None
+
+
+class _OdsExtent:
+    """The extent of each table in an ODS content.xml, fed one table/row/cell tag at a time.
+    Only cells that hold something count (a value type, or content inside), so styled empty rows
+    and cells repeated to the sheet's end (LibreOffice writes them) do not. Raises :class:`Rejected` as soon as there are too many
+    tables or one table is too large: the parser cannot skip a single sheet of this format."""
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        self.tables = 0
+        self.depth = 0  # nesting of <table:table> (sub-tables are part of their sheet)
+        self.name = ""
+        self.row = 0  # rows before the current one
+        self.row_rep = 1
+        self.col = 0
+        self.row_max_col = 0
+        self.max_row = self.max_col = 0
+        self.in_cell_rep = 0
+        self.cell_start = 0
+
+    def feed(self, closing: bytes, tag: bytes, attrs: bytes) -> None:
+        if tag == b"table":
+            self._table(closing, attrs)
+        elif self.depth != 1:
+            return
+        elif tag == b"table-row":
+            self._row(closing, attrs)
+        else:
+            self._cell(closing, attrs)
+
+    def _table(self, closing: bytes, attrs: bytes) -> None:
+        if closing:
+            self.depth -= 1
+            if self.depth == 0:
+                self._check_size()
+        elif not attrs.endswith(b"/"):
+            self.depth += 1
+            if self.depth == 1:
+                self._start_table(attrs)
+
+    def _start_table(self, attrs: bytes) -> None:
+        self.tables += 1
+        if self.tables > self.ctx.limits.max_sheets:
+            raise too_many_sheets(self.ctx, self.tables)
+        nm = _ODS_NAME.search(attrs)
+        self.name = html.unescape(nm.group(1).decode("utf-8", "replace")) if nm else ""
+        self.row = self.row_rep = self.col = self.row_max_col = self.max_row = self.max_col = 0
+
+    def _row(self, closing: bytes, attrs: bytes) -> None:
+        if closing:
+            if self.row_max_col:
+                self.max_row = max(self.max_row, self.row + self.row_rep)
+                self.max_col = max(self.max_col, self.row_max_col)
+                self._check_size()
+            self.row += self.row_rep
+            return
+        rep = _ODS_ROWS_REP.search(attrs)
+        self.row_rep = max(1, int(rep.group(1))) if rep else 1
+        self.col = self.row_max_col = 0
+        if attrs.endswith(b"/"):
+            self.row += self.row_rep
+
+    def _cell(self, closing: bytes, attrs: bytes) -> None:
+        if closing:
+            if self.in_cell_rep:
+                self.row_max_col = max(self.row_max_col, self.cell_start + self.in_cell_rep)
+                self.in_cell_rep = 0
+            return
+        rep = _ODS_COLS_REP.search(attrs)
+        n = max(1, int(rep.group(1))) if rep else 1
+        if attrs.endswith(b"/"):
+            if b"value-type" in attrs:
+                self.row_max_col = max(self.row_max_col, self.col + n)
+        else:  # not self-closing: it holds something, counted when it closes
+            self.in_cell_rep = n
+            self.cell_start = self.col
+        self.col += n
+
+    def _check_size(self) -> None:
+        if self.max_row * self.max_col > self.ctx.limits.max_cells:
+            raise Rejected(sheet_too_large(self.ctx, self.name, self.max_row, self.max_col, whole_file=True))
