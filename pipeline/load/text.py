@@ -90,41 +90,7 @@ def decode_text(data: bytes, ctx: ReadContext, declared: str | None = None) -> t
     """Bytes -> (text, encoding name): BOM (UTF-8/UTF-16), UTF-16 by its NUL pattern, then the
     declared charset, UTF-8 and GB18030 (a superset of GBK/GB2312). Warns when bytes had to be
     replaced or NULs stripped; rejects what is not text at all."""
-    text: str | None = None
-    enc = ""
-    lossy = False
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            text, enc = data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    if text is None:
-        guess = utf16_guess(data)
-        if guess:
-            enc = guess
-            try:
-                text = data.decode(guess)
-            except UnicodeDecodeError:
-                text, lossy = data.decode(guess, "replace"), True
-            text = text.lstrip("\ufeff")
-    if text is None:
-        candidates = ["utf-8", "gb18030"]
-        norm = _norm_encoding(declared) if declared else None
-        if norm in candidates:
-            candidates.remove(norm)
-        if norm and norm in _SINGLE_BYTE:
-            candidates.append(norm)  # decodes anything: only when nothing else does
-        elif norm:
-            candidates.insert(0, norm)
-        for cand in candidates:
-            try:
-                text, enc = data.decode(cand), cand
-                break
-            except (UnicodeDecodeError, LookupError):
-                continue
-        if text is None:
-            enc = _best_lossy(data, candidates)
-            text, lossy = data.decode(enc, "replace"), True
+    text, enc, lossy = _decode_bytes(data, declared)
     if _looks_binary(text):
         raise _not_text(ctx)
     if lossy:
@@ -134,16 +100,58 @@ def decode_text(data: bytes, ctx: ReadContext, declared: str | None = None) -> t
             "请用Excel打开该文件检查，另存为 .xlsx 后重新放入输入文件夹",
             severity="警告",
         )
-    if "\x00" in text:
-        count = text.count("\x00")
-        text = text.replace("\x00", "")
-        ctx.add(
-            "nul_bytes",
-            f"文件中有 {count} 个空字符（NUL），已删除后读取",
-            "一般无需处理；如发现内容缺失，请让报送单位重新导出该文件",
-            severity="警告",
-        )
-    return text, enc
+    return _strip_nuls(text, ctx), enc
+
+
+def _decode_bytes(data: bytes, declared: str | None) -> tuple[str, str, bool]:
+    """(text, encoding name, whether undecodable bytes were replaced)."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig", False
+        except UnicodeDecodeError:
+            pass
+    guess = utf16_guess(data)
+    if guess:
+        try:
+            text, lossy = data.decode(guess), False
+        except UnicodeDecodeError:
+            text, lossy = data.decode(guess, "replace"), True
+        return text.lstrip("\ufeff"), guess, lossy
+    candidates = _candidate_encodings(declared)
+    for cand in candidates:
+        try:
+            return data.decode(cand), cand, False
+        except (UnicodeDecodeError, LookupError):
+            continue
+    enc = _best_lossy(data, candidates)
+    return data.decode(enc, "replace"), enc, True
+
+
+def _candidate_encodings(declared: str | None) -> list[str]:
+    """The encodings to try strictly, in order: the declared charset, UTF-8, GB18030; a declared
+    single-byte charset goes last instead, since it decodes anything."""
+    candidates = ["utf-8", "gb18030"]
+    norm = _norm_encoding(declared) if declared else None
+    if norm in candidates:
+        candidates.remove(norm)
+    if norm and norm in _SINGLE_BYTE:
+        candidates.append(norm)  # decodes anything: only when nothing else does
+    elif norm:
+        candidates.insert(0, norm)
+    return candidates
+
+
+def _strip_nuls(text: str, ctx: ReadContext) -> str:
+    if "\x00" not in text:
+        return text
+    count = text.count("\x00")
+    ctx.add(
+        "nul_bytes",
+        f"文件中有 {count} 个空字符（NUL），已删除后读取",
+        "一般无需处理；如发现内容缺失，请让报送单位重新导出该文件",
+        severity="警告",
+    )
+    return text.replace("\x00", "")
 
 
 _DELIMS = (",", "\t", ";", "|")
