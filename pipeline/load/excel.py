@@ -32,17 +32,33 @@ _CALAMINE_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
 
 def read_excel(path: Path, fmt: str, plan: Plan, ctx: ReadContext) -> list[RawSheet]:
+    """Every worksheet the guards let through, as an exact grid; skipped sheets become problems."""
+    wb = _open_workbook(path, fmt, ctx)
+    sheets: list[RawSheet] = []
+    with wb:
+        metas = list(wb.sheets_metadata)
+        if len(metas) > ctx.limits.max_sheets:
+            raise too_many_sheets(ctx, len(metas))
+        for index, meta in enumerate(metas):
+            sheet = _read_sheet(wb, index, meta, plan, ctx)
+            if sheet is not None:
+                sheets.append(sheet)
+    for leftover in plan.skip.values():  # oversized sheets the parser did not list
+        ctx.problems.append(leftover)
+    return sheets
+
+
+def _open_workbook(path: Path, fmt: str, ctx: ReadContext) -> pc.CalamineWorkbook:
     try:
         if (
             fmt in EXTENSION_FORMATS.get(path.suffix.lower(), ())
             and path.suffix.lower() in _CALAMINE_EXTENSIONS
         ):
-            wb = pc.CalamineWorkbook.from_path(str(path))  # gives the most specific error messages
-        else:
-            # The parser picks its reader by extension; an xlsx renamed .xls (or a WPS .et) is
-            # read by content instead.
-            with open(path, "rb") as fh:
-                wb = pc.CalamineWorkbook.from_filelike(fh)
+            return pc.CalamineWorkbook.from_path(str(path))  # gives the most specific error messages
+        # The parser picks its reader by extension; an xlsx renamed .xls (or a WPS .et) is
+        # read by content instead.
+        with open(path, "rb") as fh:
+            return pc.CalamineWorkbook.from_filelike(fh)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: B036 - pyo3 panics derive from BaseException
@@ -55,42 +71,38 @@ def read_excel(path: Path, fmt: str, plan: Plan, ctx: ReadContext) -> list[RawSh
                 UNREADABLE_FIX,
             )
         ) from None
-    sheets: list[RawSheet] = []
-    with wb:
-        metas = list(wb.sheets_metadata)
-        if len(metas) > ctx.limits.max_sheets:
-            raise too_many_sheets(ctx, len(metas))
-        for index, meta in enumerate(metas):
-            name = meta.name
-            hidden = meta.visible != pc.SheetVisibleEnum.Visible
-            if name in plan.skip:
-                ctx.problems.append(plan.skip.pop(name))
-                continue
-            if meta.typ == pc.SheetTypeEnum.ChartSheet:
-                ctx.add("chart_sheet", "图表工作表，没有单元格数据，已跳过", severity="提示", sheet=name)
-                continue
-            try:
-                sheet = wb.get_sheet_by_index(index)
-                end = sheet.end
-                if end is None:
-                    sheets.append(RawSheet(ctx.rel, name, [], hidden))
-                    continue
-                rows_n, cols_n = end[0] + 1, end[1] + 1
-                if rows_n * cols_n > ctx.limits.max_cells:
-                    ctx.problems.append(sheet_too_large(ctx, name, rows_n, cols_n))
-                    continue
-                grid = sheet.to_python(skip_empty_area=False)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as exc:  # noqa: B036
-                ctx.add(
-                    "sheet_unreadable",
-                    f"工作表无法读取：内容已损坏或格式不受支持（{short_error(exc)}），其他工作表照常读取",
-                    UNREADABLE_FIX,
-                    sheet=name,
-                )
-                continue
-            sheets.append(RawSheet(ctx.rel, name, clean_rows(grid), hidden))
-    for leftover in plan.skip.values():  # oversized sheets the parser did not list
-        ctx.problems.append(leftover)
-    return sheets
+
+
+def _read_sheet(
+    wb: pc.CalamineWorkbook, index: int, meta: pc.SheetMetadata, plan: Plan, ctx: ReadContext
+) -> RawSheet | None:
+    """One worksheet's grid, or None when it is skipped (its problem noted)."""
+    name = meta.name
+    hidden = meta.visible != pc.SheetVisibleEnum.Visible
+    if name in plan.skip:
+        ctx.problems.append(plan.skip.pop(name))
+        return None
+    if meta.typ == pc.SheetTypeEnum.ChartSheet:
+        ctx.add("chart_sheet", "图表工作表，没有单元格数据，已跳过", severity="提示", sheet=name)
+        return None
+    try:
+        sheet = wb.get_sheet_by_index(index)
+        end = sheet.end
+        if end is None:
+            return RawSheet(ctx.rel, name, [], hidden)
+        rows_n, cols_n = end[0] + 1, end[1] + 1
+        if rows_n * cols_n > ctx.limits.max_cells:
+            ctx.problems.append(sheet_too_large(ctx, name, rows_n, cols_n))
+            return None
+        grid = sheet.to_python(skip_empty_area=False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: B036
+        ctx.add(
+            "sheet_unreadable",
+            f"工作表无法读取：内容已损坏或格式不受支持（{short_error(exc)}），其他工作表照常读取",
+            UNREADABLE_FIX,
+            sheet=name,
+        )
+        return None
+    return RawSheet(ctx.rel, name, clean_rows(grid), hidden)

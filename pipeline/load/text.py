@@ -197,6 +197,13 @@ def read_csv(path: Path, ctx: ReadContext, ext: str) -> tuple[str, list[RawSheet
         data = fh.read()
     text, enc = decode_text(data, ctx)
     del data
+    _check_line_length(text, ctx)
+    body, delim = _table_body(text, ext, ctx)
+    rows = _parse_rows(body, delim, path.stem, ctx)
+    return "csv", [RawSheet(ctx.rel, path.stem, clean_rows(rows))], enc
+
+
+def _check_line_length(text: str, ctx: ReadContext) -> None:
     lines_long = max((len(line) for line in text.splitlines()), default=0)
     if lines_long > ctx.limits.max_csv_line_chars:
         raise Rejected(
@@ -208,6 +215,10 @@ def read_csv(path: Path, ctx: ReadContext, ext: str) -> tuple[str, list[RawSheet
             ),
             fmt="csv",
         )
+
+
+def _table_body(text: str, ext: str, ctx: ReadContext) -> tuple[str, str]:
+    """(the text to parse, its delimiter); raises :class:`Rejected` when it is not a table."""
     body = text
     forced: str | None = None
     first_line, _, rest = text.partition("\n")
@@ -231,6 +242,11 @@ def read_csv(path: Path, ctx: ReadContext, ext: str) -> tuple[str, list[RawSheet
             ),
             fmt="unknown",
         )
+    return body, delim
+
+
+def _parse_rows(body: str, delim: str, sheet: str, ctx: ReadContext) -> list[list[Any]]:
+    """The records, '' as None; stops as soon as the grid is over the cell limit."""
     rows: list[list[Any]] = []
     width = 0
     try:
@@ -238,10 +254,10 @@ def read_csv(path: Path, ctx: ReadContext, ext: str) -> tuple[str, list[RawSheet
             rows.append([None if v == "" else v for v in record])
             width = max(width, len(record))
             if len(rows) * width > ctx.limits.max_cells:
-                raise Rejected(sheet_too_large(ctx, path.stem, len(rows), width), fmt="csv")
+                raise Rejected(sheet_too_large(ctx, sheet, len(rows), width), fmt="csv")
     except csv.Error as exc:
         raise Rejected(
             ctx.make("unreadable", f"文件无法读取：CSV格式错误（{short_error(exc)}）", UNREADABLE_FIX),
             fmt="csv",
         ) from None
-    return "csv", [RawSheet(ctx.rel, path.stem, clean_rows(rows))], enc
+    return rows
