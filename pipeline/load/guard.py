@@ -108,30 +108,7 @@ def _xml_attr(attrs: str, name: str) -> str | None:
 def _ooxml_sheets(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str]]:
     """(sheet name, zip member) in workbook order, for xlsx (xml) and xlsb (bin) workbooks."""
     names = zip_names(zf)
-    folder = main.rsplit("/", 1)[0] if "/" in main else ""
-    base = main.rsplit("/", 1)[-1]
-    rels_key = (f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels").lower()
-    targets: dict[str, str] = {}
-    if rels_key in names:
-        text = zread(zf, names[rels_key], 8 * MB).decode("utf-8", "replace")
-        for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", text):
-            rid = _xml_attr(m.group(1), "Id")
-            target = _xml_attr(m.group(1), "Target")
-            if rid and target:
-                target = target.replace("\\", "/")
-                if target.startswith("/"):
-                    key = target.lstrip("/")
-                else:
-                    parts = (folder.split("/") if folder else []) + target.split("/")
-                    stack: list[str] = []
-                    for part in parts:
-                        if part == "..":
-                            if stack:
-                                stack.pop()
-                        elif part and part != ".":
-                            stack.append(part)
-                    key = "/".join(stack)
-                targets[rid] = key.lower()
+    targets = _relationship_targets(zf, names, main)
     sheets: list[tuple[str, str]] = []
     info = zf.getinfo(names[main])
     if main.lower().endswith(".bin"):
@@ -150,6 +127,38 @@ def _ooxml_sheets(zf: zipfile.ZipFile, main: str) -> list[tuple[str, str]]:
             rid = _xml_attr(attrs, "id") or ""
             sheets.append((name, names.get(targets.get(rid, ""), "")))
     return sheets
+
+
+def _relationship_targets(zf: zipfile.ZipFile, names: dict[str, str], main: str) -> dict[str, str]:
+    """Relationship id -> lower-cased member name, from the workbook part's .rels."""
+    folder = main.rsplit("/", 1)[0] if "/" in main else ""
+    base = main.rsplit("/", 1)[-1]
+    rels_key = (f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels").lower()
+    targets: dict[str, str] = {}
+    if rels_key in names:
+        text = zread(zf, names[rels_key], 8 * MB).decode("utf-8", "replace")
+        for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", text):
+            rid = _xml_attr(m.group(1), "Id")
+            target = _xml_attr(m.group(1), "Target")
+            if rid and target:
+                targets[rid] = _member_name(folder, target.replace("\\", "/")).lower()
+    return targets
+
+
+def _member_name(folder: str, target: str) -> str:
+    """A relationship target as a member name: absolute, or relative to ``folder`` ('..' and
+    '.' resolved, never above the package root)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = (folder.split("/") if folder else []) + target.split("/")
+    stack: list[str] = []
+    for part in parts:
+        if part == "..":
+            if stack:
+                stack.pop()
+        elif part and part != ".":
+            stack.append(part)
+    return "/".join(stack)
 
 
 def _xlsb_wide(buf: bytes, pos: int, nullable: bool = False) -> tuple[str, int]:
@@ -257,6 +266,20 @@ _XLSX_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
     """(rows, cols) of the rectangle A1..last cell holding content in one worksheet XML (or an
     upper bound of it, when that bound is within ``max_cells``)."""
+    max_row, max_col, odd = _fast_extent(fh)
+    if not odd and max_row * max_col <= max_cells:
+        return max_row, max_col
+    fh.seek(0)
+    max_row, max_col, rless = _addressed_extent(fh)
+    if rless:
+        fh.seek(0)
+        max_row, max_col = _positional_extent(fh, max_row, max_col)
+    return max_row, max_col
+
+
+def _fast_extent(fh: IO[bytes]) -> tuple[int, int, bool]:
+    """Phase 1: (rows, cols) bound from the addresses of all cells in Excel's strict form, and
+    whether the XML has anything else (then the bound may be wrong)."""
     max_row = max_col = 0
     odd = seen_data = False
     for buf in _Stream(fh).chunks(b"<"):
@@ -271,9 +294,12 @@ def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
             if not seen_data and b"sheetData" in buf:
                 seen_data = True
                 odd = odd or b"<sheetData" not in buf
-    if not odd and max_row * max_col <= max_cells:
-        return max_row, max_col
-    fh.seek(0)
+    return max_row, max_col, odd
+
+
+def _addressed_extent(fh: IO[bytes]) -> tuple[int, int, bool]:
+    """Phase 2: (rows, cols) of the cells holding a value, from their addresses in any syntax,
+    and whether some cells have no address (phase 3 places those)."""
     max_row = max_col = 0
     rless = False
     for buf in _Stream(fh).chunks(b"<"):
@@ -282,25 +308,29 @@ def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
             max_col = max(max_col, _col_letters_to_index(col_s))
         if not rless and _XLSX_RLESS.search(buf):
             rless = True
-    if rless:  # cells without an address: positions follow the order of <row>/<c>, as the parser does
-        fh.seek(0)
-        row = col = 0
-        for buf in _Stream(fh).chunks(b"<"):
-            for m in _XLSX_TOKEN.finditer(buf):
-                attrs = m.group(2)
-                ref = _XLSX_REF.search(attrs)
-                if m.group(1) == b"row":
-                    row = _row_number(ref.group(2)) if ref else row + 1
-                    col = 0
-                    continue
-                if ref and ref.group(1):
-                    col = _col_letters_to_index(ref.group(1))
-                    row = _row_number(ref.group(2))
-                else:
-                    col += 1
-                if not attrs.endswith(b"/"):
-                    max_row = max(max_row, row)
-                    max_col = max(max_col, col)
+    return max_row, max_col, rless
+
+
+def _positional_extent(fh: IO[bytes], max_row: int, max_col: int) -> tuple[int, int]:
+    """Phase 3: the extent grown by cells without an address, placed after the previous cell
+    of their <row> (and rows without a number after the previous row), as the parser does."""
+    row = col = 0
+    for buf in _Stream(fh).chunks(b"<"):
+        for m in _XLSX_TOKEN.finditer(buf):
+            attrs = m.group(2)
+            ref = _XLSX_REF.search(attrs)
+            if m.group(1) == b"row":
+                row = _row_number(ref.group(2)) if ref else row + 1
+                col = 0
+                continue
+            if ref and ref.group(1):
+                col = _col_letters_to_index(ref.group(1))
+                row = _row_number(ref.group(2))
+            else:
+                col += 1
+            if not attrs.endswith(b"/"):
+                max_row = max(max_row, row)
+                max_col = max(max_col, col)
     return max_row, max_col
 
 
