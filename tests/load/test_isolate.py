@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,13 +33,24 @@ def test_read_all(tmp_path: Path) -> None:
     assert sorted(p.code for p in problems) == ["skipped_excluded", "skipped_lock"]
 
 
-def test_read_file_isolated(tmp_path: Path) -> None:
+def _worker_that_never_answers(conn: Any, extra_memory: int) -> None:
+    """Runs in the worker process instead of isolate._worker_main: ready, takes a file, hangs."""
+    conn.send(isolate._READY)
+    conn.recv()
+    time.sleep(3600)
+
+
+def test_read_file_isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "a.xlsx"
     make_roster_xlsx(path)
     result = read_file_isolated(path, tmp_path, LIMITS, timeout_s=60)
     assert result == read_file(path, tmp_path, LIMITS)
     # A worker that does not answer in time is killed and the file reported, not waited for.
-    slow = read_file_isolated(path, tmp_path, LIMITS, timeout_s=0.001)
+    # (A real worker reads this file in about a millisecond: any short time limit would race it.)
+    monkeypatch.setattr(isolate, "_worker_main", _worker_that_never_answers)
+    start = time.monotonic()
+    slow = read_file_isolated(path, tmp_path, LIMITS, timeout_s=0.5)
+    assert time.monotonic() - start < 30
     assert not slow.readable and slow.format == "xlsx"
     (p,) = slow.problems
     assert p.code == "unreadable" and p.message.startswith("文件无法读取：") and "超时" in p.message
