@@ -18,7 +18,7 @@ CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class CfbError(Exception):
-    pass
+    """The container is damaged: a chain loops or points past the end, a header is invalid."""
 
 
 _ENDOFCHAIN = 0xFFFFFFFE
@@ -36,6 +36,8 @@ def _u32_array(raw: bytes) -> array.array[int]:
 
 
 class Cfb:
+    """A CFB file's directory (``entries``: name, type, first sector, size) and its streams."""
+
     def __init__(self, data: bytes) -> None:
         if len(data) < 512 or not data.startswith(CFB_MAGIC):
             raise CfbError("文件头不完整")
@@ -103,6 +105,7 @@ class Cfb:
         return b"".join(out)
 
     def find(self, *names: str) -> tuple[str, int, int, int] | None:
+        """The first stream named like one of ``names`` (case-insensitive, in that order)."""
         wanted = [n.lower() for n in names]
         for want in wanted:
             for entry in self.entries:
@@ -111,6 +114,7 @@ class Cfb:
         return None
 
     def read(self, entry: tuple[str, int, int, int]) -> bytes:
+        """A stream's bytes, from the mini stream when it is under the cutoff size."""
         _, _, start, size = entry
         if size > len(self.data) * 2 + 4096:
             raise CfbError("流大小超出文件大小")

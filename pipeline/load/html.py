@@ -32,6 +32,8 @@ from pipeline.model import RawSheet
 
 
 class _Table:
+    """One HTML table being collected: cell texts by (row, column), spans reserving their cells."""
+
     def __init__(self) -> None:
         self.cells: dict[tuple[int, int], str] = {}
         self.row = -1
@@ -92,6 +94,8 @@ def _span(attrs: list[tuple[str, str | None]], name: str, cap: int) -> int:
 
 
 class _TableParser(HTMLParser):
+    """Collects every table of a page (nested ones too), skipping scripts, styles and templates."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[_Table] = []
@@ -167,6 +171,7 @@ def _html_documents(path: Path, sniff: Sniff, ctx: ReadContext) -> tuple[list[st
 
 
 def read_html(path: Path, sniff: Sniff, ctx: ReadContext) -> tuple[list[RawSheet], str]:
+    """(sheets, encoding): one sheet per table, named 表1, 表2 … in document order."""
     docs, enc = _html_documents(path, sniff, ctx)
     tables: list[_Table] = []
     for doc in docs:

@@ -261,20 +261,27 @@ def read_all(
     n = default_workers() if workers is None else max(1, workers)
     n = min(n, len(paths))
     if n <= 1:
-        results: list[FileResult] = []
-        reader = _IsolatedReader(limits)
-        try:
-            for path in paths:
-                if _needs_isolation(path):
-                    results.append(reader.read(path, input_dir, _timeout_for(path)))
-                else:
-                    results.append(read_file(path, input_dir, limits))
-                if on_file is not None:
-                    on_file(results[-1])
-        finally:
-            reader.close()
-        return results, problems
+        return _read_one_by_one(paths, input_dir, limits, on_file), problems
     return _read_parallel(paths, input_dir, limits, n, on_file), problems
+
+
+def _read_one_by_one(
+    paths: Sequence[Path], root: Path, limits: Limits, on_file: Callable[[FileResult], None] | None
+) -> list[FileResult]:
+    """In order, with one worker process for the Excel-family files; the others in-process."""
+    results: list[FileResult] = []
+    reader = _IsolatedReader(limits)
+    try:
+        for path in paths:
+            if _needs_isolation(path):
+                results.append(reader.read(path, root, _timeout_for(path)))
+            else:
+                results.append(read_file(path, root, limits))
+            if on_file is not None:
+                on_file(results[-1])
+    finally:
+        reader.close()
+    return results
 
 
 def _file_size(path: Path) -> int:
@@ -287,6 +294,7 @@ def _file_size(path: Path) -> int:
 def _read_parallel(
     paths: Sequence[Path], root: Path, limits: Limits, n: int, on_file: Callable[[FileResult], None] | None
 ) -> list[FileResult]:
+    """Every file in one of ``n`` worker processes, each driven by a thread; results in order."""
     slots: list[FileResult | None] = [None] * len(paths)
     # Largest first, so that one big file does not start last and keep one core busy alone.
     pending = iter(sorted(range(len(paths)), key=lambda i: -_file_size(paths[i])))

@@ -34,6 +34,8 @@ _ZIP_EXTENSIONS = {
 
 @dataclass
 class Sniff:
+    """What the bytes say a file is, and where its workbook is."""
+
     format: str
     kind: str = ""  # Chinese description of an unknown format
     zip_main: str = ""  # normalised (lower-case, '/') name of the workbook part (xlsx/xlsm/xlsb)
@@ -54,6 +56,8 @@ def _text_head(head: bytes) -> str:
 
 
 def utf16_guess(data: bytes) -> str | None:
+    """ "utf-16" for a UTF-16 BOM, else the byte order that the NUL pattern of mostly-ASCII UTF-16
+    text shows, else None."""
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         return "utf-16"
     sample = data[:4096]
