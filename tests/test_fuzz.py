@@ -11,7 +11,7 @@ no valid ID or phone of the input reaches summary.json, the circular or the lead
 
 Files are read in-process here (the same per-file reader, without the worker processes that
 isolate a crashing parser: starting those costs more than the rest of a small run, and the
-isolation has its own tests in tests/hostile and tests/test_load.py).
+isolation has its own tests in tests/hostile and tests/load/).
 
 Budget: ``FUZZ_EXAMPLES`` examples (15 in ``make test``, 300 in ``make fuzz``).
 """
@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 
 from pipeline import load
 from pipeline.analyse import analyse
+from pipeline.model import FileResult
 from pipeline.outputs.write import write_outputs
 from pipeline.settings import TESTS, Limits, Settings, load_settings
 from tests.conftest import CONFIG
@@ -376,9 +377,9 @@ def read_in_process(
     limits: Limits,
     exclude: Sequence[Path] = (),
     *,
-    on_file: Callable[[load.FileResult], None] | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
     **_options: Any,
-) -> tuple[list[load.FileResult], list[Any]]:
+) -> tuple[list[FileResult], list[Any]]:
     """:func:`pipeline.load.read_all` without the reader processes."""
     paths, problems = load.discover(input_dir, exclude)
     results = []

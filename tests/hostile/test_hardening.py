@@ -1,4 +1,4 @@
-"""Regression tests for the holes the hostile cases found (pipeline/load.py, pipeline/normalize.py).
+"""Regression tests for the holes the hostile cases found (pipeline/load/, pipeline/normalize/).
 
 1. The worksheet pre-scan read only addresses written the way Excel writes them (``r="XFD12"``:
    upper case, at most 3 letters and 7 digits, double quotes, no spaces). The parser accepts
@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import load
+from pipeline.load import guard
+from pipeline.model import FileResult, RawSheet
 from pipeline.normalize import normalize
 from pipeline.settings import Limits, load_settings
 from tests.conftest import CONFIG
@@ -40,7 +42,7 @@ def test_prescan_sees_addresses_excel_never_writes(label: str, cell: str, extent
     xml = sheet_xml(
         f'<row r="1"><c r="A1"><v>0</v></c>{cell}</row><row r="5000"><c r="A5000"><v>2</v></c></row>'
     ).encode()
-    rows, cols = load._xlsx_extent(io.BytesIO(xml), Limits().max_cells)
+    rows, cols = guard._xlsx_extent(io.BytesIO(xml), Limits().max_cells)
     if extent is not None:
         assert (rows, cols) == extent
     assert rows * cols > Limits().max_cells
@@ -48,7 +50,7 @@ def test_prescan_sees_addresses_excel_never_writes(label: str, cell: str, extent
 
 def test_prescan_keeps_the_fast_path_for_ordinary_sheets() -> None:
     xml = sheet_xml(cells_xml([HEADER, *people(3)])).encode()
-    assert load._xlsx_extent(io.BytesIO(xml), Limits().max_cells) == (4, 4)
+    assert guard._xlsx_extent(io.BytesIO(xml), Limits().max_cells) == (4, 4)
 
 
 def test_far_column_is_rejected_before_the_parser(tmp_path: Path) -> None:
@@ -87,10 +89,10 @@ def test_gbk_roster_with_stray_bytes_stays_gbk(tmp_path: Path) -> None:
 def test_huge_cell_value_is_shortened_in_problems() -> None:
     huge = "孕" * 1_000_000 + "411328199001011234"
     tail_id = "备注" * 95 + "411328199001011234" + "x" * 100  # the cut falls inside the ID
-    sheet = load.RawSheet("新民社区花名册.xlsx", "Sheet1", [[TITLE, None, None, None], HEADER,
+    sheet = RawSheet("新民社区花名册.xlsx", "Sheet1", [[TITLE, None, None, None], HEADER,
                           ["张三", huge, "13700000001", "2020-06-01"],
                           ["李四", tail_id, "13700000002", "2020-06-01"]])
-    result = load.FileResult("新民社区花名册.xlsx", "xlsx", 1, "", [sheet], [])
+    result = FileResult("新民社区花名册.xlsx", "xlsx", 1, "", [sheet], [])
     norm = normalize([result], load_settings(CONFIG))
     values = [p.value for p in norm.problems if p.code.startswith("id_")]
     assert len(values) == 2

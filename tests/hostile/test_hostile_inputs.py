@@ -9,7 +9,7 @@ input files.
 ``make test`` runs all generated cases together in one run (a run costs seconds, mostly writing
 the outputs); ``make fuzz`` also runs each case alone. The file-system cases (links, pipes,
 permissions, files vanishing mid-run) and the whole third-party corpus have their own runs.
-The unit tests of :mod:`pipeline.load` (tests/test_load.py) check the reader's verdict on each
+The unit tests of :mod:`pipeline.load` (tests/load/) check the reader's verdict on each
 shape; these check that the whole run survives them.
 """
 
@@ -40,6 +40,8 @@ from click.testing import CliRunner
 
 from pipeline import load
 from pipeline.cli import main
+from pipeline.load import isolate
+from pipeline.model import FileResult
 from pipeline.settings import Limits
 from tests.conftest import CONFIG, DEMO_INPUT
 from tests.hostile.cases import BUILDERS, Case, people, roster_csv
@@ -335,7 +337,7 @@ def test_files_that_disappear_after_discovery(
         became_dir.mkdir()
         return found
 
-    monkeypatch.setattr(load, "discover", discover_then_vanish)
+    monkeypatch.setattr(isolate, "discover", discover_then_vanish)
     start = time.monotonic()
     result = CliRunner().invoke(
         main, ["run", "--input", str(inp), "--output", str(tmp_path / "output"), "--as-of", AS_OF, "--config", str(CONFIG)]
@@ -406,7 +408,7 @@ def test_unreadable_for_an_unprivileged_user() -> None:
         locked.chmod(0)
         locked_dir.chmod(0)
 
-        def discover_and_read() -> tuple[list[Path], list[Any], list[load.FileResult]]:
+        def discover_and_read() -> tuple[list[Path], list[Any], list[FileResult]]:
             paths, problems = load.discover(inp)
             return paths, problems, [load.read_file(p, inp, Limits()) for p in paths]
 
