@@ -14,7 +14,7 @@ limit), so a file that still manages to crash or hang the parser costs only that
 
 The modules, in the order a file meets them:
 
-- :mod:`~pipeline.load.discover`: which files in the input folder are inputs, and what was skipped;
+- :mod:`~pipeline.load.discovery`: which files in the input folder are inputs, and what was skipped;
 - :mod:`~pipeline.load.sniff`: the real format, from the bytes (:mod:`~pipeline.load.cfb` reads
   the OLE2 container of .xls files);
 - :mod:`~pipeline.load.guard`: size, zip-bomb and sheet-extent pre-scans (:mod:`~pipeline.load.biff`
@@ -37,7 +37,7 @@ from pipeline.load.common import (
     SPLIT_FIX,
     UNREADABLE_FIX,
 )
-from pipeline.load.discover import discover
+from pipeline.load.discovery import discover
 from pipeline.load.isolate import default_workers, read_all, read_file_isolated
 from pipeline.load.read import read_file
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from pipeline.load.cfb import CFB_MAGIC
 from pipeline.load.common import MB, UNREADABLE_FIX, Rejected, relative_name, sha256_file
-from pipeline.load.discover import discover
+from pipeline.load.discovery import discover
 from pipeline.load.read import read_file
 from pipeline.load.sniff import sniff_format
 from pipeline.model import FileResult

@@ -1,4 +1,4 @@
-"""Which files are inputs, and what was skipped and why (pipeline.load.discover)."""
+"""Which files are inputs, and what was skipped and why (pipeline.load.discovery)."""
 
 from __future__ import annotations
 
