@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -298,20 +299,34 @@ def timeliness_summary(table: pd.DataFrame) -> pd.DataFrame:
 # Payments
 
 
+PAYMENT_COLUMNS = ["community", "name", "date", "kind", "met", "cases", "case_amount", "specialist",
+                   "secretary_reward", "fine", "rule"]
+
+
 def payments(quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
     """Quarterly evaluations and the year end, each with the rule that produced the figure."""
+    rows = _evaluation_payments(quotas, prog, screenings, settings, as_of)
+    if settings.rewards.year_end <= as_of:
+        rows += _year_end_payments(quotas, prog, settings)
+    return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+
+
+def _evaluation_payments(
+    quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, settings: Settings, as_of: dt.date
+) -> list[dict[str, Any]]:
+    """Each quarterly evaluation up to ``as_of``: a community on track is paid per case completed
+    since the previous evaluation, plus the specialist's reward."""
     rw = settings.rewards
     rows = []
     prev = settings.programme.count_from - dt.timedelta(days=1)
-    counted = screenings[screenings["counted"]]
-    completions = _case_dates(counted, rw.case)
+    completions = _case_dates(screenings[screenings["counted"]], rw.case)
+    unit = "例（两项均完成的孕妇）" if rw.case == "both" else "例（每项筛查）"
     for n, day in enumerate(sorted(rw.evaluations), start=1):
         if day > as_of:
             break
         st = standing(quotas, prog, settings, day)
         window = completions[(completions["day"] > pd.Timestamp(prev)) & (completions["day"] <= pd.Timestamp(day))]
         cases = window.groupby("community").size()
-        unit = "例（两项均完成的孕妇）" if rw.case == "both" else "例（每项筛查）"
         for community, rec in st.iterrows():
             met = bool(rec["meets"])
             n_cases = int(cases.get(community, 0))
@@ -336,37 +351,42 @@ def payments(quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, set
                 }
             )
         prev = day
-    if rw.year_end <= as_of:
-        st = standing(quotas, prog, settings, rw.year_end)
-        for community, rec in st.iterrows():
-            done = all(rec[f"done_{t}"] + EPS >= rec[f"quota_{t}"] for t in TESTS)
-            reward = rw.year_end_reward * (2 if rw.year_end_reward_split == "each" else 1)
-            rows.append(
-                {
-                    "community": community,
-                    "name": rec["name"],
-                    "date": pd.Timestamp(rw.year_end),
-                    "kind": "年终考核",
-                    "met": done,
-                    "cases": 0,
-                    "case_amount": 0.0,
-                    "specialist": 0.0,
-                    "secretary_reward": reward if done else 0.0,
-                    "fine": 0.0 if done else rw.year_end_fine,
-                    "rule": (
-                        (
-                            f"完成年度任务，一次性奖励支书和“两筛”专干共{rw.year_end_reward:g}元"
-                            if rw.year_end_reward_split == "together"
-                            else f"完成年度任务，一次性奖励支书和“两筛”专干各{rw.year_end_reward:g}元"
-                        )
-                        if done
-                        else f"未完成年度任务，罚社区{rw.year_end_fine:g}元（从经费中扣除）"
-                    ),
-                }
-            )
-    columns = ["community", "name", "date", "kind", "met", "cases", "case_amount", "specialist",
-               "secretary_reward", "fine", "rule"]
-    return pd.DataFrame(rows, columns=columns)
+    return rows
+
+
+def _year_end_payments(quotas: pd.DataFrame, prog: Progress, settings: Settings) -> list[dict[str, Any]]:
+    """The year end: a community that met its annual quotas rewards its secretary and specialist;
+    one that did not is fined."""
+    rw = settings.rewards
+    rows = []
+    st = standing(quotas, prog, settings, rw.year_end)
+    for community, rec in st.iterrows():
+        done = all(rec[f"done_{t}"] + EPS >= rec[f"quota_{t}"] for t in TESTS)
+        reward = rw.year_end_reward * (2 if rw.year_end_reward_split == "each" else 1)
+        rows.append(
+            {
+                "community": community,
+                "name": rec["name"],
+                "date": pd.Timestamp(rw.year_end),
+                "kind": "年终考核",
+                "met": done,
+                "cases": 0,
+                "case_amount": 0.0,
+                "specialist": 0.0,
+                "secretary_reward": reward if done else 0.0,
+                "fine": 0.0 if done else rw.year_end_fine,
+                "rule": (
+                    (
+                        f"完成年度任务，一次性奖励支书和“两筛”专干共{rw.year_end_reward:g}元"
+                        if rw.year_end_reward_split == "together"
+                        else f"完成年度任务，一次性奖励支书和“两筛”专干各{rw.year_end_reward:g}元"
+                    )
+                    if done
+                    else f"未完成年度任务，罚社区{rw.year_end_fine:g}元（从经费中扣除）"
+                ),
+            }
+        )
+    return rows
 
 
 def _case_dates(counted: pd.DataFrame, case: str) -> pd.DataFrame:
