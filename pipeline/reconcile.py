@@ -377,7 +377,7 @@ def _unassignable_problems(unassignable: pd.DataFrame, rejected: pd.DataFrame) -
     return problems
 
 
-def _rejected_roster_rows(rejected: pd.DataFrame) -> dict[str, dict]:
+def _rejected_roster_rows(rejected: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Rejected roster rows by name+phone key (the last one of each)."""
     if "name" not in rejected.columns:
         return {}
