@@ -37,17 +37,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.demo import (  # noqa: E402
-    GIVEN_FIRST,
-    GIVEN_SECOND,
-    GIVEN_SINGLE,
-    SURNAMES,
-    FileSpec,
-    Sheet,
-    _date_text,
-    _write_csv,
-    _write_xlsx,
-)
+from pipeline.demo.files import FileSpec, Sheet  # noqa: E402
+from pipeline.demo.files import date_text as _date_text  # noqa: E402
+from pipeline.demo.files import write_csv as _write_csv  # noqa: E402
+from pipeline.demo.files import write_xlsx as _write_xlsx  # noqa: E402
+from pipeline.demo.people import GIVEN_FIRST, GIVEN_SECOND, GIVEN_SINGLE, SURNAMES  # noqa: E402
 
 GENERATOR_VERSION = 4
 CORPUS_DIR = ROOT / "bench" / "corpus"

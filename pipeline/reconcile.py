@@ -7,6 +7,7 @@ Pure functions on DataFrames: settings and ``as_of`` are arguments; no I/O, no c
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,46 +96,106 @@ def _submissions(roster: pd.DataFrame) -> pd.DataFrame:
 
 
 def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconciled:
-    problems: list[Problem] = []
-    day = _as_ts(as_of)
-    roster = _typed(norm.roster)
-    log = _typed(norm.log)
-    register = _typed(norm.register)
+    """Who is on which roster and who was screened, as known at ``as_of``; see the module docstring.
 
-    # --- roster submissions: dated history; those submitted after as_of are not yet known.
+    Each step below is a pure function of frames; the order matters only where one step reads what
+    an earlier one gives (the women before the screenings, the screenings before the follow-up)."""
+    day = _as_ts(as_of)
+    roster, log, register = _typed(norm.roster), _typed(norm.log), _typed(norm.register)
+
     submissions = _submissions(roster)
+    roster = _known_submissions(roster, submissions, day)
+    roster, log, register = _with_person_keys(roster, log, register)
+    roster, roster_duplicates = _split_roster_duplicates(roster)
+    women = _women(roster, settings)
+    conflicts = women[women["conflict"]].copy()
+    women = _with_closures(women, register, day)
+
+    log, after_as_of = _split_after(log, day)
+    screenings, duplicates = _first_screenings(log)
+    screenings = _assessed(screenings, women, settings)
+    missing_from_roster = screenings[screenings["attribution"] == "住址（漏报）"].copy()
+    unassignable = screenings[screenings["attribution"] == "无法归属"].copy()
+
+    problems = [
+        *_undated_problems(submissions),
+        *_conflict_problems(conflicts),
+        *_unassignable_problems(unassignable, norm.rejected),
+    ]
+    return Reconciled(
+        women=women,
+        screenings=screenings.reset_index(drop=True),
+        duplicates=duplicates.reset_index(drop=True),
+        after_as_of=after_as_of.reset_index(drop=True),
+        missing_from_roster=missing_from_roster.reset_index(drop=True),
+        unassignable=unassignable.reset_index(drop=True),
+        conflicts=conflicts.reset_index(drop=True),
+        roster_duplicates=roster_duplicates.reset_index(drop=True),
+        self_unverified=_self_unverified(women, screenings),
+        followup=_followup(women, screenings, settings, day),
+        high_risk=_awaiting_diagnosis(screenings, women, register, day).reset_index(drop=True),
+        spot_check=_spot_check(women, settings),
+        submissions=submissions,
+        paper_rosters=_paper_rosters(register).reset_index(drop=True),
+        problems=problems,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Roster submissions and people
+
+
+def _undated_problems(submissions: pd.DataFrame) -> list[Problem]:
     undated = submissions[submissions["report_date"].isna()]
-    for rec in undated.to_dict("records"):
-        problems.append(
-            problem(
-                "roster_undated",
-                "花名册未注明填报日期（表中、标题和文件名中都没有），无法判断是哪一次上报",
-                "请在标题中写明“填报日期：2020年5月8日”，或在文件名中加上日期（如 新民社区花名册20200508.xlsx）。",
-                severity="警告",
-                file=rec["src_file"],
-                sheet=rec["src_sheet"],
-            )
+    return [
+        problem(
+            "roster_undated",
+            "花名册未注明填报日期（表中、标题和文件名中都没有），无法判断是哪一次上报",
+            "请在标题中写明“填报日期：2020年5月8日”，或在文件名中加上日期（如 新民社区花名册20200508.xlsx）。",
+            severity="警告",
+            file=rec["src_file"],
+            sheet=rec["src_sheet"],
         )
+        for rec in undated.to_dict("records")
+    ]
+
+
+def _known_submissions(roster: pd.DataFrame, submissions: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The roster rows of the submissions known at ``day`` (those dated after it are not yet sent),
+    with ``_order``, the submission's place in time."""
     future = submissions["report_date"].notna() & (submissions["report_date"] > day)
     if future.any():
         later = submissions[future][["src_file", "src_sheet"]]
         roster = roster.merge(later.assign(_later=True), on=["src_file", "src_sheet"], how="left")
         roster = roster[roster["_later"].isna()].drop(columns="_later")
     # Undated submissions sort first: any dated submission is taken as newer.
-    roster["_order"] = roster["report_date"].fillna(pd.Timestamp("1900-01-01"))
+    return roster.assign(_order=roster["report_date"].fillna(pd.Timestamp("1900-01-01")))
 
+
+def _with_person_keys(
+    roster: pd.DataFrame, log: pd.DataFrame, register: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three frames with ``pkey``, a woman's key across them (see ``person_keys``)."""
     np_to_id = _np_links(roster, log, register)
     merges = _merges(register, np_to_id)
-    roster["pkey"] = person_keys(roster, np_to_id, merges)
-    log["pkey"] = person_keys(log, np_to_id, merges)
-    register["pkey"] = person_keys(register, np_to_id, merges) if len(register) else pd.Series(dtype="string")
+    register_keys = person_keys(register, np_to_id, merges) if len(register) else pd.Series(dtype="string")
+    return (
+        roster.assign(pkey=person_keys(roster, np_to_id, merges)),
+        log.assign(pkey=person_keys(log, np_to_id, merges)),
+        register.assign(pkey=register_keys),
+    )
 
-    # --- duplicates within one submission
+
+def _split_roster_duplicates(roster: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the roster without repeats, the repeats): a woman listed twice in one submission counts once."""
     dup_mask = roster.duplicated(["src_file", "src_sheet", "pkey"], keep="first")
-    roster_duplicates = roster[dup_mask].copy()
-    roster = roster[~dup_mask]
+    return roster[~dup_mask], roster[dup_mask].copy()
 
-    # --- women: latest known values per woman (later submissions win, blanks do not erase)
+
+def _women(roster: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """One row per woman: her latest known values (later submissions win, blanks do not erase),
+    when she was first and last listed, her community and any conflict, whether her community's
+    latest submission lists her, and the LMP used for her windows."""
     roster = roster.sort_values(["_order", "src_file", "src_sheet", "src_row"], kind="stable")
     grouped = roster.groupby("pkey", sort=False)
     women = grouped.last()
@@ -150,102 +211,146 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
     listed = pairs[pairs["pkey"].isin(n_communities.index[n_communities > 1])]
     women["rosters"] = listed.groupby("pkey")["community"].agg("、".join).reindex(women.index)
     women["rosters"] = women["rosters"].fillna(women["community"])
-    women = women.reset_index()
+    women = _with_in_latest(women.reset_index(), roster)
+    return _with_lmp_used(women, settings)
 
-    # A woman missing from her community's latest submission stays, with her last status.
-    latest_sub = (
-        roster.groupby("community")["report_date"].max().rename("community_latest").reset_index()
-    )
+
+def _with_in_latest(women: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+    """A woman missing from her community's latest submission stays, with her last status."""
+    latest_sub = roster.groupby("community")["report_date"].max().rename("community_latest").reset_index()
     women = women.merge(latest_sub, on="community", how="left")
     women["in_latest"] = women["last_seen"].isna() | (women["last_seen"] >= women["community_latest"])
-    women = women.drop(columns=["community_latest", "_order"], errors="ignore")
+    return women.drop(columns=["community_latest", "_order"], errors="ignore")
 
-    # LMP: reported, else EDD - 280 days, else registration date - gestational age.
-    w = settings.windows
-    from_edd = women["edd"] - pd.to_timedelta(w.edd_to_lmp_days, unit="D")
+
+def _with_lmp_used(women: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """LMP: reported, else EDD - 280 days, else registration date - gestational age."""
+    from_edd = women["edd"] - pd.to_timedelta(settings.windows.edd_to_lmp_days, unit="D")
     from_gest = women["reg_date"] - pd.to_timedelta(women["gest_days"].astype("float"), unit="D")
-    women["lmp_source"] = np.select(
-        [women["lmp"].notna(), from_edd.notna(), from_gest.notna()],
-        ["末次月经", "预产期推算", "孕周推算"],
-        default="无",
+    return women.assign(
+        lmp_source=np.select(
+            [women["lmp"].notna(), from_edd.notna(), from_gest.notna()],
+            ["末次月经", "预产期推算", "孕周推算"],
+            default="无",
+        ),
+        lmp_used=women["lmp"].fillna(from_edd).fillna(from_gest),
     )
-    women["lmp_used"] = women["lmp"].fillna(from_edd).fillna(from_gest)
 
-    conflicts = women[women["conflict"]].copy()
-    for rec in conflicts.to_dict("records"):
-        problems.append(
-            problem(
-                "roster_conflict",
-                f"同一孕妇同时出现在多个社区的花名册上（{rec['rosters']}），只计一次，计入{rec['community']}",
-                "请相关社区核实她的实际居住地，并从不应列入的花名册中删除。",
-                severity="警告",
-                file=rec["src_file"],
-                sheet=rec["src_sheet"],
-                row=int(rec["src_row"]),
-                value=rec["name"] if isinstance(rec["name"], str) else "",
-            )
+
+def _conflict_problems(conflicts: pd.DataFrame) -> list[Problem]:
+    return [
+        problem(
+            "roster_conflict",
+            f"同一孕妇同时出现在多个社区的花名册上（{rec['rosters']}），只计一次，计入{rec['community']}",
+            "请相关社区核实她的实际居住地，并从不应列入的花名册中删除。",
+            severity="警告",
+            file=rec["src_file"],
+            sheet=rec["src_sheet"],
+            row=int(rec["src_row"]),
+            value=rec["name"] if isinstance(rec["name"], str) else "",
         )
+        for rec in conflicts.to_dict("records")
+    ]
 
-    # --- closings from the register
+
+def _with_closures(women: pd.DataFrame, register: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """``closed_reason`` and ``closed_date``: the register's latest closing of her case known at ``day``."""
     closes = register[register["action"] == "close"].sort_values("event_date", kind="stable")
     closes = closes[closes["event_date"].isna() | (closes["event_date"] <= day)]
-    close_info = closes.groupby("pkey").last()[["reason", "event_date"]] if len(closes) else None
-    women["closed_reason"] = women["pkey"].map(close_info["reason"]) if close_info is not None else pd.NA
-    women["closed_date"] = women["pkey"].map(close_info["event_date"]) if close_info is not None else pd.NaT
+    if not len(closes):
+        return women.assign(closed_reason=pd.NA, closed_date=pd.NaT)
+    close_info = closes.groupby("pkey").last()[["reason", "event_date"]]
+    return women.assign(
+        closed_reason=women["pkey"].map(close_info["reason"]),
+        closed_date=women["pkey"].map(close_info["event_date"]),
+    )
 
-    # --- screenings
-    resolver = CommunityResolver((c.key, c.name, c.short, c.variants) for c in settings.communities)
+
+# ----------------------------------------------------------------------------------------------
+# Screenings
+
+
+def _split_after(log: pd.DataFrame, day: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the log up to ``day`` by date, the rows dated after it)."""
     log = log.sort_values(["screen_date", "src_file", "src_row"], kind="stable")
     after = log["screen_date"] > day
-    after_as_of = log[after].copy()
-    log = log[~after]
-    first = ~log.duplicated(["pkey", "test"], keep="first")
-    duplicates = log[~first].copy()
-    scr = log[first].copy()
+    return log[~after], log[after].copy()
 
+
+def _first_screenings(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(each woman's first screening for each test, the later repeats); the log is in date order."""
+    first = ~log.duplicated(["pkey", "test"], keep="first")
+    return log[first].copy(), log[~first].copy()
+
+
+def _assessed(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The screenings with their community and how it was found, their gestational age and window,
+    and whether they count, fall in the subsidy window or are high-risk."""
+    community, attribution = _attribution(scr, women, settings)
+    return scr.assign(
+        community=community,
+        attribution=attribution,
+        **_window_columns(scr, women, settings),
+        **_flags(scr, community, settings),
+    )
+
+
+def _attribution(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) -> tuple[pd.Series, np.ndarray]:
+    """(community, attribution): a woman on a roster counts for her roster's community; else the
+    log's community column, else its address (漏报); else none (无法归属). A community column that
+    names no community (e.g. 城区) does not hide an address that does."""
+    resolver = CommunityResolver((c.key, c.name, c.short, c.variants) for c in settings.communities)
     on_roster = scr["pkey"].isin(women["pkey"])
-    scr["community"] = scr["pkey"].map(women.set_index("pkey")["community"])
-    # The log's community column, else its address: a community column that names no community
-    # (e.g. 城区) does not hide an address that does.
+    by_roster = scr["pkey"].map(women.set_index("pkey")["community"])
     texts = pd.concat([scr["log_community"], scr["address"]]).dropna().unique()
     lookup = {u: resolver.in_text(u).key for u in texts}
     from_column = scr["log_community"].map(lookup, na_action="ignore").astype(object)
     from_address = from_column.fillna(scr["address"].map(lookup, na_action="ignore").astype(object))
-    scr["attribution"] = np.where(on_roster, "花名册", np.where(from_address.notna(), "住址（漏报）", "无法归属"))
-    scr["community"] = scr["community"].where(on_roster, from_address)
+    attribution = np.where(on_roster, "花名册", np.where(from_address.notna(), "住址（漏报）", "无法归属"))
+    return by_roster.where(on_roster, from_address), attribution
 
-    # Gestational age at screening: from the roster's LMP, else the log's own LMP or 孕周.
+
+def _window_columns(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) -> dict[str, Any]:
+    """``ga_days`` (gestational age at screening: from the roster's LMP, else the log's own LMP or
+    孕周), ``in_window`` and ``window_flag``."""
     # (reindex, not map: pandas cannot map through an empty datetime Series, e.g. with no roster yet)
     roster_lmp = women.set_index("pkey")["lmp_used"]
     lmp = pd.Series(roster_lmp.reindex(scr["pkey"].to_numpy()).to_numpy(), index=scr.index, dtype="datetime64[ns]")
     lmp = lmp.fillna(scr["lmp"])
     ga = (scr["screen_date"] - lmp).dt.days
     ga = ga.where(ga.notna(), scr["gest_days"].astype("float"))
-    scr["ga_days"] = ga
+    w = settings.windows
     lo = scr["test"].map({t: w.days(t)[0] for t in TESTS}).astype(float)
     hi = scr["test"].map({t: w.days(t)[1] for t in TESTS}).astype(float)
-    scr["in_window"] = pd.array(np.where(ga.isna(), None, (ga >= lo) & (ga <= hi)), dtype="boolean")
-    scr["window_flag"] = np.select(
-        [ga.isna(), ga < lo, ga > hi], ["孕周未知", "早于窗口期", "晚于窗口期"], default=""
-    )
-    prog = settings.programme
-    scr["counted"] = (scr["screen_date"] >= _as_ts(prog.count_from)) & scr["community"].notna()
-    scr["subsidy"] = (scr["screen_date"] >= _as_ts(prog.subsidy_from)) & (
-        scr["screen_date"] <= _as_ts(prog.subsidy_to)
-    )
-    high_words = tuple(settings.tests.high_risk)
-    scr["high_risk"] = scr["result"].fillna("").str.contains("|".join(high_words), regex=True) if high_words else False
+    return {
+        "ga_days": ga,
+        "in_window": pd.array(np.where(ga.isna(), None, (ga >= lo) & (ga <= hi)), dtype="boolean"),
+        "window_flag": np.select([ga.isna(), ga < lo, ga > hi], ["孕周未知", "早于窗口期", "晚于窗口期"], default=""),
+    }
 
-    missing_from_roster = scr[scr["attribution"] == "住址（漏报）"].copy()
-    unassignable = scr[scr["attribution"] == "无法归属"].copy()
-    rejected_roster = norm.rejected[norm.rejected["kind"] == "roster"] if "name" in norm.rejected.columns else None
-    rejected_by_np: dict[str, dict] = {}
-    if rejected_roster is not None and len(rejected_roster):
-        rr = rejected_roster.assign(np=_np_key(rejected_roster["name"], rejected_roster["phone"])).dropna(subset=["np"])
-        rejected_by_np = {r["np"]: r for r in rr.drop_duplicates("np", keep="last").to_dict("records")}
+
+def _flags(scr: pd.DataFrame, community: pd.Series, settings: Settings) -> dict[str, Any]:
+    """``counted`` (from ``count_from``, for a community), ``subsidy`` (in the subsidy window) and
+    ``high_risk`` (the result names a high-risk word)."""
+    prog = settings.programme
+    high_words = tuple(settings.tests.high_risk)
+    return {
+        "counted": (scr["screen_date"] >= _as_ts(prog.count_from)) & community.notna(),
+        "subsidy": (scr["screen_date"] >= _as_ts(prog.subsidy_from)) & (scr["screen_date"] <= _as_ts(prog.subsidy_to)),
+        "high_risk": (
+            scr["result"].fillna("").str.contains("|".join(high_words), regex=True) if high_words else False
+        ),
+    }
+
+
+def _unassignable_problems(unassignable: pd.DataFrame, rejected: pd.DataFrame) -> list[Problem]:
+    """One warning per screening no community can count; it names the rejected roster row with the
+    same name and phone, when there is one (the usual cause: an ID the roster got wrong)."""
+    rejected_by_np = _rejected_roster_rows(rejected)
+    problems = []
     for rec in unassignable.to_dict("records"):
-        np_key = f"NP:{rec['name']}|{rec['phone']}" if isinstance(rec["name"], str) and isinstance(rec["phone"], str) else ""
-        hit = rejected_by_np.get(np_key)
+        named = isinstance(rec["name"], str) and isinstance(rec["phone"], str)
+        hit = rejected_by_np.get(f"NP:{rec['name']}|{rec['phone']}" if named else "")
         if hit is not None:
             message = (
                 f"{TEST_LABELS[rec['test']]}记录对应的孕妇在{hit['community'] or '某社区'}花名册中有同名同电话的记录，"
@@ -269,53 +374,52 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
                 value=rec["name"] if isinstance(rec["name"], str) else "",
             )
         )
+    return problems
 
-    # --- self-reports without a log record (自报未核实); a record the community did not report is fine
+
+def _rejected_roster_rows(rejected: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Rejected roster rows by name+phone key (the last one of each)."""
+    if "name" not in rejected.columns:
+        return {}
+    rows = rejected[rejected["kind"] == "roster"]
+    if not len(rows):
+        return {}
+    rows = rows.assign(np=_np_key(rows["name"], rows["phone"])).dropna(subset=["np"])
+    return {r["np"]: r for r in rows.drop_duplicates("np", keep="last").to_dict("records")}
+
+
+# ----------------------------------------------------------------------------------------------
+# Lists to act on
+
+
+def _self_unverified(women: pd.DataFrame, scr: pd.DataFrame) -> pd.DataFrame:
+    """Self-reports without a log record (自报未核实); a record the community did not report is fine."""
     done_keys = scr[["pkey", "test"]].assign(_logged=True)
-    unverified_parts = []
+    parts = []
     for t in TESTS:
         reported = women[women[f"self_{t}"].fillna(False).astype(bool)].assign(test=t)
         joined = reported.merge(done_keys, on=["pkey", "test"], how="left")
         missing = joined[joined["_logged"].isna()].drop(columns="_logged")
         if len(missing):
-            unverified_parts.append(missing.assign(self_date=missing[f"self_{t}_date"]))
-    self_unverified = (
-        pd.concat(unverified_parts, ignore_index=True)
-        if unverified_parts
-        else women.iloc[0:0].assign(test=pd.Series(dtype="string"), self_date=pd.Series(dtype="datetime64[ns]"))
-    )
+            parts.append(missing.assign(self_date=missing[f"self_{t}_date"]))
+    if parts:
+        return pd.concat(parts, ignore_index=True)
+    return women.iloc[0:0].assign(test=pd.Series(dtype="string"), self_date=pd.Series(dtype="datetime64[ns]"))
 
-    # --- follow-up: per woman and test not yet screened, by urgency
-    followup = _followup(women, scr, settings, day)
 
-    # --- high-risk results awaiting prenatal diagnosis
+def _awaiting_diagnosis(
+    scr: pd.DataFrame, women: pd.DataFrame, register: pd.DataFrame, day: pd.Timestamp
+) -> pd.DataFrame:
+    """High-risk results awaiting prenatal diagnosis: no diagnosis in the register known at ``day``
+    (like closings), and her case not closed."""
     diag = register[register["action"] == "diagnosis"]
-    diag = diag[diag["event_date"].isna() | (diag["event_date"] <= day)]  # as known at as_of, like closings
+    diag = diag[diag["event_date"].isna() | (diag["event_date"] <= day)]
     diagnosed = set(diag["pkey"]) | set(women.loc[women["closed_reason"].notna(), "pkey"])
-    high_risk = scr[scr["high_risk"] & ~scr["pkey"].isin(diagnosed)].copy()
+    return scr[scr["high_risk"] & ~scr["pkey"].isin(diagnosed)].copy()
 
-    # --- random spot-check list per community (reproducible)
-    spot_check = _spot_check(women, settings)
 
-    paper = register[register["action"] == "paper"][["community", "event_date", "note", "src_file", "src_row"]]
-
-    return Reconciled(
-        women=women,
-        screenings=scr.reset_index(drop=True),
-        duplicates=duplicates.reset_index(drop=True),
-        after_as_of=after_as_of.reset_index(drop=True),
-        missing_from_roster=missing_from_roster.reset_index(drop=True),
-        unassignable=unassignable.reset_index(drop=True),
-        conflicts=conflicts.reset_index(drop=True),
-        roster_duplicates=roster_duplicates.reset_index(drop=True),
-        self_unverified=self_unverified,
-        followup=followup,
-        high_risk=high_risk.reset_index(drop=True),
-        spot_check=spot_check,
-        submissions=submissions,
-        paper_rosters=paper.reset_index(drop=True),
-        problems=problems,
-    )
+def _paper_rosters(register: pd.DataFrame) -> pd.DataFrame:
+    return register[register["action"] == "paper"][["community", "event_date", "note", "src_file", "src_row"]]
 
 
 def _followup(women: pd.DataFrame, scr: pd.DataFrame, settings: Settings, day: pd.Timestamp) -> pd.DataFrame:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.calendar import completed_periods, due_dates
 from pipeline.model import Progress, Scored
-from pipeline.settings import TESTS, Settings
+from pipeline.settings import TESTS, Ranking, Settings
 
 EPS = 1e-9
 
@@ -160,45 +161,74 @@ def circulars(
     if hist.empty:
         return hist
     r = settings.ranking
+    hist = _with_issued_lagging(_with_computed_lagging(hist, r), issued)
+    hist = _with_streaks(hist.sort_values(["community", "period"], kind="stable"), r)
+    hist = hist.assign(
+        consequences=_consequences(hist, r),
+        commendation=np.where(hist["stage_met"], r.praise_text, r.criticism_text),
+    )
+    return hist.sort_values(["period", "rank", "community"], kind="stable").reset_index(drop=True)
+
+
+def _with_computed_lagging(hist: pd.DataFrame, r: Ranking) -> pd.DataFrame:
+    """``computed_lagging``: the lagging communities of each period by the ranking rule."""
     rate_col = "rate" if r.rank_by == "cumulative" else "period_rate"
     parts = []
     for _, block in hist.groupby("period", sort=True):
         lag = lagging_mask(block[rate_col], block["meets"], r.lagging_count)
-        block = block.assign(computed_lagging=lag.to_numpy())
-        parts.append(block)
-    hist = pd.concat(parts, ignore_index=True)
-    hist["issued"] = False
-    hist["lagging"] = hist["computed_lagging"]
+        parts.append(block.assign(computed_lagging=lag.to_numpy()))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _with_issued_lagging(hist: pd.DataFrame, issued: Mapping[str, list[str]] | None) -> pd.DataFrame:
+    """``issued``, ``lagging`` and ``differs_from_issued``: where a circular was issued for the
+    period, its list of lagging communities stands, whatever the computation now says."""
     if issued:
         key = hist["period_end"].dt.strftime("%Y-%m-%d")
         has = key.isin(list(issued))
-        named = [
-            (c in issued.get(k, [])) for k, c in zip(key, hist["community"], strict=True)
-        ]
-        hist["issued"] = has
-        hist["lagging"] = np.where(has, named, hist["computed_lagging"])
-    hist["differs_from_issued"] = hist["issued"] & (hist["lagging"] != hist["computed_lagging"])
-    hist = hist.sort_values(["community", "period"], kind="stable")
-    hist["lag_streak"] = _streak(hist["lagging"], hist["community"])
-    hist["stage_met"] = hist["meets"]
-    hist["miss_streak"] = _streak(~hist["stage_met"].astype(bool), hist["community"])
+        named = [(c in issued.get(k, [])) for k, c in zip(key, hist["community"], strict=True)]
+        hist = hist.assign(issued=has, lagging=np.where(has, named, hist["computed_lagging"]))
+    else:
+        hist = hist.assign(issued=False, lagging=hist["computed_lagging"])
+    return hist.assign(differs_from_issued=hist["issued"] & (hist["lagging"] != hist["computed_lagging"]))
+
+
+def _with_streaks(hist: pd.DataFrame, r: Ranking) -> pd.DataFrame:
+    """``lag_streak`` and ``miss_streak`` (periods in a row lagging, missing the expected count),
+    ``stage_met`` and ``honours_lost`` (lagging as many periods in a row as there are lagging
+    texts: lost for the rest of the year). Rows in period order within each community."""
+    lag_streak = _streak(hist["lagging"], hist["community"])
+    miss_streak = _streak(~hist["meets"].astype(bool), hist["community"])
     texts = r.lagging_texts
-    hist["honours_lost"] = (hist["lag_streak"] >= len(texts)).groupby(hist["community"]).cummax() if texts else False
+    honours_lost = (lag_streak >= len(texts)).groupby(hist["community"]).cummax() if texts else False
+    return hist.assign(
+        lag_streak=lag_streak, stage_met=hist["meets"], miss_streak=miss_streak, honours_lost=honours_lost
+    )
+
+
+def _consequences(hist: pd.DataFrame, r: Ranking) -> list[list[str]]:
+    """Each row's consequences, from its streaks (one list per row, in row order)."""
     miss_rules = sorted((int(k), v) for k, v in r.stage_miss_texts.items())
-    consequences = []
-    for lag_n, miss_n, lost in zip(hist["lag_streak"], hist["miss_streak"], hist["honours_lost"], strict=True):
-        items: list[str] = []
-        if lag_n >= 1 and texts:
-            items.append(texts[min(lag_n, len(texts)) - 1])
-        if lost and texts and texts[-1] not in items:
-            items.append(f"{texts[-1]}（延续）")
-        rule = [text for k, text in miss_rules if miss_n >= k]
-        if rule:
-            items.append(rule[-1])
-        consequences.append(items)
-    hist["consequences"] = consequences
-    hist["commendation"] = np.where(hist["stage_met"], r.praise_text, r.criticism_text)
-    return hist.sort_values(["period", "rank", "community"], kind="stable").reset_index(drop=True)
+    return [
+        _row_consequences(lag_n, miss_n, lost, r.lagging_texts, miss_rules)
+        for lag_n, miss_n, lost in zip(hist["lag_streak"], hist["miss_streak"], hist["honours_lost"], strict=True)
+    ]
+
+
+def _row_consequences(
+    lag_n: int, miss_n: int, lost: bool, texts: tuple[str, ...], miss_rules: list[tuple[int, str]]
+) -> list[str]:
+    """The lagging text for this streak length (the last one repeats), the lost honours carried
+    on, and the strongest rule for periods in a row below the expected count."""
+    items: list[str] = []
+    if lag_n >= 1 and texts:
+        items.append(texts[min(lag_n, len(texts)) - 1])
+    if lost and texts and texts[-1] not in items:
+        items.append(f"{texts[-1]}（延续）")
+    rule = [text for k, text in miss_rules if miss_n >= k]
+    if rule:
+        items.append(rule[-1])
+    return items
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,20 +299,34 @@ def timeliness_summary(table: pd.DataFrame) -> pd.DataFrame:
 # Payments
 
 
+PAYMENT_COLUMNS = ["community", "name", "date", "kind", "met", "cases", "case_amount", "specialist",
+                   "secretary_reward", "fine", "rule"]
+
+
 def payments(quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
     """Quarterly evaluations and the year end, each with the rule that produced the figure."""
+    rows = _evaluation_payments(quotas, prog, screenings, settings, as_of)
+    if settings.rewards.year_end <= as_of:
+        rows += _year_end_payments(quotas, prog, settings)
+    return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+
+
+def _evaluation_payments(
+    quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, settings: Settings, as_of: dt.date
+) -> list[dict[str, Any]]:
+    """Each quarterly evaluation up to ``as_of``: a community on track is paid per case completed
+    since the previous evaluation, plus the specialist's reward."""
     rw = settings.rewards
     rows = []
     prev = settings.programme.count_from - dt.timedelta(days=1)
-    counted = screenings[screenings["counted"]]
-    completions = _case_dates(counted, rw.case)
+    completions = _case_dates(screenings[screenings["counted"]], rw.case)
+    unit = "例（两项均完成的孕妇）" if rw.case == "both" else "例（每项筛查）"
     for n, day in enumerate(sorted(rw.evaluations), start=1):
         if day > as_of:
             break
         st = standing(quotas, prog, settings, day)
         window = completions[(completions["day"] > pd.Timestamp(prev)) & (completions["day"] <= pd.Timestamp(day))]
         cases = window.groupby("community").size()
-        unit = "例（两项均完成的孕妇）" if rw.case == "both" else "例（每项筛查）"
         for community, rec in st.iterrows():
             met = bool(rec["meets"])
             n_cases = int(cases.get(community, 0))
@@ -307,37 +351,42 @@ def payments(quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, set
                 }
             )
         prev = day
-    if rw.year_end <= as_of:
-        st = standing(quotas, prog, settings, rw.year_end)
-        for community, rec in st.iterrows():
-            done = all(rec[f"done_{t}"] + EPS >= rec[f"quota_{t}"] for t in TESTS)
-            reward = rw.year_end_reward * (2 if rw.year_end_reward_split == "each" else 1)
-            rows.append(
-                {
-                    "community": community,
-                    "name": rec["name"],
-                    "date": pd.Timestamp(rw.year_end),
-                    "kind": "年终考核",
-                    "met": done,
-                    "cases": 0,
-                    "case_amount": 0.0,
-                    "specialist": 0.0,
-                    "secretary_reward": reward if done else 0.0,
-                    "fine": 0.0 if done else rw.year_end_fine,
-                    "rule": (
-                        (
-                            f"完成年度任务，一次性奖励支书和“两筛”专干共{rw.year_end_reward:g}元"
-                            if rw.year_end_reward_split == "together"
-                            else f"完成年度任务，一次性奖励支书和“两筛”专干各{rw.year_end_reward:g}元"
-                        )
-                        if done
-                        else f"未完成年度任务，罚社区{rw.year_end_fine:g}元（从经费中扣除）"
-                    ),
-                }
-            )
-    columns = ["community", "name", "date", "kind", "met", "cases", "case_amount", "specialist",
-               "secretary_reward", "fine", "rule"]
-    return pd.DataFrame(rows, columns=columns)
+    return rows
+
+
+def _year_end_payments(quotas: pd.DataFrame, prog: Progress, settings: Settings) -> list[dict[str, Any]]:
+    """The year end: a community that met its annual quotas rewards its secretary and specialist;
+    one that did not is fined."""
+    rw = settings.rewards
+    rows = []
+    st = standing(quotas, prog, settings, rw.year_end)
+    for community, rec in st.iterrows():
+        done = all(rec[f"done_{t}"] + EPS >= rec[f"quota_{t}"] for t in TESTS)
+        reward = rw.year_end_reward * (2 if rw.year_end_reward_split == "each" else 1)
+        rows.append(
+            {
+                "community": community,
+                "name": rec["name"],
+                "date": pd.Timestamp(rw.year_end),
+                "kind": "年终考核",
+                "met": done,
+                "cases": 0,
+                "case_amount": 0.0,
+                "specialist": 0.0,
+                "secretary_reward": reward if done else 0.0,
+                "fine": 0.0 if done else rw.year_end_fine,
+                "rule": (
+                    (
+                        f"完成年度任务，一次性奖励支书和“两筛”专干共{rw.year_end_reward:g}元"
+                        if rw.year_end_reward_split == "together"
+                        else f"完成年度任务，一次性奖励支书和“两筛”专干各{rw.year_end_reward:g}元"
+                    )
+                    if done
+                    else f"未完成年度任务，罚社区{rw.year_end_fine:g}元（从经费中扣除）"
+                ),
+            }
+        )
+    return rows
 
 
 def _case_dates(counted: pd.DataFrame, case: str) -> pd.DataFrame:

@@ -15,8 +15,8 @@ from python_calamine import CalamineWorkbook
 from pipeline import demo
 from pipeline.demo import demo_truth, generate_demo
 from pipeline.settings import Settings, load_settings
+from tests.conftest import CONFIG
 
-ROOT = Path(__file__).resolve().parent.parent
 ID_HEADERS = {"身份证号", "身份证号码", "证件号码"}
 HENAN_AREAS = {demo.HOME_AREA, *demo.OTHER_AREAS}
 
@@ -40,7 +40,7 @@ def valid_id(value: str) -> bool:
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:
-    return load_settings(ROOT / "config.toml")
+    return load_settings(CONFIG)
 
 
 @pytest.fixture(scope="module")
