@@ -30,7 +30,7 @@ test: lint
 
 # The larger budgets: 300 fuzz examples, 50 random SIGKILLs, every hostile case alone.
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=300 KILL_RUNS=50 $(BIN)/python -m pytest tests/test_fuzz.py tests/test_kill.py tests/hostile -q
+	FUZZ_EXAMPLES=300 KILL_RUNS=50 $(BIN)/python -m pytest tests/e2e/test_fuzz.py tests/e2e/test_kill.py tests/hostile -q
 
 demo: $(STAMP)
 	$(BIN)/screening demo --seed 2020 --force input

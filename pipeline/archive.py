@@ -331,33 +331,10 @@ def issue(
             placed = _place(sources, placing)
             os.rename(placing, folder / name)
             target = folder / name  # only a folder created here is ever cleaned up
-            summary_sha = next(f.sha256 for f in placed if f.name == SUMMARY_FILE)
-            cur = conn.execute(
-                """
-                INSERT INTO circulars (period_start, period_end, period_number, number, doc_number, revision,
-                    reason, issued_at, issued_by, as_of, lagging_json, summary_sha256, folder)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    period["start"],
-                    period["end"],
-                    period.get("number"),
-                    str(number).strip(),
-                    doc_number,
-                    revision,
-                    reason.strip(),
-                    issued_at.isoformat(timespec="seconds"),
-                    issued_by,
-                    result.as_of.isoformat(),
-                    json.dumps(lagging, ensure_ascii=False),
-                    summary_sha,
-                    name,
-                ),
-            )
-            circular_id = int(cur.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO files (circular_id, name, sha256, size) VALUES (?, ?, ?, ?)",
-                [(circular_id, f.name, f.sha256, f.size) for f in placed],
+            circular_id = _insert_record(
+                conn, period, number=number, doc_number=doc_number, revision=revision, reason=reason,
+                issued_at=issued_at, issued_by=issued_by, as_of=result.as_of, lagging=lagging, folder=name,
+                placed=placed,
             )
         record = _circular(conn.execute("SELECT * FROM circulars WHERE id = ?", (circular_id,)).fetchone(), placed)
         record.warnings = warnings
@@ -372,6 +349,53 @@ def issue(
         shutil.rmtree(staging, ignore_errors=True)
         for leftover in folder.glob(f"{_PLACING}*-{os.getpid()}"):
             _remove_tree(leftover)
+
+
+def _insert_record(
+    conn: sqlite3.Connection,
+    period: dict[str, Any],
+    *,
+    number: str,
+    doc_number: str,
+    revision: int,
+    reason: str,
+    issued_at: dt.datetime,
+    issued_by: str,
+    as_of: dt.date,
+    lagging: list[str],
+    folder: str,
+    placed: list[ArchivedFile],
+) -> int:
+    """The record of one issued circular and its files (inside the caller's transaction); its id."""
+    summary_sha = next(f.sha256 for f in placed if f.name == SUMMARY_FILE)
+    cur = conn.execute(
+        """
+        INSERT INTO circulars (period_start, period_end, period_number, number, doc_number, revision,
+            reason, issued_at, issued_by, as_of, lagging_json, summary_sha256, folder)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            period["start"],
+            period["end"],
+            period.get("number"),
+            str(number).strip(),
+            doc_number,
+            revision,
+            reason.strip(),
+            issued_at.isoformat(timespec="seconds"),
+            issued_by,
+            as_of.isoformat(),
+            json.dumps(lagging, ensure_ascii=False),
+            summary_sha,
+            folder,
+        ),
+    )
+    circular_id = int(cur.lastrowid or 0)
+    conn.executemany(
+        "INSERT INTO files (circular_id, name, sha256, size) VALUES (?, ?, ?, ?)",
+        [(circular_id, f.name, f.sha256, f.size) for f in placed],
+    )
+    return circular_id
 
 
 _PLACING = ".placing-"

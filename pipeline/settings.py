@@ -322,6 +322,10 @@ def _describe(tp: Any) -> str:
     return _TYPE_NAMES.get(tp, str(tp))
 
 
+def _wrong_type(tp: Any, value: Any, key: str) -> SettingsError:
+    return SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+
+
 def _convert(tp: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
@@ -334,30 +338,38 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         if value not in args:
             raise SettingsError(f"配置项 {key} 的值 {value!r} 不在允许范围内，应为{_describe(tp)}。")
         return value
+    if origin in (tuple, dict) or dataclasses.is_dataclass(tp):
+        return _convert_container(tp, value, key)
+    return _convert_scalar(tp, value, key)
+
+
+def _convert_container(tp: Any, value: Any, key: str) -> Any:
+    """A list (-> tuple), a table (-> dict) or a sub-table (-> a settings dataclass)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is tuple:
         if not isinstance(value, list):
-            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+            raise _wrong_type(tp, value, key)
         return tuple(_convert(args[0], v, f"{key}[{i + 1}]") for i, v in enumerate(value))
+    if not isinstance(value, dict):
+        raise _wrong_type(tp, value, key)
     if origin is dict:
-        if not isinstance(value, dict):
-            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
         return {str(k): _convert(args[1], v, f"{key}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
-        return _build(tp, value, key)
+    return _build(tp, value, key)
+
+
+def _convert_scalar(tp: Any, value: Any, key: str) -> Any:
+    """Text, numbers, true/false and dates: TOML's own types, checked strictly (no bool for a number,
+    no date-time for a date)."""
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+            raise _wrong_type(tp, value, key)
         return float(value)
     if tp is dt.date:
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+            raise _wrong_type(tp, value, key)
         return value
-    if tp is int and isinstance(value, bool):
-        raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
-    if not isinstance(value, tp):
-        raise SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
+    if (tp is int and isinstance(value, bool)) or not isinstance(value, tp):
+        raise _wrong_type(tp, value, key)
     return value
 
 
@@ -406,6 +418,13 @@ def _key_lines(text: str) -> dict[str, int]:
 
 
 def _validate(s: Settings) -> None:
+    """Checks across keys that types alone cannot express; the first failure raises."""
+    for check in (_validate_programme, _validate_windows, _validate_communities, _validate_cadences,
+                  _validate_ranking):
+        check(s)
+
+
+def _validate_programme(s: Settings) -> None:
     p = s.programme
     if p.start > p.end:
         raise SettingsError(f"配置项 programme.start ({p.start}) 晚于 programme.end ({p.end})。")
@@ -415,6 +434,9 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"配置项 programme.{key} ({value}) 不在项目期间 {p.start} 至 {p.end} 附近。")
     if p.subsidy_from > p.subsidy_to:
         raise SettingsError("配置项 programme.subsidy_from 晚于 programme.subsidy_to。")
+
+
+def _validate_windows(s: Settings) -> None:
     for test in TESTS:
         try:
             lo, hi = s.windows.days(test)
@@ -424,6 +446,9 @@ def _validate(s: Settings) -> None:
             ) from None
         if lo > hi:
             raise SettingsError(f"配置项 windows.{test}_from 晚于 windows.{test}_to。")
+
+
+def _validate_communities(s: Settings) -> None:
     if not s.communities:
         raise SettingsError("配置中没有社区（[[communities]]）。")
     keys = [c.key for c in s.communities]
@@ -434,6 +459,9 @@ def _validate(s: Settings) -> None:
         for test in TESTS:
             if c.quota(test) < 0 or c.weekly(test) < 0:
                 raise SettingsError(f"配置项 communities[{i}]（{c.name}）的任务数不能为负数。")
+
+
+def _validate_cadences(s: Settings) -> None:
     for name, cad in (("summary", s.cadence.summary), ("ranking", s.cadence.ranking), ("circular", s.cadence.circular)):
         if cad.kind == "days" and cad.every < 1:
             raise SettingsError(f"配置项 cadence.{name}.every 应为正整数。")
@@ -443,6 +471,9 @@ def _validate(s: Settings) -> None:
             raise SettingsError(f"配置项 cadence.{name}.ends 应为 1 到 31 之间的日期列表。")
     if any(not 1 <= d <= 31 for d in s.rosters.update_days):
         raise SettingsError("配置项 rosters.update_days 应为 1 到 31 之间的日期列表。")
+
+
+def _validate_ranking(s: Settings) -> None:
     for key, text in s.ranking.stage_miss_texts.items():
         if not key.isdigit() or int(key) < 1:
             raise SettingsError(f"配置项 ranking.stage_miss_texts 的键 {key!r} 应为连续次数（正整数）。")

@@ -1,0 +1,338 @@
+"""What to send to whom (pure): the run's workbooks and circular per recipient (``plan_send``) and the
+roster reminders before a due date (``plan_remind``). Addresses come from ``[mail]``; a missing address
+is reported, never guessed. Subjects and bodies carry community-level figures only."""
+
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.archive import list_circulars
+from pipeline.calendar import due_dates
+from pipeline.fmt import cn_date, fmt_num, fmt_pct
+from pipeline.mail.message import ADDRESS_PATTERN, Attachment, Outgoing, Plan, render_mail
+from pipeline.model import Analysis
+from pipeline.outputs.circular import document_number
+from pipeline.outputs.names import (
+    circular_names,
+    community_attachment_name,
+    community_filename,
+    health_centre_filename,
+    leaders_filename,
+)
+from pipeline.settings import TEST_LABELS, TESTS, Settings
+
+TEMPLATE_COMMUNITY = "mail_community.txt.j2"
+TEMPLATE_LEADERS = "mail_leaders.txt.j2"
+TEMPLATE_HEALTH_CENTRE = "mail_health_centre.txt.j2"
+TEMPLATE_REMIND = "mail_remind.txt.j2"
+
+FOLLOWUP_MAIL_LABELS = {
+    "open": "正在窗口期内、尚未筛查",
+    "soon": "{days}天内进入窗口期",
+    "no_dates": "末次月经等日期缺失、无法推算孕周",
+    "missed": "已错过窗口期",
+}
+# What a reminder chases: the open items (a missed window can no longer be caught up).
+REMIND_ITEMS = ("open", "soon", "no_dates")
+
+
+
+# ----------------------------------------------------------------------------------------------
+# Addresses
+
+
+def _valid(values: Iterable[str], who: str, problems: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in values:
+        address = str(raw).strip()
+        if not address:
+            continue
+        if not ADDRESS_PATTERN.match(address):
+            problems.append(f"{who}：邮箱地址 {address!r} 格式不对，未发送。")
+            continue
+        if address.lower() not in (a.lower() for a in out):
+            out.append(address)
+    return out
+
+
+def community_addresses(settings: Settings) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """Community key -> addresses from ``[mail.communities]`` (keyed by key, name or short name),
+    and warnings for entries that name no configured community."""
+    configured = settings.mail.communities
+    found: dict[str, tuple[str, ...]] = {}
+    used: set[str] = set()
+    for c in settings.communities:
+        for k in (c.key, c.name, c.short):
+            if k and k in configured:
+                found[c.key] = configured[k]
+                used.add(k)
+                break
+    unknown = [
+        f"config.toml [mail.communities] 中的“{k}”不是配置中的社区，已忽略（社区名称应与 [[communities]] 一致）。"
+        for k in configured
+        if k not in used
+    ]
+    return found, unknown
+
+
+# ----------------------------------------------------------------------------------------------
+# Template context (community-level figures only)
+
+
+def _community_context(c: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    followup = {k: int((c.get("followup") or {}).get(k, 0)) for k in ("open", "soon", "missed", "no_dates")}
+    high_risk = int(c.get("high_risk_awaiting_diagnosis") or 0)
+    days = settings.followup.opening_within_days
+
+    def items(keys: Sequence[str]) -> list[dict[str, Any]]:
+        out = [
+            {"label": FOLLOWUP_MAIL_LABELS[k].format(days=days), "count": followup[k]} for k in keys if followup[k]
+        ]
+        if high_risk:
+            out.append({"label": "高风险待产前诊断", "count": high_risk})
+        return out
+
+    all_items = items(("open", "soon", "no_dates", "missed"))
+    open_items = items(REMIND_ITEMS)
+    return {
+        "name": c["name"],
+        "key": c.get("key", c["name"]),
+        "rank_text": "—" if c.get("rank") is None else fmt_num(c["rank"]),
+        "rate_text": fmt_pct(c.get("rate")),
+        "tests": [
+            {
+                "label": TEST_LABELS[t],
+                "done": fmt_num(c["done"].get(t)),
+                "expected": fmt_num(c["expected"].get(t)),
+                "quota": fmt_num(c["quota"].get(t)),
+                "rate": fmt_pct((c.get("rates") or {}).get(t)),
+            }
+            for t in TESTS
+        ],
+        "lagging": bool(c.get("lagging")),
+        "consequence": c.get("consequence") or "",
+        "commendation": c.get("commendation") or "",
+        "followup_items": all_items,
+        "followup_text": "，".join(f"{i['label']} {i['count']} 人" for i in all_items),
+        "followup_total": sum(i["count"] for i in all_items),
+        "open_items": open_items,
+        "open_text": "，".join(f"{i['label']} {i['count']} 人" for i in open_items),
+        "open_total": sum(i["count"] for i in open_items),
+    }
+
+
+def mail_context(summary: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    as_of = dt.date.fromisoformat(summary["as_of"])
+    raw = summary.get("circular_period")
+    period = None
+    if raw:
+        start, end = dt.date.fromisoformat(raw["start"]), dt.date.fromisoformat(raw["end"])
+        period = {
+            "number": raw["number"],
+            "end": raw["end"],
+            "text": f"{cn_date(start)}至{cn_date(end, year=end.year != start.year)}",
+        }
+    communities = [_community_context(c, settings) for c in summary.get("communities") or []]
+    ranked = sorted(
+        communities,
+        key=lambda c: (c["rank_text"] == "—", float(c["rank_text"]) if c["rank_text"] != "—" else 0.0),
+    )
+    totals = summary.get("totals") or {}
+    return {
+        "programme": settings.programme.name,
+        "issuer": settings.programme.issuer,
+        "sender_name": settings.mail.sender_name or settings.programme.issuer,
+        "health_centre": settings.directory.health_centre or "卫生院",
+        "as_of": as_of.isoformat(),
+        "as_of_text": cn_date(as_of),
+        "period": period,
+        "communities": communities,
+        "ranking": ranked,
+        "community_count": len(communities),
+        "lagging_names": [c["name"] for c in communities if c["lagging"]],
+        "totals": [
+            {
+                "label": TEST_LABELS[t],
+                "done": fmt_num((totals.get("done") or {}).get(t)),
+                "expected": fmt_num((totals.get("expected") or {}).get(t)),
+                "quota": fmt_num((totals.get("quota") or {}).get(t)),
+            }
+            for t in TESTS
+        ],
+        "goal": totals.get("goal"),
+        "hotline": settings.programme.hotline,
+    }
+
+
+def _by_key(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c.get("key", c["name"]): c for c in summary.get("communities") or []}
+
+
+# ----------------------------------------------------------------------------------------------
+# Plans
+
+
+def issued_circular(archive_dir: Path | None, period_end: str | None) -> tuple[Path, str] | None:
+    """The Word file and document number of the latest issued revision of the period, if any."""
+    if archive_dir is None or period_end is None:
+        return None
+
+    records = [r for r in list_circulars(archive_dir) if r.period_end == period_end]
+    if not records:
+        return None
+    record = max(records, key=lambda r: r.revision)
+    docx = [f for f in record.files if f.name.endswith(".docx")]
+    if not docx:
+        return None
+    return archive_dir / record.folder / docx[0].name, record.doc_number
+
+
+def plan_send(
+    settings: Settings, run_folder: Path, summary: dict[str, Any], archive_dir: Path | None = None
+) -> Plan:
+    """The messages of ``screening send`` for the run in ``run_folder`` (``output/<as-of>/``)."""
+
+    as_of = dt.date.fromisoformat(summary["as_of"])
+    ctx = mail_context(summary, settings)
+    period_end = ctx["period"]["end"] if ctx["period"] else None
+    plan = Plan()
+    hint = f"请先运行 screening run --as-of {as_of.isoformat()}"
+
+    def attachment(path: Path, who: str, name: str | None = None) -> Attachment | None:
+        if not path.is_file():
+            plan.problems.append(f"{who}：找不到附件 {path}（{hint}），未发送。")
+            return None
+        return Attachment.from_path(path, name)
+
+    addresses, unknown = community_addresses(settings)
+    plan.problems.extend(unknown)
+    entries = _by_key(summary)
+    for c in settings.communities:
+        to = _valid(addresses.get(c.key, ()), c.name, plan.problems)
+        if not to:
+            plan.problems.append(f"{c.name}：未配置邮箱地址（config.toml [mail.communities]），本社区工作簿未发送。")
+            continue
+        if c.key not in entries:
+            plan.problems.append(f"{c.name}：summary.json 中没有该社区，未发送。")
+            continue
+        att = attachment(
+            run_folder / community_filename(settings, c.key), c.name, community_attachment_name(c.name, as_of)
+        )
+        if att is None:
+            continue
+        context = {**ctx, "c": _community_context(entries[c.key], settings), "attachment_names": [att.name]}
+        subject, body = render_mail(TEMPLATE_COMMUNITY, context, settings)
+        for address in to:
+            plan.messages.append(Outgoing("community", c.name, address, subject, body, [att], as_of, period_end))
+
+    leaders = _valid(settings.mail.leaders, "领导", plan.problems)
+    if not leaders:
+        plan.problems.append("领导：未配置邮箱地址（config.toml [mail] leaders），领导版和通报未发送。")
+    else:
+        book = attachment(run_folder / leaders_filename(as_of), "领导")
+        issued = issued_circular(archive_dir, period_end)
+        if issued is not None:
+            circular = attachment(issued[0], "领导")
+            doc_number = issued[1]
+        else:
+            circular = attachment(run_folder / circular_names(as_of).docx, "领导")
+            doc_number = ""
+        files = [a for a in (book, circular) if a is not None]
+        if book is not None and circular is not None:
+            context = {
+                **ctx,
+                "attachment_names": [a.name for a in files],
+                "doc_number": doc_number,
+                "draft_number": document_number(settings, None),
+            }
+            subject, body = render_mail(TEMPLATE_LEADERS, context, settings)
+            for address in leaders:
+                plan.messages.append(Outgoing("leaders", "领导", address, subject, body, files, as_of, period_end))
+
+    centre = ctx["health_centre"]
+    to = _valid(settings.mail.health_centre, centre, plan.problems)
+    if not to:
+        plan.problems.append(f"{centre}：未配置邮箱地址（config.toml [mail] health_centre），核对清单未发送。")
+    else:
+        att = attachment(run_folder / health_centre_filename(as_of), centre)
+        if att is not None:
+            subject, body = render_mail(TEMPLATE_HEALTH_CENTRE, {**ctx, "attachment_names": [att.name]}, settings)
+            for address in to:
+                plan.messages.append(
+                    Outgoing("health_centre", centre, address, subject, body, [att], as_of, period_end)
+                )
+    return plan
+
+
+def reminder_due(settings: Settings, as_of: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The next roster due date within ``rosters.reminder_days_before`` days from ``as_of``
+    (inclusive), and the due date before it (None for the first)."""
+
+    dues = due_dates(settings, settings.programme.end)
+    ahead = as_of + dt.timedelta(days=settings.rosters.reminder_days_before)
+    coming = [d for d in dues if as_of <= d <= ahead]
+    if not coming:
+        return None, None
+    due = coming[0]
+    before = [d for d in dues if d < due]
+    return due, (before[-1] if before else None)
+
+
+def submitted_since(submissions: pd.DataFrame, after: dt.date | None, as_of: dt.date) -> set[str]:
+    """Communities with a roster submission dated after ``after`` and by ``as_of``."""
+
+    if submissions.empty:
+        return set()
+    subs = submissions.dropna(subset=["report_date", "community"])
+    dates = pd.to_datetime(subs["report_date"])
+    keep = dates <= pd.Timestamp(as_of)
+    if after is not None:
+        keep &= dates > pd.Timestamp(after)
+    return {str(c) for c in subs.loc[keep, "community"]}
+
+
+def plan_remind(settings: Settings, result: Analysis) -> Plan:
+    """The reminders (催报) for the next due date: to each community that has not yet submitted its
+    roster for it, and to those with open follow-up items (counts only; the names are in its
+    workbook). Nothing when no due date falls within the reminder window."""
+    as_of = result.as_of
+    due, previous = reminder_due(settings, as_of)
+    plan = Plan(due_date=due)
+    if due is None:
+        return plan
+    submitted = submitted_since(result.reconciled.submissions, previous, as_of)
+    ctx = mail_context(result.summary, settings)
+    entries = _by_key(result.summary)
+    addresses, unknown = community_addresses(settings)
+    plan.problems.extend(unknown)
+    for c in settings.communities:
+        entry = _community_context(entries[c.key], settings) if c.key in entries else None
+        roster_missing = c.key not in submitted
+        open_total = entry["open_total"] if entry else 0
+        if not roster_missing and not open_total:
+            continue
+        to = _valid(addresses.get(c.key, ()), c.name, plan.problems)
+        if not to:
+            plan.problems.append(f"{c.name}：未配置邮箱地址（config.toml [mail.communities]），催报未发送。")
+            continue
+        context = {
+            **ctx,
+            "c": entry or {"name": c.name, "open_items": [], "open_text": "", "open_total": 0},
+            "due_text": cn_date(due),
+            "previous_text": cn_date(previous) if previous else "",
+            "days_left": (due - as_of).days,
+            "update_days_text": "、".join(f"{d}日" for d in sorted(settings.rosters.update_days)),
+            "roster_missing": roster_missing,
+        }
+        subject, body = render_mail(TEMPLATE_REMIND, context, settings)
+        for address in to:
+            plan.messages.append(
+                Outgoing("remind", c.name, address, subject, body, [], as_of, due_date=due.isoformat())
+            )
+    return plan
