@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.load import read_all
 from pipeline.model import Analysis, OnFile, OnStage, RunError
 from pipeline.normalize import normalize
+from pipeline.problems import problems_frame
 from pipeline.quotas import effective_quotas
 from pipeline.reconcile import reconcile
 from pipeline.score import score
@@ -62,18 +63,16 @@ def analyse(
     # at province size the grids alone are gigabytes.
     norm = normalize(files, settings, release_rows=True)
     lap("normalize", "reconcile")
-    quotas, quota_problems, warnings = effective_quotas(settings, norm.quota, norm.quota_totals)
+    quotas, quota_problems = effective_quotas(settings, norm.quota, norm.quota_totals)
     rec = reconcile(norm, settings, as_of)
     lap("reconcile", "score")
     scored = score(rec.screenings, rec.submissions, quotas, settings, as_of, issued)
     lap("score", "summary")
-    problems = [
-        *discovery_problems,
-        *(p for f in files for p in f.problems),
-        *norm.problems,
-        *quota_problems,
-        *rec.problems,
-    ]
+    problems = problems_frame(
+        [*discovery_problems, *(p for f in files for p in f.problems)],
+        norm.problems,
+        [*quota_problems, *rec.problems],
+    )
     result = Analysis(
         as_of=as_of,
         input_dir=input_dir,
@@ -81,7 +80,6 @@ def analyse(
         normalized=norm,
         quotas=quotas,
         problems=problems,
-        warnings=warnings,
         reconciled=rec,
         scored=scored,
         summary={},

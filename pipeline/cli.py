@@ -20,6 +20,7 @@ from pipeline import __version__
 from pipeline.calendar import default_as_of
 from pipeline.fmt import terminal_width as _width
 from pipeline.normalize.ids import mask_text
+from pipeline.problems import Severity, for_display
 from pipeline.progress import Progress
 from pipeline.settings import ScreeningError, Settings, load_settings
 
@@ -166,6 +167,16 @@ def _as_of(as_of: dt.date | None, settings: Settings) -> dt.date:
     return as_of if as_of is not None else default_as_of(dt.date.today(), settings)
 
 
+_OUTPUT = click.option(
+    "--output",
+    "output_dir",
+    default="output",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="输出文件夹（screening run 的结果在其中的 <截至日期>/ 子文件夹）。",
+)
+
+
 @main.command("run", context_settings=CONTEXT)
 @_common
 @click.option(
@@ -214,25 +225,25 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
 
 @main.command("check", context_settings=CONTEXT)
 @_common
+@_OUTPUT
 @guarded
-def check_command(input_dir: Path, as_of: dt.date | None, config: Path) -> None:
+def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_dir: Path) -> None:
     """只读取和检查输入表格，列出数据问题和行数核对，不生成任何文件。"""
     # Imported here, not at the top: pandas would slow down `screening --help`.
     from pipeline.analyse import analyse
     from pipeline.archive import issued_from_archive
-    from pipeline.problems import problems_frame
     from pipeline.terminal import run_report
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
-    result = analyse(input_dir, settings, day, exclude=[Path("output")], issued=issued_from_archive(settings))
+    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
     for line in run_report(result):
         click.echo(line)
-    frame = problems_frame(result.problems)
+    frame = for_display(result.problems)
     if len(frame):
         click.echo("")
         click.echo("全部问题（错误和警告）：")
-        for rec in frame[frame["severity"] != "提示"].to_dict("records"):
+        for rec in frame[result.problems["severity"] != Severity.NOTE].to_dict("records"):
             row = f" 第{int(rec['row'])}行" if rec["row"] == rec["row"] and rec["row"] is not None else ""
             sheet = f" [{rec['sheet']}]" if rec["sheet"] else ""
             click.echo(mask_text(f"  [{rec['severity']}] {rec['file']}{sheet}{row} {rec['column']} "
@@ -310,14 +321,6 @@ def _os_user() -> str:
         return "未知"
 
 
-_OUTPUT = click.option(
-    "--output",
-    "output_dir",
-    default="output",
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="输出文件夹（screening run 的结果在其中的 <截至日期>/ 子文件夹）。",
-)
 
 
 @main.group("archive", context_settings=CONTEXT)
@@ -339,11 +342,13 @@ def archive_group() -> None:
 )
 @click.option("--by", "issued_by", default=None, help="存档人。默认为当前系统用户。")
 @click.option("--reason", default="", help="修订原因：同一期再次存档（修订）时必填。")
+@_OUTPUT
 @guarded
 def archive_issue_command(
     input_dir: Path,
     as_of: dt.date | None,
     config: Path,
+    output_dir: Path,
     number: str,
     period: str | None,
     issued_by: str | None,
@@ -364,7 +369,7 @@ def archive_issue_command(
     check_issue(folder, settings, end, number, reason)
     # The period itself is computed afresh (a revision corrects it); earlier issued periods drive the streaks.
     issued = {k: v for k, v in issued_lagging(folder).items() if k != end.isoformat()}
-    result = analyse(input_dir, settings, end, exclude=[Path("output")], issued=issued)
+    result = analyse(input_dir, settings, end, exclude=[output_dir], issued=issued)
     record = issue(
         folder,
         settings,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from pipeline.problems import Problem
+from pipeline.problems import Problem, programme_warnings
 from pipeline.settings import TESTS, ScreeningError
 
 # ----------------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ class Normalized:
     register: pd.DataFrame
     rejected: pd.DataFrame
     sheets: list[SheetInfo]
-    problems: list[Problem]
+    problems: pd.DataFrame  # pipeline.problems.problems_frame of the sheets' and rows' problems
     quota_totals: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -206,14 +206,18 @@ class Analysis:
     files: list[FileResult]
     normalized: Normalized
     quotas: pd.DataFrame
-    problems: list[Problem]
-    warnings: list[dict[str, Any]]
+    problems: pd.DataFrame  # every problem of the run, built once (pipeline.problems.problems_frame)
     reconciled: Reconciled
     scored: Scored
     summary: dict[str, Any]
     # Wall time of each stage in seconds: read, normalize, reconcile, score, summary (analyse)
     # and write_* (pipeline.outputs).
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """The programme-scope problems (``summary.json``'s ``warnings[]``)."""
+        return programme_warnings(self.problems)
 
 
 class OnFile(Protocol):

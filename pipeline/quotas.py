@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.problems import Problem, problem
+from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import TEST_LABELS, TESTS, Community, Settings
 
 QUOTA_FRAME_COLUMNS = ["community", "name", "quota_nt", "quota_serum", "weekly_nt", "weekly_serum", "source"]
@@ -21,8 +21,9 @@ QUOTA_FRAME_COLUMNS = ["community", "name", "quota_nt", "quota_serum", "weekly_n
 
 def effective_quotas(
     settings: Settings, table: pd.DataFrame, totals: list[dict[str, Any]] | None = None
-) -> tuple[pd.DataFrame, list[Problem], list[dict[str, Any]]]:
-    """Returns (quotas per community, problems, warnings for summary.json).
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Returns (quotas per community, problems); the programme-scope ones (goal vs quota sum, a
+    合计 row vs the sum) carry their figures in ``details`` for summary.json's ``warnings[]``.
 
     ``table``: the quota table's rows (one per community, ``annual_*``/``weekly_*``); ``totals``:
     its 合计 rows, checked against the sum of the communities."""
@@ -37,9 +38,13 @@ def effective_quotas(
         rows.append(row)
         problems += found
     frame = pd.DataFrame(rows, columns=QUOTA_FRAME_COLUMNS)
-    warnings = _total_warnings(frame, settings, totals or [])
-    problems += [problem(w["code"], w["message"], "请办事处确认任务数口径。", severity="警告") for w in warnings]
-    return frame, problems, warnings
+    problems += [
+        problem(
+            w.pop("code"), w.pop("message"), "请办事处确认任务数口径。", severity=Severity.WARNING, details=w
+        )
+        for w in _total_warnings(frame, settings, totals or [])
+    ]
+    return frame, problems
 
 
 def _rows_by_community(table: pd.DataFrame) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
@@ -54,7 +59,7 @@ def _rows_by_community(table: pd.DataFrame) -> tuple[dict[str, dict[str, Any]], 
                     "quota_duplicate",
                     f"任务分配表中 {key} 出现多次，以最后一行为准",
                     "请删除重复的行。",
-                    severity="警告",
+                    severity=Severity.WARNING,
                     file=rec["src_file"],
                     sheet=rec["src_sheet"],
                     row=int(rec["src_row"]),
@@ -78,7 +83,7 @@ def _from_config(c: Community, table_missing: bool) -> tuple[dict[str, Any], lis
             "quota_missing",
             f"任务分配表中没有 {c.name}，使用配置文件中的任务数",
             "请确认任务分配表是否完整。",
-            severity="警告",
+            severity=Severity.WARNING,
             value=c.name,
         )
     ]
@@ -101,7 +106,7 @@ def _from_table(c: Community, rec: dict[str, Any]) -> tuple[dict[str, Any], list
                         f"{c.name}{label}{TEST_LABELS[t]}任务数：任务分配表为 {got:g}，配置文件为 "
                         f"{configured:g}，以任务分配表为准",
                         "如任务分配表有误，请改正后重新运行；如配置文件过时，请更新 config.toml。",
-                        severity="警告",
+                        severity=Severity.WARNING,
                         file=rec["src_file"],
                         sheet=rec["src_sheet"],
                         row=int(rec["src_row"]),

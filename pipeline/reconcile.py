@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model import Normalized, Reconciled
-from pipeline.problems import Problem, problem
+from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 from pipeline.text import CommunityResolver
 
@@ -152,7 +152,7 @@ def _undated_problems(submissions: pd.DataFrame) -> list[Problem]:
             "roster_undated",
             "花名册未注明填报日期（表中、标题和文件名中都没有），无法判断是哪一次上报",
             "请在标题中写明“填报日期：2020年5月8日”，或在文件名中加上日期（如 新民社区花名册20200508.xlsx）。",
-            severity="警告",
+            severity=Severity.WARNING,
             file=rec["src_file"],
             sheet=rec["src_sheet"],
         )
@@ -243,7 +243,7 @@ def _conflict_problems(conflicts: pd.DataFrame) -> list[Problem]:
             "roster_conflict",
             f"同一孕妇同时出现在多个社区的花名册上（{rec['rosters']}），只计一次，计入{rec['community']}",
             "请相关社区核实她的实际居住地，并从不应列入的花名册中删除。",
-            severity="警告",
+            severity=Severity.WARNING,
             file=rec["src_file"],
             sheet=rec["src_sheet"],
             row=int(rec["src_row"]),
@@ -367,7 +367,7 @@ def _unassignable_problems(unassignable: pd.DataFrame, rejected: pd.DataFrame) -
                 "screening_unassignable",
                 message,
                 fix,
-                severity="警告",
+                severity=Severity.WARNING,
                 file=rec["src_file"],
                 sheet=rec["src_sheet"],
                 row=int(rec["src_row"]),

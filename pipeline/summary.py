@@ -3,14 +3,13 @@ added). No woman's name, ID or phone is in it."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import pandas as pd
 
 from pipeline import __version__
 from pipeline.model import KIND_LABELS, Analysis, Normalized, Scored
-from pipeline.problems import SEVERITY_ORDER
+from pipeline.problems import severity_counts
 from pipeline.settings import TESTS, Settings
 
 
@@ -44,7 +43,7 @@ def build_summary(result: Analysis, settings: Settings) -> dict[str, Any]:
     for f in result.files:
         # Why a file was not read: its most severe problem (a note for a plain text file, an error
         # for a broken workbook).
-        reasons = sorted(f.problems, key=lambda p: SEVERITY_ORDER.get(p.severity, 9))
+        reasons = sorted(f.problems, key=lambda p: p.severity.rank)
         files_out.append(
             {
                 "file": f.path,
@@ -71,7 +70,6 @@ def build_summary(result: Analysis, settings: Settings) -> dict[str, Any]:
                 ],
             }
         )
-    severities = Counter(p.severity for p in result.problems)
     scored = result.scored
     last = scored.last_circular
     period = None
@@ -88,7 +86,7 @@ def build_summary(result: Analysis, settings: Settings) -> dict[str, Any]:
         "programme": settings.programme.name,
         "as_of": result.as_of.isoformat(),
         "accounting": accounting(norm),
-        "problems": {"错误": severities.get("错误", 0), "警告": severities.get("警告", 0), "提示": severities.get("提示", 0)},
+        "problems": severity_counts(result.problems),
         "circular_period": period,
         "communities": community_summaries(result, settings),
         "totals": totals(scored.standing, settings),

@@ -7,7 +7,7 @@ from collections import Counter
 from pipeline.fmt import fmt_pct, terminal_width
 from pipeline.model import KIND_LABELS, Analysis
 from pipeline.normalize.ids import mask_text
-from pipeline.problems import problems_frame
+from pipeline.problems import Severity, for_display, is_programme_scope
 
 TOP_PROBLEMS = 8
 
@@ -27,9 +27,8 @@ def run_report(result: Analysis) -> list[str]:
     ]
     counts = result.summary["problems"]
     lines.append(f"数据问题：错误 {counts['错误']} 条，警告 {counts['警告']} 条，提示 {counts['提示']} 条")
-    frame = problems_frame(result.problems)
-    programme_level = {w["code"] for w in result.warnings}
-    serious = frame[(frame["severity"] != "提示") & ~frame["code"].isin(programme_level)]
+    frame = for_display(result.problems)
+    serious = frame[(result.problems["severity"] != Severity.NOTE) & ~frame["code"].map(is_programme_scope)]
     # The same defect repeated in every submission (a wrong ID carried from roster to roster) is one line.
     groups = serious.groupby(["severity", "code", "column", "value", "message"], sort=False, dropna=False)
     shown = 0

@@ -87,7 +87,7 @@ def make_settings(
 
 def quotas(settings: Settings) -> pd.DataFrame:
     """The quota frame as the pipeline builds it when no quota table is in the input."""
-    frame, _, _ = effective_quotas(settings, _frame([], QUOTA_COLUMNS))
+    frame, _ = effective_quotas(settings, _frame([], QUOTA_COLUMNS))
     return frame
 
 

@@ -97,7 +97,7 @@ class ReadContext:
         code: str,
         message: str,
         fix: str = "",
-        severity: Severity = "错误",
+        severity: Severity = Severity.ERROR,
         sheet: str = "",
         value: Any = "",
     ) -> Problem:
@@ -106,7 +106,7 @@ class ReadContext:
         return p
 
     def make(
-        self, code: str, message: str, fix: str = "", severity: Severity = "错误", sheet: str = ""
+        self, code: str, message: str, fix: str = "", severity: Severity = Severity.ERROR, sheet: str = ""
     ) -> Problem:
         return problem(code, message, fix, severity=severity, file=self.rel, sheet=sheet)
 

@@ -118,7 +118,7 @@ def _resolve_all(exclude: Sequence[Path]) -> tuple[Path, ...]:
     return tuple(excluded)
 
 
-def _skipped(code: str, message: str, rel: str, severity: Severity = "提示", fix: str = "") -> Problem:
+def _skipped(code: str, message: str, rel: str, severity: Severity = Severity.NOTE, fix: str = "") -> Problem:
     return problem(code, message, fix, severity=severity, file=rel)
 
 
@@ -132,7 +132,7 @@ def _walk(folder: Path, scope: _Scope) -> Iterator[Problem | _Found]:
             "walk_error",
             f"无法打开文件夹（{exc.strerror or exc}），其中的文件没有读取",
             relative_name(folder, scope.input_dir),
-            "警告",
+            Severity.WARNING,
             "请检查该文件夹的访问权限",
         )
         return
@@ -190,7 +190,7 @@ def _link_verdict(path: Path, rel: str, root_real: Path) -> Problem | _Found:
             "symlink_broken",
             "快捷方式（链接）指向的文件不存在，已跳过",
             rel,
-            "警告",
+            Severity.WARNING,
             "请放入实际文件而不是链接",
         )
     if not _inside(target, root_real):

@@ -27,6 +27,7 @@ from pipeline.load.common import (
 )
 from pipeline.load.guard import Plan
 from pipeline.model import RawSheet
+from pipeline.problems import Severity
 
 _CALAMINE_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
@@ -83,7 +84,7 @@ def _read_sheet(
         ctx.problems.append(plan.skip.pop(name))
         return None
     if meta.typ == pc.SheetTypeEnum.ChartSheet:
-        ctx.add("chart_sheet", "图表工作表，没有单元格数据，已跳过", severity="提示", sheet=name)
+        ctx.add("chart_sheet", "图表工作表，没有单元格数据，已跳过", severity=Severity.NOTE, sheet=name)
         return None
     try:
         sheet = wb.get_sheet_by_index(index)

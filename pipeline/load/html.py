@@ -29,6 +29,7 @@ from pipeline.load.common import (
 from pipeline.load.sniff import Sniff
 from pipeline.load.text import decode_text
 from pipeline.model import RawSheet
+from pipeline.problems import Severity
 
 
 class _Table:
@@ -163,7 +164,7 @@ def _html_documents(path: Path, sniff: Sniff, ctx: ReadContext) -> tuple[list[st
                         "encoding_replaced",
                         f"网页中有一部分无法解码，已跳过（{short_error(exc)}）",
                         UNREADABLE_FIX,
-                        "警告",
+                        Severity.WARNING,
                     )
         return docs, ",".join(sorted({c for c in charsets if c})) or "mhtml"
     text, enc = decode_text(data, ctx, declared=_html_charset(data))

@@ -35,6 +35,7 @@ from pipeline.load.html import read_html
 from pipeline.load.sniff import Sniff, sniff_format
 from pipeline.load.text import read_csv
 from pipeline.model import FileResult, RawSheet
+from pipeline.problems import Severity
 from pipeline.settings import Limits
 
 
@@ -70,7 +71,7 @@ def _read_file(path: Path, ctx: ReadContext) -> FileResult:
     size, digest, head = opened
     fmt, sheets, encoding = _read_content(path, size, head, ctx)
     if sheets and all(not s.rows for s in sheets):
-        ctx.add("all_sheets_empty", "文件中的工作表都是空的，没有任何数据", RESEND_FIX, severity="警告")
+        ctx.add("all_sheets_empty", "文件中的工作表都是空的，没有任何数据", RESEND_FIX, severity=Severity.WARNING)
     return FileResult(ctx.rel, fmt, size, digest, sheets, ctx.problems, encoding)
 
 
@@ -178,5 +179,5 @@ def _note_mismatch(ctx: ReadContext, ext: str, fmt: str) -> None:
         f"文件扩展名是 {shown}，但实际格式是{FORMAT_LABELS.get(fmt, fmt)}，已按实际格式读取"
         + ("（系统导出的表格常见这种情况）" if fmt == "html" else ""),
         "一般无需处理；如需在Excel中编辑，建议打开后另存为 .xlsx",
-        severity="提示",
+        severity=Severity.NOTE,
     )

@@ -28,6 +28,7 @@ from pipeline.load.common import (
 )
 from pipeline.load.sniff import utf16_guess
 from pipeline.model import RawSheet
+from pipeline.problems import Severity
 
 _TABLE_TEXT_EXTENSIONS = {".csv", ".tsv"}
 
@@ -98,7 +99,7 @@ def decode_text(data: bytes, ctx: ReadContext, declared: str | None = None) -> t
             "encoding_replaced",
             f"文件中有无法识别的字符（按 {enc} 解码），已用“\ufffd”代替，可能有乱码",
             "请用Excel打开该文件检查，另存为 .xlsx 后重新放入输入文件夹",
-            severity="警告",
+            severity=Severity.WARNING,
         )
     return _strip_nuls(text, ctx), enc
 
@@ -149,7 +150,7 @@ def _strip_nuls(text: str, ctx: ReadContext) -> str:
         "nul_bytes",
         f"文件中有 {count} 个空字符（NUL），已删除后读取",
         "一般无需处理；如发现内容缺失，请让报送单位重新导出该文件",
-        severity="警告",
+        severity=Severity.WARNING,
     )
     return text.replace("\x00", "")
 
@@ -238,7 +239,7 @@ def _table_body(text: str, ext: str, ctx: ReadContext) -> tuple[str, str]:
                 "not_a_table",
                 "文本文件不是表格（没有找到逗号、制表符等分隔的列），没有读取",
                 "如果这是要报送的数据，请放入Excel表格（.xlsx/.xls）或CSV文件",
-                severity="错误" if claims_sheet else "提示",
+                severity=Severity.ERROR if claims_sheet else Severity.NOTE,
             ),
             fmt="unknown",
         )

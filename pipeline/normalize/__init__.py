@@ -23,7 +23,7 @@ from pipeline.normalize.checks import Headers, Rows, display_value
 from pipeline.normalize.header import HEADER_SCAN_ROWS, Header, Vocabulary, find_header
 from pipeline.normalize.sheet import SheetExtract, date_in_text, extract_sheet
 from pipeline.normalize.validate import CLOSE_REASONS, REGISTER_KINDS, VALIDATORS
-from pipeline.problems import Problem
+from pipeline.problems import Severity, problems_frame
 from pipeline.settings import Settings
 
 __all__ = [
@@ -63,10 +63,7 @@ def normalize(files: Iterable[FileResult], settings: Settings, *, release_rows: 
         register=accepted["register"],
         rejected=rejected,
         sheets=[_counted(ex.info, rejected) for ex in extracts],
-        problems=[
-            *(p for ex in extracts for p in ex.problems),
-            *(Problem(**rec) for frame in problem_frames for rec in frame.to_dict("records")),
-        ],
+        problems=problems_frame([p for ex in extracts for p in ex.problems], *problem_frames),
         quota_totals=[total for ex in extracts for total in ex.quota_totals],
     )
 
@@ -115,7 +112,7 @@ def _skipped_row_problems(part: pd.DataFrame) -> pd.DataFrame:
             "row": part["src_row"],
             "column": "",
             "value": "",
-            "severity": "提示",
+            "severity": Severity.NOTE,
             "code": "row_skipped",
             "message": part["reason"].map(lambda r: f"{r}，已跳过"),
             "fix": "无需处理。",

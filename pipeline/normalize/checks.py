@@ -19,7 +19,7 @@ from pipeline.model import SRC
 from pipeline.normalize.dates import parse_dates, parse_gestation
 from pipeline.normalize.header import Vocabulary
 from pipeline.normalize.ids import normalize_ids, normalize_phones
-from pipeline.problems import shorten
+from pipeline.problems import Severity, shorten
 from pipeline.text import clean_series
 
 # ID statuses by which a person can be matched.
@@ -157,7 +157,7 @@ def community_of(rows: Rows, vocab: Vocabulary, field_name: str = "community") -
     rows.note(
         unknown,
         code="community_unknown",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name=field_name,
         message=raw.map(lambda v: f"社区名称“{v}”无法识别，不会新建社区").astype(object),
         fix=f"请改为配置中的社区名称之一：{names}；如是新的写法，请在 config.toml 该社区的 variants 中加入。",
@@ -271,7 +271,7 @@ def gestation_of(rows: Rows) -> pd.DataFrame:
     return parse_gestation(rows.frame["gest_weeks"])
 
 
-def dates_of(rows: Rows, field_name: str, label: str, *, severity: str = "警告") -> pd.Series:
+def dates_of(rows: Rows, field_name: str, label: str, *, severity: Severity = Severity.WARNING) -> pd.Series:
     """A date column parsed; an unreadable or ambiguous date is noted (not rejected)."""
     if field_name not in rows.frame.columns:
         return pd.Series(pd.NaT, index=rows.frame.index, dtype="datetime64[ns]")

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.model import SRC, RawSheet, SheetInfo
 from pipeline.normalize.header import Header, Vocabulary, find_header
-from pipeline.problems import Problem, problem
+from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import Settings
 from pipeline.text import EXAMPLE_WORDS, SUBTOTAL_WORDS, clean, header_key
 
@@ -196,7 +196,7 @@ def _unknown_extract(sheet: RawSheet, header: Header | None) -> SheetExtract:
         "sheet_unknown",
         f"无法识别此工作表：{reason}。",
         "如果这是需要统计的表，请确认表头包含规定的列名（见配置文件 [columns]），否则可忽略。",
-        severity="提示" if len(sheet.rows) < 40 else "警告",
+        severity=Severity.NOTE if len(sheet.rows) < 40 else Severity.WARNING,
         file=sheet.file,
         sheet=sheet.sheet,
         value="；".join(texts[:3])[:80],

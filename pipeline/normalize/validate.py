@@ -35,6 +35,7 @@ from pipeline.normalize.checks import (
 from pipeline.normalize.dates import parse_dates
 from pipeline.normalize.header import Vocabulary
 from pipeline.normalize.ids import normalize_ids
+from pipeline.problems import Severity
 from pipeline.settings import TEST_LABELS
 
 # What the office writes in a register's kind column -> the action it records.
@@ -80,7 +81,7 @@ def _roster_community(rows: Rows, vocab: Vocabulary) -> pd.Series:
     rows.note(
         community.isna(),
         code="community_missing",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="community",
         message="无法确定此行属于哪个社区（表中无社区列，工作表名、标题和文件名中也没有社区名称）",
         fix="请在文件名或标题中写明社区名称（如“新民社区花名册”），或增加“社区”列。",
@@ -96,7 +97,7 @@ def _roster_identity(rows: Rows) -> Identity:
     rows.note(
         bad_id,
         code="id_" + ids["id_status"].fillna(""),
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="id",
         message=ids["id_message"].astype(object),
         fix=ids["id_fix"].fillna("请核对身份证号后在原表中改正。").astype(object),
@@ -106,7 +107,7 @@ def _roster_identity(rows: Rows) -> Identity:
     rows.note(
         no_ident,
         code="no_identity",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="id",
         message="缺少身份证号，且姓名或联系电话不全，无法确定是哪一位孕妇",
         fix="请补填身份证号（或至少填写姓名和手机号）。",
@@ -115,7 +116,7 @@ def _roster_identity(rows: Rows) -> Identity:
     rows.note(
         (ids["id_status"] == "empty") & ~no_ident,
         code="id_missing",
-        severity="警告",
+        severity=Severity.WARNING,
         field_name="id",
         message="缺少身份证号，按姓名+电话识别",
         fix="请补填身份证号。",
@@ -123,7 +124,7 @@ def _roster_identity(rows: Rows) -> Identity:
     rows.note(
         who.phones["phone_status"].isin(["invalid", "float"]),
         code="phone_invalid",
-        severity="提示",
+        severity=Severity.NOTE,
         field_name="phone",
         message="联系电话不是有效的手机号或固定电话",
         fix="请填写11位手机号。",
@@ -139,7 +140,7 @@ def _roster_dates(rows: Rows) -> _RosterDates:
     rows.note(
         gest["gest_status"] == "invalid",
         code="gest_invalid",
-        severity="警告",
+        severity=Severity.WARNING,
         field_name="gest_weeks",
         message="孕周无法识别（应为 4 到 42 周，如 12 或 12+3）",
         fix="请填写孕周，如 12+3（12周3天）。",
@@ -148,7 +149,7 @@ def _roster_dates(rows: Rows) -> _RosterDates:
     rows.note(
         no_dates,
         code="dates_unusable",
-        severity="警告",
+        severity=Severity.WARNING,
         field_name="lmp",
         message="没有可用的末次月经、预产期或（孕周+登记日期），无法推算筛查时间",
         fix="请补填末次月经日期（或预产期）。",
@@ -222,7 +223,7 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> t
     rows.note(
         test.isna(),
         code="test_unknown",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="test",
         message="无法判断此行是超声NT筛查还是血清学筛查",
         fix="请增加“筛查项目”列（填 NT 或 血清学），或在文件名/工作表名中写明筛查项目。",
@@ -232,7 +233,7 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> t
     rows.note(
         screen["date"].isna(),
         code="screen_date_invalid",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="screen_date",
         message=screen["date_message"].fillna("缺少筛查日期").astype(object).map(lambda m: f"筛查日期：{m}"),
         fix="请按 2020-04-08 的格式填写筛查日期。",
@@ -243,7 +244,7 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> t
     rows.note(
         ~usable & ~fallback,
         code="no_identity",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="id",
         message=who.ids["id_message"].fillna("缺少身份证号").astype(object).map(
             lambda m: f"{m}；且姓名或电话不全，无法确定是哪一位孕妇"
@@ -254,12 +255,12 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> t
     rows.note(
         ~usable & fallback & (who.ids["id_status"] != "empty"),
         code="log_id_fallback",
-        severity="警告",
+        severity=Severity.WARNING,
         field_name="id",
         message=who.ids["id_message"].fillna("").astype(object).map(lambda m: f"{m}；已按姓名+电话匹配"),
         fix=who.ids["id_fix"].fillna("请卫生院核对身份证号后在登记本中改正。").astype(object),
     )
-    lmp = dates_of(rows, "lmp", "末次月经", severity="提示")
+    lmp = dates_of(rows, "lmp", "末次月经", severity=Severity.NOTE)
     return rows.accepted(_log_frame(rows, test, screen["date"], who, lmp)), rows
 
 
@@ -293,7 +294,7 @@ def _validate_quota(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) ->
     rows.note(
         community.isna(),
         code="community_missing",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="community",
         message="任务分配表中此行没有社区名称",
         fix="请填写社区名称。",
@@ -308,7 +309,7 @@ def _validate_quota(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) ->
             rows.note(
                 values.isna() | (values < 0),
                 code="quota_number",
-                severity="错误",
+                severity=Severity.ERROR,
                 field_name=col,
                 value=rows.col(col),
                 message=f"{'每周' if what == 'weekly' else '年度'}{TEST_LABELS[test]}任务数不是有效数字",
@@ -329,7 +330,7 @@ def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers)
     rows.note(
         action.isna(),
         code="register_kind",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="register_kind",
         message="登记类型无法识别",
         fix="登记类型请填：个案销号、人工合并、产前诊断结果 或 纸质花名册。",
@@ -338,7 +339,7 @@ def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers)
     rows.note(
         (action == "close") & ~reason.isin(list(CLOSE_REASONS)),
         code="close_reason",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="reason",
         message="销号原因不在规定范围内",
         fix=f"销号原因请填：{'、'.join(CLOSE_REASONS)}。",
@@ -350,7 +351,7 @@ def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers)
     rows.note(
         needs_person & ~(who.id_usable | who.name_and_phone),
         code="no_identity",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="id",
         message=who.ids["id_message"].fillna("缺少身份证号").astype(object).map(lambda m: f"{m}；无法确定是哪一位孕妇"),
         fix="请填写正确的身份证号（或姓名+手机号）。",
@@ -359,7 +360,7 @@ def _validate_register(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers)
     rows.note(
         (action == "paper") & community.isna(),
         code="community_missing",
-        severity="错误",
+        severity=Severity.ERROR,
         field_name="community",
         message="纸质花名册登记缺少社区",
         fix="请填写社区名称。",

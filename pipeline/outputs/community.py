@@ -45,7 +45,6 @@ from pipeline.outputs.sheets import (
     timeliness_sheet,
 )
 from pipeline.outputs.xlsx import header_row_of, write_block, write_table
-from pipeline.problems import problems_frame
 from pipeline.settings import Community, Settings, settings_rows
 
 COMMUNITY_SHEETS = (
@@ -223,7 +222,7 @@ def community_views(result: Analysis, settings: Settings) -> dict[str, Community
     """Every community's :class:`CommunityView`, by key."""
     rows = _Rows.split(result)
     problems = problems_by_community(
-        problems_frame(result.problems), result.normalized.sheets, result.reconciled.submissions,
+        result.problems, result.normalized.sheets, result.reconciled.submissions,
         settings.community_keys,
     )
     run = run_info(result)

@@ -42,7 +42,6 @@ from pipeline.outputs.sheets import (
     timeliness_sheet,
 )
 from pipeline.outputs.xlsx import write_table
-from pipeline.problems import problems_frame
 from pipeline.settings import Settings
 
 MASTER_SHEETS = (
@@ -127,7 +126,7 @@ def _check_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> N
     else:
         issues_sheet(book, issues, name="漏报与冲突", what="漏报、冲突与待核实", mask=mask, subtitle=ISSUES_SUBTITLE)
         spot_sheet(book, spot_check_frame(rec.spot_check, book.settings), mask=mask)
-    problems = problems_frame(result.problems)
+    problems = result.problems
     problems_sheet(book, mask_problem_ids(problems) if mask else problems)
 
 

@@ -36,7 +36,6 @@ from pipeline.outputs.sheets import (
     timeliness_sheet,
 )
 from pipeline.outputs.xlsx import write_table
-from pipeline.problems import problems_frame
 from pipeline.settings import Settings
 
 LEADER_SHEETS = ("汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明")
@@ -59,7 +58,7 @@ def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
 
 def _health_centre_problems_sheet(book: Book, result: Analysis) -> None:
     """The problems in the health centre's own logs, every ID-like value masked."""
-    problems = mask_problem_ids(health_centre_problems(problems_frame(result.problems), result.normalized.sheets))
+    problems = mask_problem_ids(health_centre_problems(result.problems, result.normalized.sheets))
     problems["value"] = problems["value"].map(lambda v: mask_text(v) if isinstance(v, str) else v)
     problems_sheet(book, problems)
 
@@ -109,7 +108,7 @@ def write_problems_workbook(path: Path, result: Analysis, settings: Settings) ->
     book = open_book(path, "数据问题", settings, result.as_of)
     problems_sheet(
         book,
-        problems_frame(result.problems),
+        result.problems,
         title=f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）",
     )
     write_table(

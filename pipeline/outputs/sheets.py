@@ -68,6 +68,7 @@ from pipeline.outputs.frames import (
     timeliness_frames,
 )
 from pipeline.outputs.xlsx import Formats, Rule, header_row_of, new_workbook, write_block, write_table
+from pipeline.problems import Severity, for_display
 from pipeline.settings import Settings, seed_notes, settings_rows
 
 # Every sheet here has a title and a subtitle row: the (0-based) header row of its main table.
@@ -374,12 +375,12 @@ def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
 def problems_sheet(book: Book, problems: pd.DataFrame, *, title: str | None = None) -> None:
     """数据问题: one row per problem (a problems frame), errors red and warnings amber."""
     sheets = write_table(
-        book.workbook, book.fmt, "数据问题", problems, PROBLEM_TABLE, title=title or book.title("数据问题清单"),
+        book.workbook, book.fmt, "数据问题", for_display(problems), PROBLEM_TABLE, title=title or book.title("数据问题清单"),
         subtitle="每一行是一个需要核对或改正的地方：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。",
     )
     for sheet in sheets:
         last = len(problems) + 2
-        for label, colour in (("错误", "red"), ("警告", "amber")):
+        for label, colour in ((Severity.ERROR.label, "red"), (Severity.WARNING.label, "amber")):
             sheet.conditional_format(
                 2, 5, last, 5, {"type": "cell", "criteria": "==", "value": f'"{label}"', "format": book.fmt.get(colour)}
             )

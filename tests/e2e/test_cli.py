@@ -95,6 +95,21 @@ def test_check_writes_nothing(tmp_path: Path) -> None:
     assert not ID_PATTERN.search(result.output)
 
 
+def test_check_skips_the_output_folder_it_is_given(tmp_path: Path) -> None:
+    """An output folder inside the input folder is skipped as the one passed with --output, not a
+    hard-coded ``output/``: its earlier results are never read back as input."""
+    inp = tmp_path / "收件"
+    inp.mkdir()
+    shutil.copy(DEMO_INPUT / "任务分配表.xlsx", inp)
+    (inp / "结果").mkdir()
+    shutil.copy(DEMO_INPUT / "任务分配表.xlsx", inp / "结果" / "旧任务分配表.xlsx")
+    args = ["check", "--input", str(inp), "--config", str(CONFIG), "--as-of", "2020-06-30"]
+    plain = CliRunner().invoke(main, args)
+    skipped = CliRunner().invoke(main, [*args, "--output", str(inp / "结果")])
+    assert plain.exit_code == skipped.exit_code == 0, plain.output + skipped.output
+    assert "读取文件：2 个" in plain.output and "读取文件：1 个" in skipped.output
+
+
 def test_bad_config_is_one_chinese_line(tmp_path: Path) -> None:
     bad = tmp_path / "config.toml"
     bad.write_text(CONFIG.read_text(encoding="utf-8").replace("goal = 333", "goal = 三百"), encoding="utf-8")

@@ -23,6 +23,7 @@ from pipeline import load
 from pipeline.load import guard
 from pipeline.model import FileResult, RawSheet
 from pipeline.normalize import normalize
+from pipeline.problems import problem_records
 from pipeline.settings import Limits, load_settings
 from tests.conftest import CONFIG
 from tests.hostile.cases import HEADER, TITLE, cells_xml, people, roster_csv, sheet_xml, write_xlsx
@@ -94,7 +95,7 @@ def test_huge_cell_value_is_shortened_in_problems() -> None:
                           ["李四", tail_id, "13700000002", "2020-06-01"]])
     result = FileResult("新民社区花名册.xlsx", "xlsx", 1, "", [sheet], [])
     norm = normalize([result], load_settings(CONFIG))
-    values = [p.value for p in norm.problems if p.code.startswith("id_")]
+    values = [p.value for p in problem_records(norm.problems) if p.code.startswith("id_")]
     assert len(values) == 2
     assert values[0].startswith("孕" * 200) and values[0].endswith(f"…（共 {len(huge)} 个字符）")
     assert values[1] == "备注" * 95 + f"…（共 {len(tail_id)} 个字符）"  # no partial ID left at the cut

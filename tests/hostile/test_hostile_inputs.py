@@ -42,6 +42,7 @@ from pipeline import load
 from pipeline.cli import main
 from pipeline.load import isolate
 from pipeline.model import FileResult
+from pipeline.problems import Severity
 from pipeline.settings import Limits
 from tests.conftest import CONFIG, DEMO_INPUT
 from tests.hostile.cases import BUILDERS, Case, people, roster_csv
@@ -415,7 +416,7 @@ def test_unreadable_for_an_unprivileged_user() -> None:
         paths, problems, results = _in_child_as_nobody(discover_and_read)
         assert sorted(p.name for p in paths) == [ok.name, locked.name]
         (walk,) = [p for p in problems if p.code == "walk_error"]
-        assert walk.file == "无权限文件夹" and walk.severity == "警告" and CJK.search(walk.message)
+        assert walk.file == "无权限文件夹" and walk.severity == Severity.WARNING and CJK.search(walk.message)
         by_name = {r.path: r for r in results}
         assert by_name[ok.name].readable
         bad = by_name[locked.name]

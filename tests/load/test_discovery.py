@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from pipeline.load import discover
+from pipeline.problems import Severity
 from tests.load.helpers import CJK, make_roster_xlsx, symlink_or_skip
 
 
@@ -35,7 +36,7 @@ def test_discover_skips_and_reports(tmp_path: Path) -> None:
     assert by_file["output"].code == "skipped_excluded"
     assert by_file["link.csv"].code == "symlink_outside"
     assert by_file["dup.xlsx"].code == "symlink_duplicate"
-    assert all(p.severity == "提示" and CJK.search(p.message) for p in problems)
+    assert all(p.severity == Severity.NOTE and CJK.search(p.message) for p in problems)
     # Nothing was touched.
     assert (inp / "~$a.xlsx").read_bytes() == b"lock"
 

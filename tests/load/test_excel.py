@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from pipeline.load import read_file
+from pipeline.problems import Severity
 from tests.load.helpers import CJK, ID, LIMITS, make_roster_xlsx, only_sheet, write_ods
 
 
@@ -45,9 +46,9 @@ def test_xlsx_renamed_xls_is_read_by_content(tmp_path: Path) -> None:
     assert result.format == "xlsx"
     assert result.sheets[0].rows[3][1] == "姓名"
     mismatch = [p for p in result.problems if p.code == "format_mismatch"]
-    assert len(mismatch) == 1 and mismatch[0].severity == "提示"
+    assert len(mismatch) == 1 and mismatch[0].severity == Severity.NOTE
     assert ".xls" in mismatch[0].message and CJK.search(mismatch[0].message)
-    assert all(p.severity == "提示" for p in result.problems)
+    assert all(p.severity == Severity.NOTE for p in result.problems)
 
 
 def test_ods_with_trailing_empty_repeats_is_read(tmp_path: Path) -> None:

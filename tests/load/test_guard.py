@@ -13,6 +13,7 @@ import pytest
 import xlsxwriter
 
 from pipeline.load import read_file, read_file_isolated
+from pipeline.problems import Severity
 from pipeline.settings import Limits
 from tests.load.helpers import CJK, CORPUS, LIMITS, codes, write_ods
 
@@ -32,7 +33,7 @@ def test_far_stray_cell_is_rejected_before_parsing(tmp_path: Path) -> None:
     assert time.monotonic() - start < 5
     assert [s.sheet for s in result.sheets] == ["好表"]
     (p,) = [p for p in result.problems if p.code == "sheet_too_large"]
-    assert p.sheet == "坏表" and p.severity == "错误" and CJK.search(p.message)
+    assert p.sheet == "坏表" and p.severity == Severity.ERROR and CJK.search(p.message)
 
 
 def rewrite_sheet_xml(src: Path, dst: Path, edit: Callable[[str], str]) -> None:

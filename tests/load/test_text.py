@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.load import read_file
+from pipeline.problems import Severity
 from pipeline.settings import Limits
 from tests.load.helpers import ID, LIMITS, codes, only_sheet
 
@@ -60,7 +61,7 @@ def test_csv_invalid_bytes_and_nul(tmp_path: Path) -> None:
     result = read_file(path, tmp_path, LIMITS)
     assert result.readable
     assert {"encoding_replaced", "nul_bytes"} <= set(codes(result))
-    assert all(p.severity == "警告" for p in result.problems)
+    assert all(p.severity == Severity.WARNING for p in result.problems)
     rows = only_sheet(result).rows
     assert rows[0] == ["姓名", "电话"] and rows[-1] == ["ab", "c"]
     assert result.encoding in ("utf-8", "gb18030") and "\ufffd" in str(rows[-2][0])
@@ -80,11 +81,11 @@ def test_text_that_is_not_a_table(tmp_path: Path) -> None:
     result = read_file(path, tmp_path, LIMITS)
     assert result.format == "unknown" and not result.readable
     assert codes(result) == ["not_a_table"]
-    assert result.problems[0].severity == "提示"  # a note beside the tables is normal
+    assert result.problems[0].severity == Severity.NOTE  # a note beside the tables is normal
     fake = tmp_path / "导出.xls"
     fake.write_text("Attachment not found!", encoding="ascii")
     result = read_file(fake, tmp_path, LIMITS)
-    assert codes(result) == ["not_a_table"] and result.problems[0].severity == "错误"
+    assert codes(result) == ["not_a_table"] and result.problems[0].severity == Severity.ERROR
     binary = tmp_path / "x.dat"
     binary.write_bytes(bytes(range(256)) * 20)
     result = read_file(binary, tmp_path, LIMITS)

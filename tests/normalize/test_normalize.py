@@ -11,6 +11,7 @@ import pytest
 from pipeline.model import FileResult, RawSheet
 from pipeline.normalize import Vocabulary, date_in_text, find_header, normalize
 from pipeline.normalize.ids import check_digit
+from pipeline.problems import Severity, problem_records
 
 
 def make_id(body17: str) -> str:
@@ -144,11 +145,11 @@ def test_roster_bad_ids_rejected_log_bad_ids_matched_by_name_and_phone(settings)
     assert reasons[("NT登记.xlsx", 3)] == "身份证号不可用且姓名或电话不全"
     assert list(norm.roster["name"]) == ["赵敏"]  # no ID but name + phone: kept
     assert list(norm.log["name"]) == ["王芳"] and norm.log["id"].isna().all()
-    codes = {(p.file, p.row): p for p in norm.problems}
+    codes = {(p.file, p.row): p for p in problem_records(norm.problems)}
     lost = codes[("新安社区花名册0508.xlsx", 3)]
     assert "数字" in lost.message and "文本" in lost.fix
     assert lost.value == "4.11328E+17"  # as Excel shows it
-    assert codes[("NT登记.xlsx", 2)].severity == "警告"
+    assert codes[("NT登记.xlsx", 2)].severity == Severity.WARNING
 
 
 def test_community_from_column_sheet_title_or_file(settings) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +206,7 @@ def test_unknown_sheet_is_reported_not_counted(settings) -> None:  # type: ignor
     norm = run(settings, f)
     assert norm.sheets[0].kind == "unknown"
     assert norm.input_rows == 0
-    assert [p.code for p in norm.problems] == ["sheet_unknown"]
+    assert list(norm.problems["code"]) == ["sheet_unknown"]
 
 
 def test_register_rows(settings) -> None:  # type: ignore[no-untyped-def]

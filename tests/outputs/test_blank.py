@@ -24,6 +24,7 @@ from pipeline.outputs.blank import (
     write_templates,
 )
 from pipeline.outputs.names import REGISTER_TEMPLATE, roster_template_name
+from pipeline.problems import Severity, problem_records
 from pipeline.settings import Settings
 from tests.conftest import CONFIG
 
@@ -228,12 +229,13 @@ def test_filled_templates_read_back_without_errors_or_warnings(tmp_path: Path, s
 
     result = analyse(folder, settings, dt.date(2020, 12, 31))
 
-    serious = [p for p in result.problems if p.severity != "提示"]
+    problems = problem_records(result.problems)
+    serious = [p for p in problems if p.severity != Severity.NOTE]
     assert serious == [], serious
-    codes = {p.code for p in result.problems}
+    codes = {p.code for p in problems}
     assert codes == {"sheet_unknown", "row_skipped"}
-    assert {p.sheet for p in result.problems if p.code == "sheet_unknown"} == {"填表说明"}
-    skipped = [p for p in result.problems if p.code == "row_skipped"]
+    assert {p.sheet for p in problems if p.code == "sheet_unknown"} == {"填表说明"}
+    skipped = [p for p in problems if p.code == "row_skipped"]
     assert len(skipped) == len(written) and all(p.row == 4 and "示例行" in p.message for p in skipped)
 
     norm = result.normalized

@@ -472,7 +472,7 @@ def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: Ana
     logs = log_files(result.normalized.sheets)
     problems = data_rows(book["数据问题"])
     assert problems and {r["文件"] for r in problems} <= logs
-    expected = sum(1 for p in result.problems if p.file in logs)
+    expected = int(result.problems["file"].isin(logs).sum())
     assert len(problems) == expected
     scr = result.reconciled.screenings
     assert len(data_rows(book["窗口期外筛查"])) == int((scr["window_flag"] != "").sum())

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.model import QUOTA_COLUMNS
+from pipeline.problems import problems_frame, programme_warnings
 from pipeline.quotas import effective_quotas
 from tests.factories import A, B, C, make_settings
 
@@ -36,7 +37,8 @@ def table(*rows: tuple[str, float, float, float, float]) -> pd.DataFrame:
 
 
 def test_without_a_table_config_is_used_and_the_goal_is_checked() -> None:
-    frame, problems, warnings = effective_quotas(make_settings(), table())
+    frame, problems = effective_quotas(make_settings(), table())
+    warnings = programme_warnings(problems_frame(problems))
     assert frame["source"].tolist() == ["配置文件"] * 3
     assert frame["quota_nt"].tolist() == [10, 10, 10]
     # Both tests sum to 10 + 10 + 10 = 30 against the declared 333: one warning speaks for both.
@@ -53,7 +55,8 @@ def test_the_table_wins_and_every_difference_is_reported() -> None:
         (B, 10, 10, 1, 1),
         (B, 10, 10, 1, 2),  # B again: the last row wins, weekly serum 2 instead of 1
     )  # C is missing: config is used
-    frame, problems, warnings = effective_quotas(make_settings(), rows)
+    frame, problems = effective_quotas(make_settings(), rows)
+    warnings = programme_warnings(problems_frame(problems))
     assert frame.set_index("community")["source"].to_dict() == {
         A: f"任务分配表（{FILE} 第4行）",
         B: f"任务分配表（{FILE} 第6行）",
@@ -78,7 +81,8 @@ def test_a_total_row_that_disagrees_with_the_sum_is_reported() -> None:
     rows = table((A, 10, 10, 1, 1), (B, 10, 10, 1, 1), (C, 10, 10, 1, 1))
     settings = make_settings(quota={"declared_total": 30})
     totals = [{"annual_nt": 30.0, "annual_serum": 31.0, "file": FILE, "row": 7}]
-    _, problems, warnings = effective_quotas(settings, rows, totals)
+    _, problems = effective_quotas(settings, rows, totals)
+    warnings = programme_warnings(problems_frame(problems))
     # The declared 30 matches both sums; the total row's serum figure 31 does not.
     assert [(w["code"], w["test"], w["declared"], w["sum"]) for w in warnings] == [
         ("table_total_vs_sum", "serum", 31.0, 30.0)
