@@ -39,19 +39,16 @@ clean:
 	rm -rf output/20* output/.tmp-*
 
 # Optional: look at the outputs as a reader would. Installs LibreOffice, a CJK font and poppler
-# (Debian/Ubuntu, needs root) when missing, then renders the latest run's circular and master
-# workbook to PDF and PNG pages under output/preview/.
-PREVIEW_AS_OF ?= $(shell ls -d output/20* 2>/dev/null | tail -n 1 | xargs -r basename)
-preview: run
+# (Debian/Ubuntu, needs root) when missing, runs the demo (at AS_OF=YYYY-MM-DD, default today clamped to
+# the programme) and renders that run's circular and workbooks to PDF and PNG pages under
+# output/preview/<as-of>/.
+AS_OF ?=
+preview: $(STAMP)
 	@command -v libreoffice >/dev/null && command -v pdftoppm >/dev/null && fc-list | grep -qi "CJK" || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	   libreoffice-writer libreoffice-calc fonts-noto-cjk poppler-utils)
-	rm -rf output/preview && mkdir -p output/preview
-	cd output/preview && for f in ../$(PREVIEW_AS_OF)/*.docx ../$(PREVIEW_AS_OF)/两筛进度汇总_*.xlsx; do \
-	  [ -f "$$f" ] && cp "$$f" . ; done
-	cd output/preview && libreoffice --headless --convert-to pdf *.docx *.xlsx >/dev/null 2>&1 || true
-	cd output/preview && for p in *.pdf; do pdftoppm -r 80 -png "$$p" "$${p%.pdf}"; done
-	@echo "预览图片：output/preview/*.png"
+	   libreoffice-writer libreoffice-calc fonts-noto-cjk poppler-utils) || \
+	  (echo "无法安装 LibreOffice/poppler（需要 root 和网络）：请手工安装 libreoffice、fonts-noto-cjk、poppler-utils。"; exit 2)
+	$(BIN)/python scripts/preview.py $(if $(AS_OF),--as-of $(AS_OF))
 
 bench-reconcile: $(STAMP)
 	$(BIN)/python bench/bench_reconcile.py --roster 1000000 --log 2000000

@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline.load import read_all
 from pipeline.model import Analysis, OnFile, OnStage, RunError
 from pipeline.normalize import normalize
-from pipeline.problems import problems_frame
+from pipeline.problems import problem_groups, problems_frame
 from pipeline.quotas import effective_quotas
 from pipeline.reconcile import reconcile
 from pipeline.score import score
@@ -80,6 +80,11 @@ def analyse(
         normalized=norm,
         quotas=quotas,
         problems=problems,
+        problem_groups=problem_groups(
+            problems,
+            report_dates={(s.file, s.sheet): s.report_date for s in norm.sheets},
+            kinds={(s.file, s.sheet): s.kind for s in norm.sheets},
+        ),
         reconciled=rec,
         scored=scored,
         summary={},

@@ -8,7 +8,9 @@ import functools
 import getpass
 import logging
 import os
+import re
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +64,11 @@ def _log_path(output: Path | None, as_of: dt.date | None, config: Path | None) -
     return base / as_of.isoformat() / "run.log" if as_of is not None else base / "run.log"
 
 
+def _temp_log_path() -> Path:
+    """Where a command that promises to write nothing (``check``) logs an internal error."""
+    return Path(tempfile.gettempdir()) / f"screening-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+
+
 def _write_log(path: Path, text: str) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,33 +80,115 @@ def _write_log(path: Path, text: str) -> Path | None:
         return None
 
 
-def guarded(func: F) -> F:
-    """Turn every failure into one Chinese line (details in a log file) and a non-zero exit."""
+def _quiet_closed_pipe() -> None:
+    """The reader of our output went away (``screening check | head``): stop quietly. Standard
+    output is pointed at the null device so that the final flush raises nothing either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test runner's stream)
+        pass
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ScreeningError as exc:
-            click.echo(f"错误：{exc}", err=True)
-            sys.exit(exc.exit_code)
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
-        except KeyboardInterrupt:
-            click.echo("已中断，输出文件夹保持上一次的完整结果。", err=True)
-            sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
-            log = _write_log(
-                _log_path(kwargs.get("output_dir"), kwargs.get("as_of"), kwargs.get("config")),
-                traceback.format_exc(),
-            )
-            where = f"，详细信息已写入 {log}" if log else ""
-            click.echo(f"程序内部错误（{type(exc).__name__}）{where}。请把该文件发给维护人员。", err=True)
-            sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+def guarded(func: F | None = None, *, writes_output: bool = True) -> Any:
+    """Turn every failure into one Chinese line (details in a log file) and a non-zero exit.
+
+    The log goes to ``output/<as-of>/run.log``; a command that writes nothing (``writes_output=False``)
+    logs to a temporary file instead and names it."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return command(*args, **kwargs)
+            except ScreeningError as exc:
+                click.echo(f"错误：{exc}", err=True)
+                sys.exit(exc.exit_code)
+            except (click.exceptions.Exit, click.ClickException):
+                raise
+            except BrokenPipeError:
+                _quiet_closed_pipe()
+                sys.exit(0)
+            except KeyboardInterrupt:
+                click.echo("已中断，输出文件夹保持上一次的完整结果。", err=True)
+                sys.exit(130)
+            except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
+                target = (
+                    _log_path(kwargs.get("output_dir"), kwargs.get("as_of"), kwargs.get("config"))
+                    if writes_output
+                    else _temp_log_path()
+                )
+                log = _write_log(target, traceback.format_exc())
+                where = f"，详细信息已写入 {log}" if log else ""
+                click.echo(f"程序内部错误（{type(exc).__name__}）{where}。请把该文件发给维护人员。", err=True)
+                sys.exit(1)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(func) if func is not None else decorate
+
+
+class FileParam(click.ParamType):
+    """A file path (a config file): a folder is refused in Chinese; existence is checked later."""
+
+    name = "文件"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        path = Path(value)
+        if path.is_dir():
+            self.fail(f"{path} 是一个文件夹，这里需要一个文件（如 config.toml）的路径。", param, ctx)
+        return path
+
+
+class FolderParam(click.ParamType):
+    """A folder path: an existing file is refused in Chinese."""
+
+    name = "文件夹"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        path = Path(value)
+        if path.exists() and not path.is_dir():
+            self.fail(f"{path} 是一个文件，不是文件夹，这里需要一个文件夹的路径。", param, ctx)
+        return path
+
+
+FILE = FileParam()
+FOLDER = FolderParam()
+
+# Click's own usage errors, in Chinese (the English text is matched where Click gives no structure).
+_USAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"No such command '(.+)'\."), "没有命令“\\1”。"),
+    (re.compile(r"Got unexpected extra arguments? \((.+)\)"), "多余的参数：\\1。"),
+    (re.compile(r"Option '(.+)' requires an argument\."), "选项 \\1 后面需要给出一个值。"),
+    (re.compile(r"Option '(.+)' does not take a value\."), "选项 \\1 不需要值。"),
+    (re.compile(r"'(.+)' is not a valid integer(?: range)?\."), "“\\1”不是整数。"),
+)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    if isinstance(exc, click.NoSuchOption):
+        hint = f"（是不是 {'、'.join(exc.possibilities)}？）" if exc.possibilities else ""
+        return f"没有选项 {exc.option_name}{hint}。"
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        return f"缺少必须给出的 {' / '.join(exc.param.opts) or exc.param.name}。"
+    text = exc.format_message()
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        where = " / ".join(exc.param.opts) or str(exc.param.name)
+        text = exc.message
+        for pattern, chinese in _USAGE_PATTERNS:
+            text = pattern.sub(chinese, text)
+        return f"{where} 的值有误：{text}"
+    for pattern, chinese in _USAGE_PATTERNS:
+        if pattern.search(text):
+            return pattern.sub(chinese, text)
+    return f"命令行有误：{text}"
+
+
+def _show_usage_error(exc: click.UsageError) -> None:
+    click.echo(f"错误：{_usage_message(exc)}", err=True)
+    if exc.ctx is not None:
+        path = exc.ctx.command_path
+        click.echo(f"用法：{path} [选项]；用 {path} --help 查看全部选项和说明。", err=True)
 
 
 def _settings(config: Path) -> Settings:
@@ -107,13 +196,26 @@ def _settings(config: Path) -> Settings:
 
 
 class _ChineseHelp:
-    """Click's own help line in Chinese, like the rest of the help."""
+    """Click's own words in Chinese: the help line, the usage line and the section headings."""
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = "显示本帮助并退出。"
         return option
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces).replace("[OPTIONS]", "[选项]"), prefix="用法：")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]  # type: ignore[attr-defined]
+        if rows:
+            with formatter.section("选项"):
+                formatter.write_dl(rows)
+        commands = getattr(self, "format_commands", None)
+        if commands is not None:
+            commands(ctx, formatter)
 
 
 class Command(_ChineseHelp, click.Command):
@@ -123,6 +225,41 @@ class Command(_ChineseHelp, click.Command):
 class Group(_ChineseHelp, click.Group):
     command_class = Command
     group_class = type  # subgroups are of this class too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("命令"):
+                formatter.write_dl(rows)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Click's standalone handling, with its usage errors in Chinese and a closed pipe quiet."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            _show_usage_error(exc)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已取消。", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            _quiet_closed_pipe()
+            sys.exit(0)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
@@ -142,7 +279,7 @@ def _common(func: F) -> F:
         "config",
         default="config.toml",
         show_default=True,
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=FILE,
         help="配置文件（项目时间、任务数、社区、列名等口径）。",
     )(func)
     func = click.option(
@@ -157,7 +294,7 @@ def _common(func: F) -> F:
         "input_dir",
         default="input",
         show_default=True,
-        type=click.Path(path_type=Path, file_okay=False),
+        type=FOLDER,
         help="输入文件夹：各社区花名册、卫生院筛查登记、任务分配表、办事处登记（含子文件夹）。",
     )(func)
     return func
@@ -172,7 +309,7 @@ _OUTPUT = click.option(
     "output_dir",
     default="output",
     show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     help="输出文件夹（screening run 的结果在其中的 <截至日期>/ 子文件夹）。",
 )
 
@@ -184,7 +321,7 @@ _OUTPUT = click.option(
     "output_dir",
     default="output",
     show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     help="输出文件夹；结果写在其中的 <截至日期>/ 子文件夹。",
 )
 @guarded
@@ -226,35 +363,34 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
 @main.command("check", context_settings=CONTEXT)
 @_common
 @_OUTPUT
-@guarded
+@guarded(writes_output=False)
 def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_dir: Path) -> None:
     """只读取和检查输入表格，列出数据问题和行数核对，不生成任何文件。"""
     # Imported here, not at the top: pandas would slow down `screening --help`.
     from pipeline.analyse import analyse
     from pipeline.archive import issued_from_archive
-    from pipeline.terminal import run_report
+    from pipeline.terminal import location, run_report
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
     result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
     for line in run_report(result):
         click.echo(line)
-    frame = for_display(result.problems)
-    if len(frame):
+    groups = result.problem_groups
+    serious = for_display(groups[groups["severity"] != Severity.NOTE])
+    if len(serious):
         click.echo("")
-        click.echo("全部问题（错误和警告）：")
-        for rec in frame[result.problems["severity"] != Severity.NOTE].to_dict("records"):
-            row = f" 第{int(rec['row'])}行" if rec["row"] == rec["row"] and rec["row"] is not None else ""
-            sheet = f" [{rec['sheet']}]" if rec["sheet"] else ""
-            click.echo(mask_text(f"  [{rec['severity']}] {rec['file']}{sheet}{row} {rec['column']} "
-                                 f"{rec['value']}：{rec['message']}；{rec['fix']}"))
+        click.echo("全部错误和警告（同一问题在多份花名册中重复出现的只列一次，列出最新的位置）：")
+        for rec in serious.to_dict("records"):
+            where = f"；{rec['where']}" if rec["where"] else ""
+            click.echo(mask_text(f"  [{rec['severity']}] {location(rec)}：{rec['message']}；{rec['fix'].rstrip('。')}{where}"))
 
 
 @main.command("demo", context_settings=CONTEXT)
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default="input")
+@click.argument("folder", type=FOLDER, default="input", metavar="[文件夹]")
 @click.option("--seed", default=2020, show_default=True, help="随机种子：同一种子生成完全相同的文件。")
 @click.option("--config", "config", default="config.toml", show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="配置文件。")
+              type=FILE, help="配置文件。")
 @click.option("--force", is_flag=True, help="文件夹中已有文件时也写入（覆盖同名演示文件）。")
 @guarded
 def demo_command(folder: Path, seed: int, config: Path, force: bool) -> None:
@@ -269,9 +405,9 @@ def demo_command(folder: Path, seed: int, config: Path, force: bool) -> None:
 
 
 @main.command("template", context_settings=CONTEXT)
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default="output/模板")
+@click.argument("folder", type=FOLDER, default="output/模板", metavar="[文件夹]")
 @click.option("--config", "config", default="config.toml", show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（社区名单、列名、项目年份）。")
+              type=FILE, help="配置文件（社区名单、列名、项目年份）。")
 @click.option("--force", is_flag=True, help="覆盖文件夹中已有的同名模板（已填写的内容会丢失）。")
 @guarded
 def template_command(folder: Path, config: Path, force: bool) -> None:
@@ -396,7 +532,7 @@ _archive_config = click.option(
     "config",
     default="config.toml",
     show_default=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=FILE,
     help="配置文件（确定存档文件夹）。",
 )
 
@@ -497,6 +633,12 @@ def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outb
         click.echo(f"注意：{problem}")
     if not plan.messages:
         click.echo("没有要发送的邮件。")
+        if plan.unaddressed:
+            from pipeline.mail import address_example  # here: keeps `--help` fast
+
+            click.echo("要用邮件发送，请在 config.toml 中填写发件邮箱和收件人，例如：")
+            for line in address_example(settings):
+                click.echo(f"    {line}")
         return
     transport = None
     secrets: tuple[str, ...] = ()
@@ -553,7 +695,7 @@ def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outb
 
 @main.command("send", context_settings=CONTEXT)
 @click.option("--config", "config", default="config.toml", show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（[mail] 邮箱设置和收件人）。")
+              type=FILE, help="配置文件（[mail] 邮箱设置和收件人）。")
 @click.option("--as-of", "as_of", type=DATE, default=None,
               help="发送哪一天的结果（output/<截至日期>/），如 2020-06-30。默认今天（超过项目结束日期时取结束日期）。")
 @_OUTPUT
@@ -600,7 +742,8 @@ def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_
     from pipeline.analyse import analyse
     from pipeline.archive import issued_from_archive
     from pipeline.mail import plan_remind, reminder_due
-    from pipeline.outputs.names import OUTBOX, REMIND_OUTBOX
+    from pipeline.outputs.folder import write_text_atomically
+    from pipeline.outputs.names import OUTBOX, REMIND_OUTBOX, remind_text_name, run_folder
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
@@ -614,7 +757,14 @@ def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_
     plan = plan_remind(settings, result)
     since = f"，统计 {previous.isoformat()} 以后的上报" if previous else ""
     click.echo(f"花名册截止日期：{due.isoformat()}{since}。")
-    outbox = output_dir / day.isoformat() / OUTBOX / REMIND_OUTBOX
+    missing = [o.name for o in plan.owing if o.roster_missing]
+    click.echo(f"尚未报送花名册的社区：{'、'.join(missing) if missing else '无'}")
+    for o in plan.owing:
+        if o.open_total:
+            click.echo(f"  {o.name} 有待督促事项：{o.open_text}")
+    text = write_text_atomically(run_folder(output_dir, day) / remind_text_name(due), plan.wechat_text)
+    click.echo(f"微信群催报文字已写入：{text}")
+    outbox = run_folder(output_dir, day) / OUTBOX / REMIND_OUTBOX
     _dispatch(settings, plan, really=really, resend=False, outbox=outbox)
 
 

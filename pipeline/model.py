@@ -62,6 +62,7 @@ KIND_LABELS = {
     "log": "筛查登记",
     "quota": "任务分配表",
     "register": "办事处登记",
+    "instructions": "填表说明",
     "unknown": "无法识别",
     "empty": "空表",
 }
@@ -207,6 +208,7 @@ class Analysis:
     normalized: Normalized
     quotas: pd.DataFrame
     problems: pd.DataFrame  # every problem of the run, built once (pipeline.problems.problems_frame)
+    problem_groups: pd.DataFrame  # the same, counted by what to fix (pipeline.problems.problem_groups)
     reconciled: Reconciled
     scored: Scored
     summary: dict[str, Any]

@@ -89,6 +89,7 @@ CODES: dict[str, CodeInfo] = {
     "no_tables": CodeInfo("网页文件中没有表格", (E,), "file"),
     # --- sheets and rows (normalize) ---
     "sheet_unknown": CodeInfo("无法识别的工作表", (N, W), "sheet"),
+    "sheet_instructions": CodeInfo("填表说明等说明性工作表，已跳过", (N,), "sheet"),
     "row_skipped": CodeInfo("合计、示例、重复表头等行，未采用", (N,)),
     "community_missing": CodeInfo("无法确定所属社区", (E,)),
     "community_unknown": CodeInfo("社区名称无法识别", (E,)),
@@ -208,9 +209,9 @@ def is_programme_scope(code: str) -> bool:
 
 def problems_frame(*parts: Iterable[Problem] | pd.DataFrame) -> pd.DataFrame:
     """Problems (lists of objects and already-built frames, in that order) as one frame with the
-    standard columns plus ``details``, sorted by severity, file, sheet, row (stable: equal keys keep
+    standard columns plus ``details`` and ``subject`` (who a row problem is about, for grouping), sorted by severity, file, sheet, row (stable: equal keys keep
     the order of ``parts``). Severity values are ASCII; :func:`for_display` gives the labels."""
-    columns = [*PROBLEM_COLUMNS, "details"]
+    columns = [*PROBLEM_COLUMNS, "details", "subject"]
     frames = [
         part.reindex(columns=columns) if isinstance(part, pd.DataFrame)
         else pd.DataFrame([p.as_dict() for p in part], columns=columns)
@@ -220,6 +221,7 @@ def problems_frame(*parts: Iterable[Problem] | pd.DataFrame) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=columns)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    frame["subject"] = frame["subject"].astype(object).where(frame["subject"].notna(), "")
     severity = frame["severity"].map(lambda s: Severity(s))
     frame = frame.assign(
         severity=severity.map(lambda s: s.value),
@@ -264,3 +266,73 @@ def problem_records(frame: pd.DataFrame) -> list[Problem]:
             )
         )
     return out
+
+
+GROUP_COLUMNS = [*PROBLEM_COLUMNS, "count", "files", "first", "last", "where", "locations"]
+
+
+def problem_groups(
+    frame: pd.DataFrame,
+    report_dates: Mapping[tuple[str, str], str | None] | None = None,
+    kinds: Mapping[tuple[str, str], str] | None = None,
+) -> pd.DataFrame:
+    """Problems counted by what the clerk must fix: the same problem of the same woman (or of the
+    same cell value) repeated across submissions (every roster snapshot carries last month's typo
+    again) is one group. Each group shows its latest occurrence (file, sheet, row: where to fix it),
+    ``count`` occurrences in ``files`` files, the ``first`` and ``last`` file (by report date, then
+    name), ``where`` ("出现在 N 份花名册（最早…，最新…）") and every location in ``locations``.
+    Problems with neither a person nor a value (a whole sheet, a file) stay one group each."""
+    if frame.empty:
+        return pd.DataFrame(columns=GROUP_COLUMNS)
+    dates = report_dates or {}
+    sheet_kinds = kinds or {}
+    work = frame.assign(
+        _date=[dates.get((f, s)) or "" for f, s in zip(frame["file"], frame["sheet"], strict=True)],
+        _key=_group_keys(frame),
+    ).sort_values(["_date", "file", "sheet"], kind="stable")
+    groups = []
+    for (_sev, _code, _msg, _key), block in work.groupby(["severity", "code", "message", "_key"], sort=False, dropna=False):
+        groups.append(_group_row(block, sheet_kinds))
+    out = pd.DataFrame(groups, columns=GROUP_COLUMNS)
+    order = out["severity"].map(lambda s: Severity(s).rank)
+    out = out.assign(_order=order).sort_values(["_order", "file", "sheet"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _group_keys(frame: pd.DataFrame) -> pd.Series:
+    """The person (row problems of rosters, logs, registers), else the value with its column,
+    else the location itself (one group per problem)."""
+    subject = frame["subject"].fillna("").astype(str) if "subject" in frame.columns else pd.Series("", index=frame.index)
+    value = frame["value"].fillna("").astype(str)
+    by_value = "V:" + frame["column"].fillna("").astype(str) + "|" + value
+    by_place = "P:" + frame["file"].fillna("").astype(str) + "|" + frame["sheet"].fillna("").astype(str) + "|" + (
+        frame["row"].astype(str)
+    )
+    keyed = subject.where(subject != "", by_value.where(value != "", by_place))
+    return keyed
+
+
+def _group_row(block: pd.DataFrame, kinds: Mapping[tuple[str, str], str]) -> dict[str, Any]:
+    latest = block.iloc[-1]
+    files = list(dict.fromkeys(block["file"].tolist()))
+    locations = [
+        f"{f}" + (f" [{s}]" if s else "") + (f" 第{int(r)}行" if r == r and r is not None else "")
+        for f, s, r in zip(block["file"], block["sheet"], block["row"], strict=True)
+    ]
+    rosters = all(kinds.get((f, s)) == "roster" for f, s in zip(block["file"], block["sheet"], strict=True))
+    what = "花名册" if rosters else "表格"
+    where = f"出现在 {len(files)} 份{what}（最早 {files[0]}，最新 {files[-1]}）" if len(files) > 1 else ""
+    return {
+        **{c: latest[c] for c in PROBLEM_COLUMNS},
+        "count": len(block),
+        "files": len(files),
+        "first": files[0],
+        "last": files[-1],
+        "where": where,
+        "locations": "；".join(locations),
+    }
+
+
+def group_counts(groups: pd.DataFrame) -> dict[str, int]:
+    """``{"错误": n, ...}`` over problem groups (``summary.json``'s ``problem_groups``)."""
+    return severity_counts(groups)

@@ -87,6 +87,7 @@ def build_summary(result: Analysis, settings: Settings) -> dict[str, Any]:
         "as_of": result.as_of.isoformat(),
         "accounting": accounting(norm),
         "problems": severity_counts(result.problems),
+        "problem_groups": severity_counts(result.problem_groups),
         "circular_period": period,
         "communities": community_summaries(result, settings),
         "totals": totals(scored.standing, settings),

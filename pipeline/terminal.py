@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from pipeline.fmt import fmt_pct, terminal_width
 from pipeline.model import KIND_LABELS, Analysis
@@ -25,34 +26,43 @@ def run_report(result: Analysis) -> list[str]:
         f"（花名册 {acc['roster_rows']}，筛查登记 {acc['log_rows']}，任务分配 {acc['quota_rows']}，"
         f"办事处登记 {acc['register_rows']}）",
     ]
-    counts = result.summary["problems"]
-    lines.append(f"数据问题：错误 {counts['错误']} 条，警告 {counts['警告']} 条，提示 {counts['提示']} 条")
-    frame = for_display(result.problems)
-    serious = frame[(result.problems["severity"] != Severity.NOTE) & ~frame["code"].map(is_programme_scope)]
-    # The same defect repeated in every submission (a wrong ID carried from roster to roster) is one line.
-    groups = serious.groupby(["severity", "code", "column", "value", "message"], sort=False, dropna=False)
-    shown = 0
-    for (_sev, _code, _col, _val, _msg), block in groups:
-        if shown == TOP_PROBLEMS:
-            break
-        rec = block.iloc[0]
-        where = rec["file"]
-        if rec["sheet"]:
-            where += f" [{rec['sheet']}]"
-        if rec["row"] is not None and rec["row"] == rec["row"]:
-            where += f" 第{int(rec['row'])}行"
-        if rec["column"]:
-            where += f" {rec['column']}"
-        value = f"“{rec['value']}”" if rec["value"] else ""
-        more = f"（另有 {len(block) - 1} 处相同）" if len(block) > 1 else ""
-        lines.append(mask_text(f"  [{rec['severity']}] {where} {value}：{rec['message']}{more}"))
-        shown += 1
-    if groups.ngroups > shown:
-        lines.append(f"  …… 另有 {groups.ngroups - shown} 类问题，完整清单见 数据问题.xlsx")
+    lines += problem_lines(result)
     for w in result.warnings:
         lines.append(f"注意：{w['message']}")
     lines.extend(ranking_lines(result.summary))
     return lines
+
+
+def problem_lines(result: Analysis, limit: int | None = TOP_PROBLEMS) -> list[str]:
+    """The problems counted by what the clerk must fix (a typo repeated in every roster snapshot is
+    one), the most severe first; ``limit`` groups at most (None: every error and warning)."""
+    groups, rows = result.summary["problem_groups"], result.summary["problems"]
+    lines = [
+        "数据问题："
+        + "，".join(f"{label} {groups[label]} 项（{rows[label]} 处）" for label in groups)
+        + "；同一问题在多份花名册中重复出现只算一项，逐处清单见 数据问题.xlsx"
+    ]
+    frame = result.problem_groups
+    serious = frame[(frame["severity"] != Severity.NOTE) & ~frame["code"].map(is_programme_scope)]
+    shown = serious if limit is None else serious.head(limit)
+    for rec in for_display(shown).to_dict("records"):
+        lines.append(mask_text(f"  [{rec['severity']}] {location(rec)}：{rec['message']}" + (
+            f"；{rec['where']}" if rec["where"] else "")))
+    if len(serious) > len(shown):
+        lines.append(f"  …… 另有 {len(serious) - len(shown)} 项错误和警告，完整清单见 数据问题.xlsx")
+    return lines
+
+
+def location(rec: dict[str, Any]) -> str:
+    """file [sheet] 第N行 column “value”, as the problem lists show it."""
+    where = rec["file"]
+    if rec["sheet"]:
+        where += f" [{rec['sheet']}]"
+    if rec["row"] is not None and rec["row"] == rec["row"]:
+        where += f" 第{int(rec['row'])}行"
+    if rec["column"]:
+        where += f" {rec['column']}"
+    return where + (f" “{rec['value']}”" if rec["value"] else "")
 
 
 def _pad(text: str, width: int) -> str:

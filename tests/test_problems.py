@@ -16,6 +16,7 @@ from pipeline.problems import (
     Severity,
     for_display,
     problem,
+    problem_groups,
     problems_frame,
     programme_warnings,
     severity_counts,
@@ -104,3 +105,37 @@ def test_frame_sorted_counted_and_programme_warnings() -> None:
     assert programme_warnings(frame) == [
         {"code": "goal_vs_quota_sum", "test": "nt", "declared": 333, "sum": 306.0, "message": "目标不符"}
     ]
+
+
+def test_demo_errors_are_counted_by_what_to_fix() -> None:
+    """The demo's errors, counted independently from its generator's defect list: three women's
+    mistyped IDs (each repeated in every later roster snapshot), IDs Excel turned into numbers, one
+    impossible date. Each is one problem to fix however many snapshots repeat it."""
+    from pipeline import demo
+
+    result = demo_result(dt.date(2020, 12, 31))
+    expected = len(demo.BAD_CHECKSUM_IDS) + demo.FLOAT_ID_COUNT + 1  # + the impossible 2020-02-30
+    assert result.summary["problem_groups"]["错误"] == expected
+    assert result.summary["problems"]["错误"] > 3 * expected  # the rows: repeated per snapshot
+    groups = result.problem_groups
+    repeated = groups[groups["code"] == "id_checksum"]
+    assert len(repeated) == len(demo.BAD_CHECKSUM_IDS)
+    assert all(w.startswith("出现在 ") and "份花名册（最早 " in w for w in repeated["where"])
+    assert int(repeated["count"].sum()) == int((result.problems["code"] == "id_checksum").sum())
+
+
+def test_groups_follow_the_person_across_snapshots_and_order_by_report_date() -> None:
+    def row(file: str, r: int, subject: str, value: str = "") -> dict[str, object]:
+        return {"file": file, "sheet": "S", "row": r, "column": "身份证号", "value": value, "severity": "warning",
+                "code": "id_missing", "message": "缺少身份证号", "fix": "补填", "subject": subject}
+
+    frame = problems_frame(pd.DataFrame([
+        row("b.xlsx", 7, "NP:王芳|139"), row("a.xlsx", 5, "NP:王芳|139"), row("a.xlsx", 6, "NP:李娜|138"),
+    ]))
+    groups = problem_groups(frame, report_dates={("a.xlsx", "S"): "2020-05-08", ("b.xlsx", "S"): "2020-05-18"},
+                            kinds={("a.xlsx", "S"): "roster", ("b.xlsx", "S"): "roster"})
+    wang = groups[groups["count"] == 2].iloc[0]
+    assert (wang["file"], wang["row"]) == ("b.xlsx", 7)  # the latest snapshot is where to fix it
+    assert wang["where"] == "出现在 2 份花名册（最早 a.xlsx，最新 b.xlsx）"
+    assert wang["locations"] == "a.xlsx [S] 第5行；b.xlsx [S] 第7行"
+    assert len(groups) == 2 and severity_counts(groups) == {"错误": 0, "警告": 2, "提示": 0}

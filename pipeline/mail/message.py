@@ -97,6 +97,20 @@ class Plan:
     messages: list[Outgoing] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # Chinese: missing addresses, missing files
     due_date: dt.date | None = None  # reminders: the due date they are for
+    owing: list[Owing] = field(default_factory=list)  # reminders: every community chased, mail or not
+    wechat_text: str = ""  # reminders: the same, as one text for the office's WeChat group
+    unaddressed: bool = False  # some recipients have no address in the config
+
+
+@dataclass(frozen=True)
+class Owing:
+    """A community a reminder chases: its roster for the due date and/or its open follow-up items
+    (counts only; the names are in its workbook)."""
+
+    name: str
+    roster_missing: bool
+    open_total: int
+    open_text: str
 
 
 @dataclass

@@ -15,9 +15,9 @@ import pandas as pd
 from pipeline.archive import list_circulars
 from pipeline.calendar import due_dates
 from pipeline.fmt import cn_date, fmt_num, fmt_pct
-from pipeline.mail.message import ADDRESS_PATTERN, Attachment, Outgoing, Plan, render_mail
+from pipeline.mail.message import ADDRESS_PATTERN, Attachment, Outgoing, Owing, Plan, render_mail
 from pipeline.model import Analysis
-from pipeline.outputs.circular import document_number
+from pipeline.outputs.circular import document_number, render
 from pipeline.outputs.names import (
     circular_names,
     community_attachment_name,
@@ -31,6 +31,7 @@ TEMPLATE_COMMUNITY = "mail_community.txt.j2"
 TEMPLATE_LEADERS = "mail_leaders.txt.j2"
 TEMPLATE_HEALTH_CENTRE = "mail_health_centre.txt.j2"
 TEMPLATE_REMIND = "mail_remind.txt.j2"
+TEMPLATE_REMIND_WECHAT = "remind_wechat.txt.j2"
 
 FOLLOWUP_MAIL_LABELS = {
     "open": "正在窗口期内、尚未筛查",
@@ -216,6 +217,7 @@ def plan_send(
     for c in settings.communities:
         to = _valid(addresses.get(c.key, ()), c.name, plan.problems)
         if not to:
+            plan.unaddressed = True
             plan.problems.append(f"{c.name}：未配置邮箱地址（config.toml [mail.communities]），本社区工作簿未发送。")
             continue
         if c.key not in entries:
@@ -233,6 +235,7 @@ def plan_send(
 
     leaders = _valid(settings.mail.leaders, "领导", plan.problems)
     if not leaders:
+        plan.unaddressed = True
         plan.problems.append("领导：未配置邮箱地址（config.toml [mail] leaders），领导版和通报未发送。")
     else:
         book = attachment(run_folder / leaders_filename(as_of), "领导")
@@ -258,6 +261,7 @@ def plan_send(
     centre = ctx["health_centre"]
     to = _valid(settings.mail.health_centre, centre, plan.problems)
     if not to:
+        plan.unaddressed = True
         plan.problems.append(f"{centre}：未配置邮箱地址（config.toml [mail] health_centre），核对清单未发送。")
     else:
         att = attachment(run_folder / health_centre_filename(as_of), centre)
@@ -300,39 +304,62 @@ def submitted_since(submissions: pd.DataFrame, after: dt.date | None, as_of: dt.
 def plan_remind(settings: Settings, result: Analysis) -> Plan:
     """The reminders (催报) for the next due date: to each community that has not yet submitted its
     roster for it, and to those with open follow-up items (counts only; the names are in its
-    workbook). Nothing when no due date falls within the reminder window."""
+    workbook). ``owing`` lists them whether or not they have an address, and ``wechat_text`` says
+    the same for the office's WeChat group. Nothing when no due date falls within the window."""
     as_of = result.as_of
     due, previous = reminder_due(settings, as_of)
     plan = Plan(due_date=due)
     if due is None:
         return plan
     submitted = submitted_since(result.reconciled.submissions, previous, as_of)
-    ctx = mail_context(result.summary, settings)
+    ctx = {
+        **mail_context(result.summary, settings),
+        "due_text": cn_date(due),
+        "previous_text": cn_date(previous) if previous else "",
+        "days_left": (due - as_of).days,
+        "update_days_text": "、".join(f"{d}日" for d in sorted(settings.rosters.update_days)),
+    }
     entries = _by_key(result.summary)
     addresses, unknown = community_addresses(settings)
     plan.problems.extend(unknown)
     for c in settings.communities:
         entry = _community_context(entries[c.key], settings) if c.key in entries else None
-        roster_missing = c.key not in submitted
-        open_total = entry["open_total"] if entry else 0
-        if not roster_missing and not open_total:
+        owing = Owing(c.name, c.key not in submitted, entry["open_total"] if entry else 0,
+                      entry["open_text"] if entry else "")
+        if not owing.roster_missing and not owing.open_total:
             continue
+        plan.owing.append(owing)
         to = _valid(addresses.get(c.key, ()), c.name, plan.problems)
         if not to:
+            plan.unaddressed = True
             plan.problems.append(f"{c.name}：未配置邮箱地址（config.toml [mail.communities]），催报未发送。")
             continue
         context = {
             **ctx,
             "c": entry or {"name": c.name, "open_items": [], "open_text": "", "open_total": 0},
-            "due_text": cn_date(due),
-            "previous_text": cn_date(previous) if previous else "",
-            "days_left": (due - as_of).days,
-            "update_days_text": "、".join(f"{d}日" for d in sorted(settings.rosters.update_days)),
-            "roster_missing": roster_missing,
+            "roster_missing": owing.roster_missing,
         }
         subject, body = render_mail(TEMPLATE_REMIND, context, settings)
         for address in to:
             plan.messages.append(
                 Outgoing("remind", c.name, address, subject, body, [], as_of, due_date=due.isoformat())
             )
+    plan.wechat_text = render(TEMPLATE_REMIND_WECHAT, {**ctx, "owing": plan.owing}, settings)
     return plan
+
+
+def address_example(settings: Settings) -> list[str]:
+    """The config lines a user fills in to send mail, with this office's own community names."""
+    names = [c.name for c in settings.communities]
+    return [
+        "[mail]",
+        'host = "smtp.163.com"                 # 发件邮箱的 SMTP 服务器',
+        'user = "jsb@163.com"                  # 登录邮箱（密码用环境变量 SCREENING_SMTP_PASSWORD 或运行时输入）',
+        'sender = "jsb@163.com"',
+        'leaders = ["leader@example.cn"]       # 领导版和通报',
+        'health_centre = ["wsy@example.cn"]    # 卫生院核对清单',
+        "",
+        "[mail.communities]                    # 每个社区的专干邮箱",
+        *(f'"{n}" = ["{i + 1}@example.cn"]' for i, n in enumerate(names[:3])),
+        *(["# ……其余社区同样填写"] if len(names) > 3 else []),
+    ]

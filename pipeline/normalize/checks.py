@@ -38,6 +38,7 @@ class Rows:
         self.headers = headers
         self.reason = pd.Series(pd.NA, index=self.frame.index, dtype="string")
         self.problem_frames: list[pd.DataFrame] = []
+        self._subjects: pd.Series | None = None
 
     def col(self, name: str) -> pd.Series:
         """A mapped column; all None when no sheet of this kind has it."""
@@ -49,6 +50,18 @@ class Rows:
         rows = self.frame if idx is None else self.frame.loc[idx]
         keys = list(zip(rows["src_file"], rows["src_sheet"], strict=True))
         return pd.Series([self.headers.get(k, {}).get(field_name, "") for k in keys], index=rows.index)
+
+    def subjects(self) -> pd.Series:
+        """Who each row is about, as a comparison key (the ID's letters and digits, else name and
+        phone): the same woman's problem repeated in every roster snapshot is one problem to fix."""
+        if self._subjects is None:
+            def key(name: str) -> pd.Series:
+                return self.col(name).astype("string").str.replace(r"[^0-9A-Za-z\u4e00-\u9fff]", "", regex=True)
+
+            ids = key("id").str.upper()
+            person = key("name").fillna("") + "|" + key("phone").fillna("")
+            self._subjects = ("ID:" + ids).where(ids.fillna("") != "", "NP:" + person).fillna("")
+        return self._subjects
 
     def note(
         self,
@@ -84,6 +97,7 @@ class Rows:
                 "code": code.loc[idx] if isinstance(code, pd.Series) else code,
                 "message": message.loc[idx] if isinstance(message, pd.Series) else message,
                 "fix": fix.loc[idx] if isinstance(fix, pd.Series) else fix,
+                "subject": self.subjects().loc[idx],
             }
         )
         self.problem_frames.append(frame)

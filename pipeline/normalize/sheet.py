@@ -192,6 +192,17 @@ def _unknown_extract(sheet: RawSheet, header: Header | None) -> SheetExtract:
         info.header_row = header.row + 1
         info.columns = {f: header.labels[c] for f, c in header.fields.items()}
     texts = [clean(v) for r in sheet.rows[:5] for v in r if v is not None]
+    if _is_instructions(sheet.sheet, texts) and (header is None or not header.fields):
+        note = problem(
+            "sheet_instructions",
+            "填表说明等说明性工作表，不含数据，已跳过。",
+            "无需处理。",
+            file=sheet.file,
+            sheet=sheet.sheet,
+            value=sheet.sheet,
+        )
+        info.kind = "instructions"
+        return SheetExtract("instructions", pd.DataFrame(), _no_skipped_rows(), [note], info, {}, [])
     unknown = problem(
         "sheet_unknown",
         f"无法识别此工作表：{reason}。",
@@ -202,6 +213,16 @@ def _unknown_extract(sheet: RawSheet, header: Header | None) -> SheetExtract:
         value="；".join(texts[:3])[:80],
     )
     return SheetExtract("unknown", pd.DataFrame(), _no_skipped_rows(), [unknown], info, {}, [])
+
+
+_INSTRUCTION_WORDS = ("填表说明", "填写说明", "说明", "注意事项", "填报要求")
+
+
+def _is_instructions(name: str, texts: list[str]) -> bool:
+    """An instructions sheet (the tool's own templates carry one, many offices' forms too): its name
+    or its first line says so."""
+    first = texts[0] if texts else ""
+    return any(w in name for w in _INSTRUCTION_WORDS) or any(first.endswith(w) or w in first[:12] for w in _INSTRUCTION_WORDS[:2])
 
 
 def _sheet_hints(

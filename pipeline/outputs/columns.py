@@ -282,6 +282,14 @@ PROBLEM_TABLE = [
 ]
 assert {c.key for c in PROBLEM_TABLE} == set(PROBLEM_COLUMNS)
 
+# A problem counted once with all its occurrences (pipeline.problems.problem_groups).
+GROUP_TABLE = [
+    *PROBLEM_TABLE[:-1],
+    Column("where", "重复出现", width=40),
+    Column("locations", "全部位置", width=60),
+    PROBLEM_TABLE[-1],
+]
+
 REJECTED_COLUMNS = [
     Column("src_file", "文件"),
     Column("src_sheet", "工作表"),

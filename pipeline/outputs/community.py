@@ -79,7 +79,7 @@ class CommunityView:
     spot_check: pd.DataFrame  # its rows of Reconciled.spot_check
     issues: Mapping[str, pd.DataFrame]  # COMMUNITY_ISSUES type -> its rows (see frames.issue_sources)
     timeliness: RosterTimeliness  # its rows
-    problems: pd.DataFrame  # the problems in its own roster submissions
+    problems: pd.DataFrame  # the problem groups of its own roster submissions
     settings_rows: Sequence[tuple[str, str, str]]  # its 口径说明 table
     run: RunInfo  # with the input files it is shown
 
@@ -222,7 +222,7 @@ def community_views(result: Analysis, settings: Settings) -> dict[str, Community
     """Every community's :class:`CommunityView`, by key."""
     rows = _Rows.split(result)
     problems = problems_by_community(
-        result.problems, result.normalized.sheets, result.reconciled.submissions,
+        result.problem_groups, result.normalized.sheets, result.reconciled.submissions,
         settings.community_keys,
     )
     run = run_info(result)

@@ -126,8 +126,8 @@ def _check_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> N
     else:
         issues_sheet(book, issues, name="漏报与冲突", what="漏报、冲突与待核实", mask=mask, subtitle=ISSUES_SUBTITLE)
         spot_sheet(book, spot_check_frame(rec.spot_check, book.settings), mask=mask)
-    problems = result.problems
-    problems_sheet(book, mask_problem_ids(problems) if mask else problems)
+    groups = result.problem_groups
+    problems_sheet(book, mask_problem_ids(groups) if mask else groups)
 
 
 def write_master(path: Path, result: Analysis, settings: Settings) -> Path:

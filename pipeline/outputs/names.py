@@ -71,6 +71,11 @@ OUTBOX = "outbox"  # the dry run's .eml files: output/<as-of>/outbox/
 REMIND_OUTBOX = "催报"  # the reminders' .eml files: output/<as-of>/outbox/催报/
 
 
+def remind_text_name(due: dt.date) -> str:
+    """The reminder for the WeChat group, ``output/<as-of>/催报_<due date>.txt``."""
+    return f"催报_{due.isoformat()}.txt"
+
+
 def master_filename(as_of: dt.date) -> str:
     return f"两筛进度汇总_{as_of.isoformat()}.xlsx"
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.model import Analysis
+import pandas as pd
+
+from pipeline.model import KIND_LABELS, Analysis
 from pipeline.normalize.ids import mask_text
 from pipeline.outputs.columns import ISSUE_COLUMNS, REJECTED_COLUMNS, WINDOW_COLUMNS
 from pipeline.outputs.frames import (
@@ -58,7 +60,7 @@ def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
 
 def _health_centre_problems_sheet(book: Book, result: Analysis) -> None:
     """The problems in the health centre's own logs, every ID-like value masked."""
-    problems = mask_problem_ids(health_centre_problems(result.problems, result.normalized.sheets))
+    problems = mask_problem_ids(health_centre_problems(result.problem_groups, result.normalized.sheets))
     problems["value"] = problems["value"].map(lambda v: mask_text(v) if isinstance(v, str) else v)
     problems_sheet(book, problems)
 
@@ -103,16 +105,19 @@ def write_health_centre(path: Path, result: Analysis, settings: Settings) -> Pat
     return path
 
 
+def rejected_rows_frame(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows as people read them: the sheet kind by its Chinese name (花名册, not roster)."""
+    return rejected.assign(kind=rejected["kind"].map(lambda k: KIND_LABELS.get(k, k))) if len(rejected) else rejected
+
+
 def write_problems_workbook(path: Path, result: Analysis, settings: Settings) -> Path:
     """Every data problem, and every input row that was not used with its reason."""
     book = open_book(path, "数据问题", settings, result.as_of)
-    problems_sheet(
-        book,
-        result.problems,
-        title=f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）",
-    )
+    title = f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）"
+    problems_sheet(book, result.problem_groups, name="问题汇总", title=title)
+    problems_sheet(book, result.problems, grouped=False, name="逐处清单", title=title)
     write_table(
-        book.workbook, book.fmt, "未采用的行", result.normalized.rejected, REJECTED_COLUMNS,
+        book.workbook, book.fmt, "未采用的行", rejected_rows_frame(result.normalized.rejected), REJECTED_COLUMNS,
         title="未采用的行（每一行都有原因）",
     )
     book.close()

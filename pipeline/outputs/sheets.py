@@ -32,6 +32,7 @@ from pipeline.outputs.columns import (
     FILES_COLUMNS,
     FOLLOWUP_COLUMNS,
     FOLLOWUP_RULES,
+    GROUP_TABLE,
     HIGH_RISK_COLUMNS,
     HISTORY_COLUMNS,
     HISTORY_RULES,
@@ -372,11 +373,20 @@ def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
 # Problems and the explanation
 
 
-def problems_sheet(book: Book, problems: pd.DataFrame, *, title: str | None = None) -> None:
-    """数据问题: one row per problem (a problems frame), errors red and warnings amber."""
+def problems_sheet(
+    book: Book, problems: pd.DataFrame, *, grouped: bool = True, name: str = "数据问题", title: str | None = None
+) -> None:
+    """数据问题: errors red and warnings amber. ``grouped`` (problem groups): one row per thing to fix,
+    at its latest occurrence, with every location; else one row per occurrence (a problems frame)."""
+    subtitle = (
+        "每一行是一个需要改正的地方（同一问题在多份花名册中重复出现只列一次，列出最新的位置；“全部位置”列出每一处）："
+        "文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"
+        if grouped
+        else "每一行是问题出现的一处：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"
+    )
     sheets = write_table(
-        book.workbook, book.fmt, "数据问题", for_display(problems), PROBLEM_TABLE, title=title or book.title("数据问题清单"),
-        subtitle="每一行是一个需要核对或改正的地方：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。",
+        book.workbook, book.fmt, name, for_display(problems), GROUP_TABLE if grouped else PROBLEM_TABLE,
+        title=title or book.title("数据问题清单"), subtitle=subtitle,
     )
     for sheet in sheets:
         last = len(problems) + 2

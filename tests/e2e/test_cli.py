@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -200,3 +203,74 @@ def test_outputs_are_reproducible_and_listed_in_the_manifest(demo_run, tmp_path:
     assert listed == on_disk
     for entry in first["files"]:
         assert hashlib.sha256((folder / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hygiene: a closed pipe, Click's own errors, a command that writes nothing
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`screening check | head -1`: the reader goes away; no traceback, exit 0, nothing written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "check", "--input", str(DEMO_INPUT), "--config", str(CONFIG),
+         "--as-of", "2020-06-30"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `head -1` exiting
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=300) == 0, err
+    assert "截至日期" in first.decode("utf-8")
+    assert "Traceback" not in err and "BrokenPipe" not in err and "程序内部错误" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "--as-of", "2020-13-01"], "--as-of 的值有误：日期 '2020-13-01' 无法识别"),
+        (["run", "--bogus"], "没有选项 --bogus"),
+        (["nosuch"], "没有命令“nosuch”"),
+        (["demo", "--seed", "abc"], "--seed 的值有误：“abc”不是整数"),
+        (["archive", "issue"], "缺少必须给出的 --number"),
+    ],
+)
+def test_click_usage_errors_are_chinese(args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "用法：" in result.output and "Usage" not in result.output and "Error" not in result.output
+
+
+def test_a_folder_as_config_and_a_file_as_output_are_chinese_errors(tmp_path: Path) -> None:
+    folder = CliRunner().invoke(main, ["run", "--config", str(tmp_path)])
+    assert folder.exit_code == 2 and "是一个文件夹" in folder.output and "Error" not in folder.output
+    afile = tmp_path / "out.txt"
+    afile.write_text("x", encoding="utf-8")
+    as_output = CliRunner().invoke(main, ["run", "--output", str(afile), "--config", str(CONFIG)])
+    assert as_output.exit_code == 2 and "是一个文件，不是文件夹" in as_output.output
+
+
+def test_help_is_chinese_throughout() -> None:
+    for args in ([], ["run"], ["archive"], ["archive", "issue"]):
+        text = CliRunner().invoke(main, [*args, "--help"]).output
+        assert text.startswith("用法：") and "选项" in text
+        assert "Usage" not in text and "Options" not in text and "Commands" not in text and "[OPTIONS]" not in text
+
+
+def test_check_logs_an_internal_error_outside_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check promises to write nothing: an internal error is logged to a temporary file it names."""
+    import pipeline.analyse
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("411328199001011234")
+
+    monkeypatch.setattr(pipeline.analyse, "analyse", boom)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--input", str(DEMO_INPUT), "--config", str(CONFIG)])
+    assert result.exit_code == 1 and "程序内部错误" in result.output
+    logged = re.search(r"已写入 (\S+\.log)", result.output)
+    assert logged and Path(logged.group(1)).parent == Path(tempfile.gettempdir())
+    assert "411328199001011234" not in Path(logged.group(1)).read_text(encoding="utf-8")
+    assert list(tmp_path.iterdir()) == []

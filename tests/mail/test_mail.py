@@ -26,9 +26,10 @@ from click.testing import CliRunner
 
 from pipeline import archive, store
 from pipeline import mail as deliver
+from pipeline.analyse import analyse
 from pipeline.cli import main
 from pipeline.outputs.write import write_outputs
-from pipeline.settings import Mail, Settings
+from pipeline.settings import Mail, Settings, load_settings
 from tests.conftest import CONFIG, DEMO_INPUT, demo_result
 
 AS_OF = dt.date(2020, 6, 30)
@@ -551,3 +552,43 @@ def test_attachments_can_be_sent_password_protected(
         (tmp_path / a.name).write_bytes(data)
         assert read_file(tmp_path / a.name, tmp_path, settings.limits).format == "encrypted"
     assert "两筛2020" not in msg.as_string()
+
+
+# ----------------------------------------------------------------------------------------------
+# Without any mail address (the shipped config): the commands still say what to do
+
+
+def _without_addresses(tmp: Path) -> Path:
+    folder = tmp / "project"
+    folder.mkdir()
+    shutil.copy(CONFIG, folder / "config.toml")
+    return folder / "config.toml"
+
+
+def test_remind_without_addresses_lists_who_owes_and_writes_the_wechat_text(tmp_path: Path) -> None:
+    """The day before a due date (06-08): the communities with no roster since 05-28 are named, open
+    follow-ups are counted, and a text for the WeChat group is written; no mail is needed."""
+    config = _without_addresses(tmp_path)
+    out = tmp_path / "output"
+    result = CliRunner().invoke(
+        main, ["remind", "--config", str(config), "--input", str(DEMO_INPUT), "--output", str(out), "--as-of", "2020-06-07"]
+    )
+    assert result.exit_code == 0, result.output
+    expected = deliver.plan_remind(load_settings(config), analyse(DEMO_INPUT, load_settings(config), dt.date(2020, 6, 7)))
+    owing = [o.name for o in expected.owing if o.roster_missing]
+    assert owing and f"尚未报送花名册的社区：{'、'.join(owing)}" in result.output
+    text = (out / "2020-06-07" / "催报_2020-06-08.txt").read_text(encoding="utf-8")
+    assert "2020年6月8日" in text and all(name in text for name in owing)
+    assert not ID_PATTERN.search(text) and not MOBILE_PATTERN.search(text)
+    assert "config.toml" in result.output and "[mail.communities]" in result.output
+
+
+def test_send_without_addresses_says_which_config_lines_to_fill_in(tmp_path: Path, run_folder: Path) -> None:
+    config = _without_addresses(tmp_path)
+    out = tmp_path / "output"
+    shutil.copytree(run_folder, out / "2020-06-30")
+    result = CliRunner().invoke(main, ["send", "--config", str(config), "--output", str(out), "--as-of", "2020-06-30"])
+    assert result.exit_code == 0, result.output
+    assert "没有要发送的邮件" in result.output
+    for line in ("[mail]", "sender =", "leaders =", "health_centre =", "[mail.communities]", '"新民社区" = ['):
+        assert line in result.output, line

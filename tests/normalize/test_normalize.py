@@ -204,8 +204,15 @@ def test_subtotal_example_footer_and_repeated_header_rows(settings) -> None:  # 
 def test_unknown_sheet_is_reported_not_counted(settings) -> None:  # type: ignore[no-untyped-def]
     f = sheet("说明.xlsx", [["填表说明"], ["1. 身份证号请设为文本格式"], ["2. 每月8日、18日、28日上报"]])
     norm = run(settings, f)
-    assert norm.sheets[0].kind == "unknown"
+    assert norm.sheets[0].kind == "instructions"
     assert norm.input_rows == 0
+    assert list(norm.problems["code"]) == ["sheet_instructions"]  # an instructions sheet, skipped with a note
+
+
+def test_a_sheet_with_no_recognisable_header_is_reported(settings) -> None:  # type: ignore[no-untyped-def]
+    f = sheet("杂表.xlsx", [["项目", "金额"], ["办公用品", 300]])
+    norm = run(settings, f)
+    assert norm.sheets[0].kind == "unknown" and norm.input_rows == 0
     assert list(norm.problems["code"]) == ["sheet_unknown"]
 
 

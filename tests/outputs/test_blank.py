@@ -233,8 +233,8 @@ def test_filled_templates_read_back_without_errors_or_warnings(tmp_path: Path, s
     serious = [p for p in problems if p.severity != Severity.NOTE]
     assert serious == [], serious
     codes = {p.code for p in problems}
-    assert codes == {"sheet_unknown", "row_skipped"}
-    assert {p.sheet for p in problems if p.code == "sheet_unknown"} == {"填表说明"}
+    assert codes == {"sheet_instructions", "row_skipped"}
+    assert {p.sheet for p in problems if p.code == "sheet_instructions"} == {"填表说明"}
     skipped = [p for p in problems if p.code == "row_skipped"]
     assert len(skipped) == len(written) and all(p.row == 4 and "示例行" in p.message for p in skipped)
 

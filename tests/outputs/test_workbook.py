@@ -331,8 +331,14 @@ def test_byte_identical_on_second_write(
         } == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_problems_sheet_lists_every_problem(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
-    assert len(data_rows(books["master"]["数据问题"])) == len(result.problems)
+def test_problems_sheet_lists_every_problem_once_with_all_its_locations(
+    books: dict[str, OpenpyxlWorkbook], result: Analysis
+) -> None:
+    """One row per thing to fix; its 全部位置 lists every occurrence, so all problem rows are there."""
+    rows = data_rows(books["master"]["数据问题"])
+    assert len(rows) == len(result.problem_groups) < len(result.problems)
+    listed = sum(len(r["全部位置"].split("；")) for r in rows)
+    assert listed == len(result.problems)
 
 
 def test_explanation_sheet(books: dict[str, OpenpyxlWorkbook], result: Analysis) -> None:
@@ -472,8 +478,10 @@ def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: Ana
     logs = log_files(result.normalized.sheets)
     problems = data_rows(book["数据问题"])
     assert problems and {r["文件"] for r in problems} <= logs
-    expected = int(result.problems["file"].isin(logs).sum())
+    expected = int(result.problem_groups["file"].isin(logs).sum())
     assert len(problems) == expected
+    occurrences = sum(len(r["全部位置"].split("；")) for r in problems)
+    assert occurrences == int(result.problems["file"].isin(logs).sum())
     scr = result.reconciled.screenings
     assert len(data_rows(book["窗口期外筛查"])) == int((scr["window_flag"] != "").sum())
     rec = result.reconciled
