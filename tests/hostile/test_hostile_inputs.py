@@ -156,10 +156,10 @@ def output_text(folder: Path) -> str:
 
 
 def problem_rows(folder: Path) -> list[dict[str, Any]]:
-    """The rows of the 数据问题 sheet, keyed by its Chinese headers."""
+    """The rows of 数据问题.xlsx's 逐处清单 sheet (every occurrence), keyed by its Chinese headers."""
     wb = openpyxl.load_workbook(folder / "数据问题.xlsx", read_only=True)
     try:
-        rows = list(wb["数据问题"].iter_rows(values_only=True))
+        rows = list(wb["逐处清单"].iter_rows(values_only=True))
     finally:
         wb.close()
     header_at = next(i for i, r in enumerate(rows) if r and r[0] == "文件")
