@@ -199,9 +199,12 @@ def _communities_within_parents(
     problem code and message (None when the name is simply unknown)."""
     codes, pairs = distinct_pairs(parent, raw)
     found = [_community_within(vocab, p, c) if c is not None else (None, None, None) for p, c in pairs]
-    columns = [np.asarray(col, dtype=object)[codes] for col in zip(*found, strict=True)] if found else [
-        np.empty(0, dtype=object)] * 3
-    return tuple(pd.Series(col, index=raw.index, dtype=object) for col in columns)  # type: ignore[return-value]
+
+    def column(i: int) -> pd.Series:
+        values = np.asarray([f[i] for f in found], dtype=object)
+        return pd.Series(values[codes] if len(found) else [], index=raw.index, dtype=object)
+
+    return column(0), column(1), column(2)
 
 
 def _community_within(
