@@ -63,7 +63,8 @@ def analyse(
     # at province size the grids alone are gigabytes.
     norm = normalize(files, settings, release_rows=True)
     lap("normalize", "reconcile")
-    quotas, quota_problems = effective_quotas(settings, norm.quota, norm.quota_totals)
+    unreadable = norm.problems.loc[norm.problems["code"] == "quota_header", "file"].tolist() if len(norm.problems) else []
+    quotas, quota_problems = effective_quotas(settings, norm.quota, norm.quota_totals, unreadable)
     rec = reconcile(norm, settings, as_of)
     lap("reconcile", "score")
     scored = score(rec.screenings, rec.submissions, quotas, settings, as_of, issued)

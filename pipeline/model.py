@@ -73,7 +73,7 @@ ROSTER_COLUMNS = [
 ]
 LOG_COLUMNS = [
     *SRC, "test", "screen_date", "name", "id", "id_status", "phone", "address", "log_community",
-    "lmp", "gest_days", "result",
+    "parent", "lmp", "gest_days", "result",
 ]
 QUOTA_COLUMNS = [*SRC, "community", "annual_nt", "annual_serum", "weekly_nt", "weekly_serum"]
 REGISTER_COLUMNS = [

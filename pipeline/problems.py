@@ -93,6 +93,8 @@ CODES: dict[str, CodeInfo] = {
     "row_skipped": CodeInfo("合计、示例、重复表头等行，未采用", (N,)),
     "community_missing": CodeInfo("无法确定所属社区", (E,)),
     "community_unknown": CodeInfo("社区名称无法识别", (E,)),
+    "community_ambiguous": CodeInfo("村（社区）名称在多个乡镇都有，无法确定", (E,)),
+    "township_unknown": CodeInfo("乡镇名称无法识别", (W,)),
     "id_float": CodeInfo("身份证号被Excel存成了数字", (E,)),
     "id_length": CodeInfo("身份证号位数不对", (E,)),
     "id_chars": CodeInfo("身份证号含有不该有的字符", (E,)),
@@ -111,12 +113,14 @@ CODES: dict[str, CodeInfo] = {
     "screen_date_invalid": CodeInfo("筛查日期无法识别", (E,)),
     "log_id_fallback": CodeInfo("身份证号无法使用，已按姓名+电话匹配", (W,)),
     "quota_number": CodeInfo("任务数不是有效数字", (E,)),
+    "quota_header": CodeInfo("任务分配表表头无法识别", (E,), "sheet"),
     "register_kind": CodeInfo("登记类型无法识别", (E,)),
     "close_reason": CodeInfo("销号原因无法识别", (E,)),
     # --- quotas ---
     "quota_duplicate": CodeInfo("任务分配表中社区重复", (W,)),
     "quota_missing": CodeInfo("任务分配表中缺少社区", (W,)),
     "quota_differs": CodeInfo("任务分配表与配置文件的任务数不同", (W,)),
+    "quota_from_config": CodeInfo("任务分配表无法使用，任务数来自配置文件", (W,), "programme"),
     "goal_vs_quota_sum": CodeInfo("方案目标任务与各社区任务数合计不一致", (W,), "programme"),
     "table_total_vs_sum": CodeInfo("任务分配表合计行与各社区之和不一致", (W,), "programme"),
     # --- people and screenings (reconcile) ---

@@ -9,6 +9,7 @@ summary.json. Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -20,23 +21,33 @@ QUOTA_FRAME_COLUMNS = ["community", "name", "quota_nt", "quota_serum", "weekly_n
 
 
 def effective_quotas(
-    settings: Settings, table: pd.DataFrame, totals: list[dict[str, Any]] | None = None
+    settings: Settings,
+    table: pd.DataFrame,
+    totals: list[dict[str, Any]] | None = None,
+    unreadable: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Returns (quotas per community, problems); the programme-scope ones (goal vs quota sum, a
-    合计 row vs the sum) carry their figures in ``details`` for summary.json's ``warnings[]``.
+    合计 row vs the sum, quota tables that could not be read) carry their figures in ``details``
+    for summary.json's ``warnings[]``.
 
     ``table``: the quota table's rows (one per community, ``annual_*``/``weekly_*``); ``totals``:
-    its 合计 rows, checked against the sum of the communities."""
+    its 合计 rows, checked against the sum of the communities; ``unreadable``: the files of quota
+    tables whose header could not be read (never a silent fall-back to config)."""
     from_table, problems = _rows_by_community(table)
+    unread = sorted(set(unreadable))
     rows = []
     for c in settings.communities:
         rec = from_table.get(c.key)
         if rec is None:
             row, found = _from_config(c, table_missing=not table.empty)
+            if unread and table.empty:
+                row["source"] = f"配置文件（任务分配表无法读取：{'、'.join(unread)}）"
         else:
             row, found = _from_table(c, rec)
         rows.append(row)
         problems += found
+    if unread:
+        problems.append(_unreadable_warning(unread, used_table=not table.empty))
     frame = pd.DataFrame(rows, columns=QUOTA_FRAME_COLUMNS)
     problems += [
         problem(
@@ -45,6 +56,20 @@ def effective_quotas(
         for w in _total_warnings(frame, settings, totals or [])
     ]
     return frame, problems
+
+
+def _unreadable_warning(files: list[str], *, used_table: bool) -> Problem:
+    """The programme-scope warning for quota tables that could not be read."""
+    instead = "其余任务分配表中的数字" if used_table else "配置文件中的数字"
+    return problem(
+        "quota_from_config",
+        f"任务分配表 {'、'.join(files)} 的表头无法识别，未采用；各社区任务数使用{instead}。"
+        "请按数据问题清单（问题代码 quota_header）改正表头或在 config.toml [columns] 中加入表头写法后重新运行。",
+        "请改正任务分配表的表头，或在 config.toml [columns] 中加入表头的写法。",
+        severity=Severity.WARNING,
+        file=files[0],
+        details={"files": files},
+    )
 
 
 def _rows_by_community(table: pd.DataFrame) -> tuple[dict[str, dict[str, Any]], list[Problem]]:

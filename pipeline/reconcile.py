@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.model import Normalized, Reconciled
 from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import TEST_LABELS, TESTS, Settings
-from pipeline.text import CommunityResolver
+from pipeline.text import CommunityMatch, CommunityResolver, distinct_pairs
 
 FOLLOWUP_LABELS = {
     "open": "窗口期内未筛查",
@@ -81,18 +81,18 @@ def _merges(register: pd.DataFrame, np_to_id: dict[str, str]) -> dict[str, str]:
 
 
 def _submissions(roster: pd.DataFrame) -> pd.DataFrame:
+    """One row per roster submission and community: a sheet listing several communities (a
+    township's file of all its villages) is a submission of each of them, with its report date."""
+    columns = ["src_file", "src_sheet", "community", "report_date", "rows"]
     if roster.empty:
-        return pd.DataFrame(columns=["src_file", "src_sheet", "community", "report_date", "rows"])
+        return pd.DataFrame(columns=columns)
     sub = (
-        roster.groupby(["src_file", "src_sheet"], sort=False, dropna=False)
-        .agg(
-            community=("community", lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA),
-            report_date=("report_date", "max"),
-            rows=("src_row", "size"),
-        )
+        roster.groupby(["src_file", "src_sheet", "community"], sort=False, dropna=False)
+        .agg(report_date=("report_date", "max"), rows=("src_row", "size"))
         .reset_index()
     )
-    return sub
+    # report_date is one per sheet; max() over each community's rows keeps it.
+    return sub[columns]
 
 
 def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconciled:
@@ -117,10 +117,11 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
     missing_from_roster = screenings[screenings["attribution"] == "住址（漏报）"].copy()
     unassignable = screenings[screenings["attribution"] == "无法归属"].copy()
 
+    display = settings.display
     problems = [
         *_undated_problems(submissions),
-        *_conflict_problems(conflicts),
-        *_unassignable_problems(unassignable, norm.rejected),
+        *_conflict_problems(conflicts, display),
+        *_unassignable_problems(unassignable, norm.rejected, display),
     ]
     return Reconciled(
         women=women,
@@ -146,7 +147,8 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
 
 
 def _undated_problems(submissions: pd.DataFrame) -> list[Problem]:
-    undated = submissions[submissions["report_date"].isna()]
+    """One warning per undated roster sheet (however many communities it lists)."""
+    undated = submissions[submissions["report_date"].isna()].drop_duplicates(["src_file", "src_sheet"])
     return [
         problem(
             "roster_undated",
@@ -165,7 +167,7 @@ def _known_submissions(roster: pd.DataFrame, submissions: pd.DataFrame, day: pd.
     with ``_order``, the submission's place in time."""
     future = submissions["report_date"].notna() & (submissions["report_date"] > day)
     if future.any():
-        later = submissions[future][["src_file", "src_sheet"]]
+        later = submissions[future][["src_file", "src_sheet"]].drop_duplicates()
         roster = roster.merge(later.assign(_later=True), on=["src_file", "src_sheet"], how="left")
         roster = roster[roster["_later"].isna()].drop(columns="_later")
     # Undated submissions sort first: any dated submission is taken as newer.
@@ -237,11 +239,14 @@ def _with_lmp_used(women: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     )
 
 
-def _conflict_problems(conflicts: pd.DataFrame) -> list[Problem]:
+def _conflict_problems(conflicts: pd.DataFrame, display: dict[str, str]) -> list[Problem]:
+    def shown(keys: str) -> str:
+        return "、".join(display.get(k, k) for k in keys.split("、"))
+
     return [
         problem(
             "roster_conflict",
-            f"同一孕妇同时出现在多个社区的花名册上（{rec['rosters']}），只计一次，计入{rec['community']}",
+            f"同一孕妇同时出现在多个社区的花名册上（{shown(rec['rosters'])}），只计一次，计入{shown(rec['community'])}",
             "请相关社区核实她的实际居住地，并从不应列入的花名册中删除。",
             severity=Severity.WARNING,
             file=rec["src_file"],
@@ -286,28 +291,49 @@ def _first_screenings(log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _assessed(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The screenings with their community and how it was found, their gestational age and window,
     and whether they count, fall in the subsidy window or are high-risk."""
-    community, attribution = _attribution(scr, women, settings)
+    community, attribution, shared = _attribution(scr, women, settings)
     return scr.assign(
         community=community,
         attribution=attribution,
+        shared_name=shared,
         **_window_columns(scr, women, settings),
         **_flags(scr, community, settings),
     )
 
 
-def _attribution(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) -> tuple[pd.Series, np.ndarray]:
-    """(community, attribution): a woman on a roster counts for her roster's community; else the
-    log's community column, else its address (漏报); else none (无法归属). A community column that
-    names no community (e.g. 城区) does not hide an address that does."""
+def _attribution(
+    scr: pd.DataFrame, women: pd.DataFrame, settings: Settings
+) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    """(community, attribution, shared): a woman on a roster counts for her roster's community;
+    else the log's community column, else its address (漏报); else none (无法归属). The column
+    and the address are read within the row's parent (乡镇) when it has one; a name several
+    parents share is left unresolved and ``shared`` names the communities it may mean. A
+    community column that names no community (e.g. 城区) does not hide an address that does."""
     resolver = CommunityResolver((c.key, c.name, c.short, c.variants) for c in settings.communities)
     on_roster = scr["pkey"].isin(women["pkey"])
     by_roster = scr["pkey"].map(women.set_index("pkey")["community"])
-    texts = pd.concat([scr["log_community"], scr["address"]]).dropna().unique()
-    lookup = {u: resolver.in_text(u).key for u in texts}
-    from_column = scr["log_community"].map(lookup, na_action="ignore").astype(object)
-    from_address = from_column.fillna(scr["address"].map(lookup, na_action="ignore").astype(object))
-    attribution = np.where(on_roster, "花名册", np.where(from_address.notna(), "住址（漏报）", "无法归属"))
-    return by_roster.where(on_roster, from_address), attribution
+    parent = scr["parent"] if "parent" in scr.columns else pd.Series(None, index=scr.index, dtype=object)
+    from_column, shared_column = _named_community(scr["log_community"], parent, resolver)
+    from_address, shared_address = _named_community(scr["address"], parent, resolver)
+    found = from_column.fillna(from_address)
+    attribution = np.where(on_roster, "花名册", np.where(found.notna(), "住址（漏报）", "无法归属"))
+    shared = shared_column.where(shared_column.notna(), shared_address).where(found.isna() & ~on_roster)
+    return by_roster.where(on_roster, found), attribution, shared
+
+
+def _named_community(
+    texts: pd.Series, parent: pd.Series, resolver: CommunityResolver
+) -> tuple[pd.Series, pd.Series]:
+    """The community each text names within its row's parent (each distinct pair looked up once),
+    and, where the name is shared by several parents, their keys joined with "、"."""
+    codes, pairs = distinct_pairs(parent, texts)
+    matches = [resolver.in_text(t, p) if t is not None else CommunityMatch(None) for p, t in pairs]
+    keys = np.asarray([m.key for m in matches], dtype=object)
+    shared = np.asarray(["、".join(m.candidates) if m.ambiguous else None for m in matches], dtype=object)
+    return (
+        pd.Series(keys[codes] if len(codes) else [], index=texts.index, dtype=object),
+        pd.Series(shared[codes] if len(codes) else [], index=texts.index, dtype=object),
+    )
 
 
 def _window_columns(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) -> dict[str, Any]:
@@ -343,25 +369,18 @@ def _flags(scr: pd.DataFrame, community: pd.Series, settings: Settings) -> dict[
     }
 
 
-def _unassignable_problems(unassignable: pd.DataFrame, rejected: pd.DataFrame) -> list[Problem]:
+def _unassignable_problems(
+    unassignable: pd.DataFrame, rejected: pd.DataFrame, display: dict[str, str]
+) -> list[Problem]:
     """One warning per screening no community can count; it names the rejected roster row with the
-    same name and phone, when there is one (the usual cause: an ID the roster got wrong)."""
+    same name and phone, when there is one (the usual cause: an ID the roster got wrong), or the
+    communities a name shared by several townships may mean (``display``: key -> printed name)."""
     rejected_by_np = _rejected_roster_rows(rejected)
     problems = []
     for rec in unassignable.to_dict("records"):
         named = isinstance(rec["name"], str) and isinstance(rec["phone"], str)
         hit = rejected_by_np.get(f"NP:{rec['name']}|{rec['phone']}" if named else "")
-        if hit is not None:
-            message = (
-                f"{TEST_LABELS[rec['test']]}记录对应的孕妇在{hit['community'] or '某社区'}花名册中有同名同电话的记录，"
-                f"但该行因“{hit['reason']}”未被采用（{hit['src_file']} 第{int(hit['src_row'])}行），因此暂不能计入"
-            )
-            fix = "请该社区改正花名册中她的身份证号后重新上报，改正后即可计入。"
-        else:
-            message = (
-                f"{TEST_LABELS[rec['test']]}记录对应的孕妇不在任何社区的花名册上，住址中也没有社区名称，无法计入任何社区"
-            )
-            fix = "请卫生院补填住址（写明社区），或请相关社区把她补报到花名册。"
+        message, fix = _unassignable_text(rec, hit, display)
         problems.append(
             problem(
                 "screening_unassignable",
@@ -375,6 +394,32 @@ def _unassignable_problems(unassignable: pd.DataFrame, rejected: pd.DataFrame) -
             )
         )
     return problems
+
+
+def _unassignable_text(
+    rec: dict[str, Any], hit: dict[str, Any] | None, display: dict[str, str]
+) -> tuple[str, str]:
+    """(message, fix) of one screening no community can count."""
+    test = TEST_LABELS[rec["test"]]
+    if hit is not None:
+        where = display.get(hit["community"], hit["community"]) if isinstance(hit["community"], str) else "某社区"
+        return (
+            f"{test}记录对应的孕妇在{where}花名册中有同名同电话的记录，"
+            f"但该行因“{hit['reason']}”未被采用（{hit['src_file']} 第{int(hit['src_row'])}行），因此暂不能计入",
+            "请该社区改正花名册中她的身份证号后重新上报，改正后即可计入。",
+        )
+    shared = rec.get("shared_name")
+    if isinstance(shared, str) and shared:
+        names = "、".join(display.get(k, k) for k in shared.split("、"))
+        return (
+            f"{test}记录对应的孕妇不在任何社区的花名册上；登记的村（社区）名称在多个乡镇都有（{names}），"
+            f"而此行无法确定乡镇，因此无法计入",
+            "请卫生院在登记中填写乡镇列（或在住址中写明乡镇，如“城关镇王庄村5组”），或请相关村（社区）把她补报到花名册。",
+        )
+    return (
+        f"{test}记录对应的孕妇不在任何社区的花名册上，住址中也没有社区名称，无法计入任何社区",
+        "请卫生院补填住址（写明社区），或请相关社区把她补报到花名册。",
+    )
 
 
 def _rejected_roster_rows(rejected: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -85,6 +85,12 @@ def standings(quotas: pd.DataFrame, prog: Progress, settings: Settings, days: li
     return out
 
 
+def rank_rates(rate: pd.Series, groups: pd.Series | np.ndarray | None = None) -> pd.Series:
+    """Ranks by rate (see :func:`_rank`), within ``groups`` or over all rows: the same rule for a
+    township's ranking as for the whole organisation's."""
+    return _rank(rate, groups if groups is not None else np.zeros(len(rate), dtype=int))
+
+
 def _rank(rate: pd.Series, groups: pd.Series | np.ndarray) -> pd.Series:
     """Rank by rate within each group, highest first; equal rates share the best rank ("min").
     Rates are rounded first so that equal fractions computed differently (7/3 from 6/(18/7) and

@@ -12,6 +12,8 @@ import re
 import tomllib
 import types
 import typing
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -280,6 +282,17 @@ class Settings:
     # Where each key was set: "section.key" -> line number in the config file (for 口径说明).
     source: str = ""
     lines: dict[str, int] = field(default_factory=dict)
+    # Community key -> the name people read (:func:`display_names`), computed from the communities;
+    # a copy holding some of them only (a township's workbook) keeps the whole organisation's names.
+    display: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not all(c.key in self.display for c in self.communities):
+            object.__setattr__(self, "display", display_names(self.communities))
+
+    def display_name(self, key: str) -> str:
+        """The name people read for a community key (the key itself when it is not configured)."""
+        return self.display.get(key, key)
 
     def community(self, key: str) -> Community:
         for c in self.communities:
@@ -290,6 +303,21 @@ class Settings:
     @property
     def community_keys(self) -> list[str]:
         return [c.key for c in self.communities]
+
+
+def display_names(communities: Iterable[Community]) -> dict[str, str]:
+    """Each community's shortest unambiguous name, by key: the last segments of its path
+    (parents, then its name), as few as make it unique in the organisation, written together
+    ("平安县/城关镇/王庄村" -> "城关镇王庄村" when 李店镇 has a 王庄村 too, "东关社区" when no other
+    township has one). In a flat organisation every name is itself."""
+    paths = {c.key: (*(p for p in c.parent.split("/") if p), c.name) for c in communities}
+    # How many communities end in each tail (one segment, two, ...): linear in the communities.
+    tails = Counter(path[-n:] for path in paths.values() for n in range(1, len(path) + 1))
+    out = {}
+    for key, path in paths.items():
+        n = next((n for n in range(1, len(path) + 1) if tails[path[-n:]] == 1), len(path))
+        out[key] = "".join(path[-n:])
+    return out
 
 
 _WEEKS = re.compile(r"^\s*(\d{1,2})\s*\+\s*([0-6])\s*$")
@@ -375,7 +403,7 @@ def _convert_scalar(tp: Any, value: Any, key: str) -> Any:
 
 def _build(cls: Any, data: dict[str, Any], prefix: str) -> Any:
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("source", "lines")}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("source", "lines", "display")}
     unknown = sorted(set(data) - set(fields))
     if unknown:
         where = f"{prefix}." if prefix else ""
@@ -526,7 +554,7 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
                 rows.append((label, _fmt(value), where(section, f.name)))
 
     for f in dataclasses.fields(s):
-        if f.name in ("source", "lines"):
+        if f.name in ("source", "lines", "display"):
             continue
         value = getattr(s, f.name)
         if f.name == "communities":

@@ -91,7 +91,7 @@ def build_summary(result: Analysis, settings: Settings) -> dict[str, Any]:
         "circular_period": period,
         "communities": community_summaries(result, settings),
         "totals": totals(scored.standing, settings),
-        "periods": period_history(scored),
+        "periods": period_history(scored, settings.display),
         "warnings": result.warnings,
         "quotas": [
             {
@@ -143,6 +143,7 @@ def community_summaries(result: Analysis, settings: Settings) -> list[dict[str, 
     def pay(key: str, column: str) -> float | int | None:
         return _num(pay_sums.at[key, column] if key in pay_sums.index else 0)
 
+    display = settings.display
     out = []
     for key, row in scored.standing.iterrows():
         circ = last.loc[key] if key in last.index else None
@@ -150,6 +151,7 @@ def community_summaries(result: Analysis, settings: Settings) -> list[dict[str, 
         out.append(
             {
                 "name": row["name"],
+                "display_name": display.get(key, row["name"]),
                 "key": key,
                 "quota": _by_test(row, "quota"),
                 "expected": _by_test(row, "expected"),
@@ -200,7 +202,9 @@ def totals(standing: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     }
 
 
-def period_history(scored: Scored) -> list[dict[str, Any]]:
+def period_history(scored: Scored, display: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each completed circular period's ranking; ``display``: key -> the name people read."""
+    display = display or {}
     out: list[dict[str, Any]] = []
     circ = scored.circulars
     if circ.empty:
@@ -215,6 +219,7 @@ def period_history(scored: Scored) -> list[dict[str, Any]]:
                 "ranking": [
                     {
                         "name": r["name"],
+                        "display_name": display.get(r["community"], r["name"]),
                         "key": r["community"],
                         "rank": _num(r["rank"]),
                         "rate": _num(r["rate"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -27,6 +28,7 @@ def run_report(result: Analysis) -> list[str]:
         f"办事处登记 {acc['register_rows']}）",
     ]
     lines += problem_lines(result)
+    lines.extend(quota_source_lines(result.summary))
     for w in result.warnings:
         lines.append(f"注意：{w['message']}")
     lines.extend(ranking_lines(result.summary))
@@ -63,6 +65,22 @@ def location(rec: dict[str, Any]) -> str:
     if rec["column"]:
         where += f" {rec['column']}"
     return where + (f" “{rec['value']}”" if rec["value"] else "")
+# "任务分配表（任务分配表.xlsx 第4行）" -> "任务分配表（任务分配表.xlsx）": one table, one source.
+_TABLE_ROW = re.compile(r"^(任务分配表（.*) 第\d+行）$")
+
+
+def quota_source_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
+    """Where the quotas in force came from (summary.json's ``quotas[].source``), as one line:
+    the quota table, or the config file and why."""
+    sources = Counter(_TABLE_ROW.sub(r"\1）", str(q["source"])) for q in summary.get("quotas") or [])
+    if not sources:
+        return []
+    return ["任务数来源：" + "，".join(f"{s}{'' if s.endswith('）') else ' '}{n} 个" for s, n in sources.items())]
+
+
+def display_name(community: dict) -> str:  # type: ignore[type-arg]
+    """The name people read (the shortest unambiguous path), for summaries written before it."""
+    return str(community.get("display_name") or community["name"])
 
 
 def _pad(text: str, width: int) -> str:
@@ -81,7 +99,7 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
         rank = "—" if c["rank"] is None else str(c["rank"])
         nt = f"{c['done']['nt']}/{c['expected']['nt']:.1f}"
         serum = f"{c['done']['serum']}/{c['expected']['serum']:.1f}"
-        lines.append(f"  {rank:>3}   {_pad(c['name'], 12)}{nt:>10}   {serum:>14}      {fmt_pct(c['rate']):>6}")
+        lines.append(f"  {rank:>3}   {_pad(display_name(c), 12)}{nt:>10}   {serum:>14}      {fmt_pct(c['rate']):>6}")
     period = summary.get("circular_period")
     if period is None:
         lines.append("尚无已结束的通报期。")
@@ -90,10 +108,10 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
     lines.append(f"第{period['number']}期通报（{period['start']} 至 {period['end']}）：")
     lagging = [c for c in communities if c["lagging"]]
     if lagging:
-        lines.append("  工作落后的社区：" + "、".join(c["name"] for c in lagging))
+        lines.append("  工作落后的社区：" + "、".join(display_name(c) for c in lagging))
     else:
         lines.append("  本期没有落后社区（均达到应完成进度或无可比排名）。")
     for c in communities:
         if c["consequences"]:
-            lines.append(f"  {c['name']}：{c['consequence']}")
+            lines.append(f"  {display_name(c)}：{c['consequence']}")
     return lines

@@ -7,7 +7,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # Traditional -> Simplified for characters seen in community names, headers and test names.
@@ -54,6 +56,28 @@ def clean_series(values: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
+def missing_as_none(values: pd.Series) -> pd.Series:
+    """``values`` as objects with every missing value None: NA, NaN and the empty text alike (a
+    missing cell may come back as "" under pandas 3)."""
+    obj = values.astype(object)
+    return obj.where(obj.notna() & (obj != ""), None)
+
+
+def distinct_pairs(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
+    """Each row's code and the distinct ``(a, b)`` value pairs, a missing value as None, so that
+    each pair is resolved once. No placeholder text stands for a missing value: pandas 3 may give
+    a placeholder back as ""."""
+    codes_a, uniq_a = pd.factorize(missing_as_none(a))
+    codes_b, uniq_b = pd.factorize(missing_as_none(b))
+    width = len(uniq_b) + 1
+    codes, combined = pd.factorize((codes_a + 1) * width + (codes_b + 1))
+    pairs = [
+        (uniq_a[x // width - 1] if x // width else None, uniq_b[x % width - 1] if x % width else None)
+        for x in combined.tolist()
+    ]
+    return codes, pairs
+
+
 SUBTOTAL_WORDS = frozenset({"合计", "小计", "总计", "累计", "总数", "合计数"})
 EXAMPLE_WORDS = frozenset({"示例", "例", "样例", "填写示例", "示例行"})
 
@@ -62,6 +86,7 @@ EXAMPLE_WORDS = frozenset({"示例", "例", "样例", "填写示例", "示例行
 class CommunityMatch:
     key: str | None
     ambiguous: bool = False
+    candidates: tuple[str, ...] = ()  # the communities an ambiguous text may mean
 
 
 def parent_of(key: str) -> str:
@@ -71,6 +96,12 @@ def parent_of(key: str) -> str:
 
 def _under(key: str, parent: str) -> bool:
     return parent_of(key) == parent
+
+
+def _match(keys: set[str]) -> CommunityMatch:
+    if len(keys) == 1:
+        return CommunityMatch(next(iter(keys)))
+    return CommunityMatch(None, ambiguous=len(keys) > 1, candidates=tuple(sorted(keys)))
 
 
 class CommunityResolver:
@@ -133,9 +164,7 @@ class CommunityResolver:
 
     def exact(self, text: object, parent: str | None = None) -> CommunityMatch:
         keys = self._narrow(self._exact.get(squash(text), set()), parent)
-        if len(keys) == 1:
-            return CommunityMatch(next(iter(keys)))
-        return CommunityMatch(None, ambiguous=len(keys) > 1)
+        return _match(keys)
 
     def in_text(self, text: object, parent: str | None = None) -> CommunityMatch:
         """Find a community named inside a longer text (title, file name, address)."""
@@ -154,16 +183,13 @@ class CommunityResolver:
                     continue
                 found |= narrowed
                 remaining = remaining.replace(label, "|")
-        found = self._narrow(found, parent, s)
-        if len(found) == 1:
-            return CommunityMatch(next(iter(found)))
-        return CommunityMatch(None, ambiguous=len(found) > 1)
+        return _match(self._narrow(found, parent, s))
 
 
 class ParentResolver:
     """Finds which parent (e.g. township "平安县/城关镇") a text names: a folder path, a title, a
     乡镇 column. A township name may repeat across counties: then the text must also name the
-    county (as a folder path usually does)."""
+    county (as a folder path usually does), or the wider ``context`` given with it."""
 
     SUFFIXES = ("街道办事处", "办事处", "街道", "镇", "乡")
 
@@ -189,16 +215,51 @@ class ParentResolver:
         keys = self._by_last.get(s) or {p for p, segs in self._segments.items() if "".join(segs) == s}
         return next(iter(keys)) if len(keys) == 1 else None
 
-    def find(self, text: object) -> str | None:
-        s = squash(text)
-        if not s:
-            return None
+    def _named_in(self, s: str) -> set[str]:
+        """The parents whose name (last segment) occurs in ``s``; several when it names several
+        townships or a township name that several counties share."""
         found: set[str] = set()
         for label in self._labels:
             if label in s:
                 found |= self._by_last[label]
-        if len(found) > 1:
-            hits = {p: sum(1 for seg in self._segments[p] if seg in s) for p in found}
-            best = max(hits.values())
-            found = {p for p, n in hits.items() if n == best}
+        return found
+
+    def _best(self, found: set[str], s: str) -> set[str]:
+        """Of several parents, those with the most of their path segments in ``s``."""
+        if len(found) <= 1:
+            return found
+        hits = {p: sum(1 for seg in self._segments[p] if seg in s) for p in found}
+        best = max(hits.values())
+        return {p for p, n in hits.items() if n == best}
+
+    def candidates(self, text: object, context: object = "") -> set[str]:
+        """The parents ``text`` may name: one, several (a township name shared by counties that
+        neither ``text`` nor ``context``, e.g. the folder path, decides), or none."""
+        s = squash(text)
+        if not s:
+            return set()
+        found = self._best(self._named_in(s), s)
+        if len(found) > 1 and context:
+            found = self._best(found, squash(context))
+        return found
+
+    def find(self, text: object, context: object = "") -> str | None:
+        """The one parent ``text`` names (see :meth:`candidates`), or None."""
+        found = self.candidates(text, context)
         return next(iter(found)) if len(found) == 1 else None
+
+    def first_of(self, sources: Iterable[object], context: object = "") -> str | None:
+        """The parent the ``sources`` name, the most specific first: each source that names a
+        parent narrows the candidates of the ones before it (a folder "城关镇" that two counties
+        have, then a title "平安县…"); a source naming another parent than the ones before it does
+        not override them. ``context`` decides between counties that share a township name."""
+        found: set[str] = set()
+        for source in sources:
+            named = self.candidates(source, context)
+            if named:
+                found = (found & named) or found or named
+            elif len(found) > 1:
+                found = self._best(found, squash(source))  # a title naming the county only
+            if len(found) == 1:
+                return next(iter(found))
+        return None

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from pipeline.settings import SettingsError, load_settings, settings_rows, weeks_to_days
+from pipeline.settings import (
+    Community,
+    SettingsError,
+    display_names,
+    load_settings,
+    settings_rows,
+    weeks_to_days,
+)
 from tests.conftest import CONFIG
 
 
@@ -99,3 +107,29 @@ def test_seed_notes_name_what_is_not_computed(settings) -> None:  # type: ignore
     assert "不计算" in notes["绩效工资浮动制"]
     assert "2020-07-10" in notes["季度奖惩"]
     assert "333" in notes["目标任务"]
+
+
+def test_display_names_are_the_shortest_paths_unique_in_the_organisation() -> None:
+    places = [("平安县/城关镇", "王庄村"), ("平安县/城关镇", "东关社区"), ("平安县/李店镇", "王庄村"),
+              ("长乐县/城关镇", "王庄村"), ("长乐县/城关镇", "东关社区"), ("长乐县/城关镇", "新华社区")]
+    communities = [Community(name, 1, 1, 1, 1, parent=parent) for parent, name in places]
+    assert list(display_names(communities).values()) == [
+        "平安县城关镇王庄村",  # 城关镇王庄村 is 长乐县's too
+        "平安县城关镇东关社区",
+        "李店镇王庄村",
+        "长乐县城关镇王庄村",
+        "长乐县城关镇东关社区",
+        "新华社区",  # the only one
+    ]
+    flat = [Community("新民社区", 1, 1, 1, 1), Community("新安社区", 1, 1, 1, 1)]
+    assert display_names(flat) == {"新民社区": "新民社区", "新安社区": "新安社区"}
+
+
+def test_a_copy_with_some_communities_keeps_the_organisations_names(settings) -> None:  # type: ignore[no-untyped-def]
+    twins = (Community("王庄村", 1, 1, 1, 1, parent="甲镇"), Community("王庄村", 1, 1, 1, 1, parent="乙镇"))
+    county = dataclasses.replace(settings, communities=twins)
+    assert county.display == {"甲镇/王庄村": "甲镇王庄村", "乙镇/王庄村": "乙镇王庄村"}
+    # A township's workbook holds its own villages only, named as the whole county names them.
+    township = dataclasses.replace(county, communities=twins[:1])
+    assert township.display_name("甲镇/王庄村") == "甲镇王庄村"
+    assert not any(r[0].startswith("display") for r in settings_rows(county))

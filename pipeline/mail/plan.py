@@ -6,6 +6,7 @@ is reported, never guessed. Subjects and bodies carry community-level figures on
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -68,18 +69,28 @@ def community_addresses(settings: Settings) -> tuple[dict[str, tuple[str, ...]],
     configured = settings.mail.communities
     found: dict[str, tuple[str, ...]] = {}
     used: set[str] = set()
+    # A name two townships share (王庄村) addresses neither: the key or 城关镇王庄村 must be used.
+    shared = Counter(n for c in settings.communities for n in {c.name, c.short} if n)
     for c in settings.communities:
-        for k in (c.key, c.name, c.short):
+        names = (c.key, settings.display_name(c.key), *(n for n in (c.name, c.short) if shared[n] == 1))
+        for k in names:
             if k and k in configured:
                 found[c.key] = configured[k]
                 used.add(k)
                 break
     unknown = [
-        f"config.toml [mail.communities] 中的“{k}”不是配置中的社区，已忽略（社区名称应与 [[communities]] 一致）。"
+        f"config.toml [mail.communities] 中的“{k}”是多个乡镇都有的名称，已忽略（请写明乡镇，如“{_example(settings, k)}”）。"
+        if shared[k] > 1
+        else f"config.toml [mail.communities] 中的“{k}”不是配置中的社区，已忽略（社区名称应与 [[communities]] 一致）。"
         for k in configured
         if k not in used
     ]
     return found, unknown
+
+
+def _example(settings: Settings, name: str) -> str:
+    """The unambiguous name of the first community called ``name``."""
+    return next(settings.display_name(c.key) for c in settings.communities if name in (c.name, c.short))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -102,7 +113,8 @@ def _community_context(c: dict[str, Any], settings: Settings) -> dict[str, Any]:
     all_items = items(("open", "soon", "no_dates", "missed"))
     open_items = items(REMIND_ITEMS)
     return {
-        "name": c["name"],
+        # The name people read: the shortest path unique in the organisation (城关镇王庄村).
+        "name": c.get("display_name") or c["name"],
         "key": c.get("key", c["name"]),
         "rank_text": "—" if c.get("rank") is None else fmt_num(c["rank"]),
         "rate_text": fmt_pct(c.get("rate")),
@@ -215,23 +227,24 @@ def plan_send(
     plan.problems.extend(unknown)
     entries = _by_key(summary)
     for c in settings.communities:
-        to = _valid(addresses.get(c.key, ()), c.name, plan.problems)
+        name = settings.display_name(c.key)  # unambiguous in a county (城关镇王庄村)
+        to = _valid(addresses.get(c.key, ()), name, plan.problems)
         if not to:
             plan.unaddressed = True
-            plan.problems.append(f"{c.name}：未配置邮箱地址（config.toml [mail.communities]），本社区工作簿未发送。")
+            plan.problems.append(f"{name}：未配置邮箱地址（config.toml [mail.communities]），本社区工作簿未发送。")
             continue
         if c.key not in entries:
-            plan.problems.append(f"{c.name}：summary.json 中没有该社区，未发送。")
+            plan.problems.append(f"{name}：summary.json 中没有该社区，未发送。")
             continue
         att = attachment(
-            run_folder / community_filename(settings, c.key), c.name, community_attachment_name(c.name, as_of)
+            run_folder / community_filename(settings, c.key), name, community_attachment_name(name, as_of)
         )
         if att is None:
             continue
         context = {**ctx, "c": _community_context(entries[c.key], settings), "attachment_names": [att.name]}
         subject, body = render_mail(TEMPLATE_COMMUNITY, context, settings)
         for address in to:
-            plan.messages.append(Outgoing("community", c.name, address, subject, body, [att], as_of, period_end))
+            plan.messages.append(Outgoing("community", name, address, subject, body, [att], as_of, period_end))
 
     leaders = _valid(settings.mail.leaders, "领导", plan.problems)
     if not leaders:
@@ -323,26 +336,27 @@ def plan_remind(settings: Settings, result: Analysis) -> Plan:
     addresses, unknown = community_addresses(settings)
     plan.problems.extend(unknown)
     for c in settings.communities:
+        name = settings.display_name(c.key)
         entry = _community_context(entries[c.key], settings) if c.key in entries else None
-        owing = Owing(c.name, c.key not in submitted, entry["open_total"] if entry else 0,
+        owing = Owing(name, c.key not in submitted, entry["open_total"] if entry else 0,
                       entry["open_text"] if entry else "")
         if not owing.roster_missing and not owing.open_total:
             continue
         plan.owing.append(owing)
-        to = _valid(addresses.get(c.key, ()), c.name, plan.problems)
+        to = _valid(addresses.get(c.key, ()), name, plan.problems)
         if not to:
             plan.unaddressed = True
-            plan.problems.append(f"{c.name}：未配置邮箱地址（config.toml [mail.communities]），催报未发送。")
+            plan.problems.append(f"{name}：未配置邮箱地址（config.toml [mail.communities]），催报未发送。")
             continue
         context = {
             **ctx,
-            "c": entry or {"name": c.name, "open_items": [], "open_text": "", "open_total": 0},
+            "c": entry or {"name": name, "open_items": [], "open_text": "", "open_total": 0},
             "roster_missing": owing.roster_missing,
         }
         subject, body = render_mail(TEMPLATE_REMIND, context, settings)
         for address in to:
             plan.messages.append(
-                Outgoing("remind", c.name, address, subject, body, [], as_of, due_date=due.isoformat())
+                Outgoing("remind", name, address, subject, body, [], as_of, due_date=due.isoformat())
             )
     plan.wechat_text = render(TEMPLATE_REMIND_WECHAT, {**ctx, "owing": plan.owing}, settings)
     return plan
@@ -350,7 +364,7 @@ def plan_remind(settings: Settings, result: Analysis) -> Plan:
 
 def address_example(settings: Settings) -> list[str]:
     """The config lines a user fills in to send mail, with this office's own community names."""
-    names = [c.name for c in settings.communities]
+    names = [settings.display_name(c.key) for c in settings.communities]
     return [
         "[mail]",
         'host = "smtp.163.com"                 # 发件邮箱的 SMTP 服务器',

@@ -20,7 +20,7 @@ from pipeline.normalize.dates import parse_dates, parse_gestation
 from pipeline.normalize.header import Vocabulary
 from pipeline.normalize.ids import normalize_ids, normalize_phones
 from pipeline.problems import Severity, shorten
-from pipeline.text import clean_series
+from pipeline.text import CommunityMatch, clean_series, distinct_pairs, missing_as_none
 
 # ID statuses by which a person can be matched.
 ID_USABLE = ("ok", "upgraded")
@@ -162,18 +162,34 @@ def _cell_text(v: Any) -> Any:
 
 def community_of(rows: Rows, vocab: Vocabulary, field_name: str = "community") -> pd.Series:
     """Resolve each row's community: its own column first, else the sheet's. In a multi-level
-    organisation the name is resolved within the row's parent: its 乡镇 column, else the sheet's.
-    A name that matches no configured community rejects the row (no community is ever made up)."""
+    organisation the name is resolved within the row's parent (:func:`parents_of`); a name unique
+    in the whole organisation resolves without one. A name that matches no configured community
+    rejects the row (no community is ever made up), as does a name that several parents share
+    when the row's parent is unknown."""
     raw = text_of(rows.col(field_name))
-    resolved = _communities_within_parents(rows, raw, vocab) if vocab.parents else _communities(raw, vocab)
+    if vocab.parents:
+        resolved, code, why = _communities_within_parents(raw, parents_of(rows, vocab), vocab)
+    else:
+        resolved = _communities(raw, vocab)
+        code = pd.Series(None, index=raw.index, dtype=object)
+        why = code
     unknown = raw.notna() & resolved.isna()
+    rows.note(
+        unknown & (code == "community_ambiguous"),
+        code="community_ambiguous",
+        severity=Severity.ERROR,
+        field_name=field_name,
+        message=why,
+        fix="请填写乡镇列，或在文件夹名、文件名或标题中写明乡镇（如“城关镇/王庄村花名册.xlsx”），或写全称（如“城关镇王庄村”）。",
+        reject="无法确定是哪个乡镇的村（社区）",
+    )
     names = "、".join(c.name for c in vocab.communities[:30]) + ("等" if len(vocab.communities) > 30 else "")
     rows.note(
         unknown,
         code="community_unknown",
         severity=Severity.ERROR,
         field_name=field_name,
-        message=raw.map(lambda v: f"社区名称“{v}”无法识别，不会新建社区").astype(object),
+        message=why.where(why.notna(), raw.map(lambda v: f"社区名称“{v}”无法识别，不会新建社区").astype(object)),
         fix=f"请改为配置中的社区名称之一：{names}；如是新的写法，请在 config.toml 该社区的 variants 中加入。",
         reject="社区名称无法识别",
     )
@@ -189,42 +205,91 @@ def _communities(raw: pd.Series, vocab: Vocabulary) -> pd.Series:
     return raw.map(lookup, na_action="ignore").astype(object)
 
 
-def _communities_within_parents(rows: Rows, raw: pd.Series, vocab: Vocabulary) -> pd.Series:
+def _communities_within_parents(
+    raw: pd.Series, parent: pd.Series, vocab: Vocabulary
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """A multi-level organisation: each distinct (parent, name) pair resolved once, the name
-    within the row's parent when it has one."""
-    parent = _row_parents(rows, raw.index, vocab)
-    pairs = pd.DataFrame({"p": parent.astype(object), "c": raw.astype(object)})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("\x00")))
-    found: list[Any] = []
-    for p_value, c_value in uniq:
-        if c_value == "\x00":
-            found.append(None)
-            continue
-        within = None if p_value == "\x00" else p_value
-        found.append(vocab.resolver.exact(c_value, within).key or vocab.resolver.in_text(c_value, within).key)
-    return pd.Series(np.asarray(found, dtype=object)[codes], index=raw.index, dtype=object)
+    within the row's parent when it has one. Gives per row the key, and where there is none the
+    problem code and message (None when the name is simply unknown)."""
+    codes, pairs = distinct_pairs(parent, raw)
+    found = [_community_within(vocab, p, c) if c is not None else (None, None, None) for p, c in pairs]
+
+    def column(i: int) -> pd.Series:
+        values = np.asarray([f[i] for f in found], dtype=object)
+        return pd.Series(values[codes] if len(found) else [], index=raw.index, dtype=object)
+
+    return column(0), column(1), column(2)
 
 
-def _row_parents(rows: Rows, index: pd.Index, vocab: Vocabulary) -> pd.Series:
-    """Each row's parent (乡镇) from its 乡镇 column -- the name itself, a name within the text,
-    or the text with the sheet's context (a township name several counties share) -- else the
-    sheet's parent. Each distinct (column, context) pair is resolved once."""
-    township = text_of(rows.col("township")).astype(object)
-    context = rows.col("sheet_context").astype(object)
-    pairs = pd.DataFrame({"t": township, "x": context}).fillna("\x00")
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
-    found: list[Any] = []
-    for t_value, x_value in uniq:
-        if t_value == "\x00":
-            found.append(None)
-            continue
-        found.append(
-            vocab.parents.exact(t_value)
-            or vocab.parents.find(t_value)
-            or (vocab.parents.find(f"{t_value} {x_value}") if x_value != "\x00" else None)
+def _community_within(
+    vocab: Vocabulary, parent: str | None, name: str
+) -> tuple[str | None, str | None, str | None]:
+    """(key, None, None), or (None, problem code, message) when ``name`` does not resolve within
+    ``parent``: shared by several parents and no parent known, or not under the row's parent."""
+    found = _lookup(vocab, name, parent)
+    if found.key:
+        return found.key, None, None
+    if found.ambiguous:
+        shared = "、".join(vocab.display.get(k, k) for k in found.candidates)
+        return None, "community_ambiguous", f"“{name}”在多个乡镇都有（{shared}），无法确定是哪一个"
+    elsewhere = _lookup(vocab, name, None) if parent is not None else found
+    where = [elsewhere.key] if elsewhere.key else list(elsewhere.candidates)
+    if where:
+        shown = "、".join(vocab.display.get(k, k) for k in where)
+        township = (parent or "").rpartition("/")[2]
+        return None, "community_unknown", f"{township}没有“{name}”（配置中有{shown}），请核对乡镇和村（社区）名称"
+    return None, None, None
+
+
+def _lookup(vocab: Vocabulary, name: str, parent: str | None) -> CommunityMatch:
+    found = vocab.resolver.exact(name, parent)
+    return found if found.key or found.ambiguous else vocab.resolver.in_text(name, parent)
+
+
+def parents_of(rows: Rows, vocab: Vocabulary) -> pd.Series:
+    """Each row's parent (乡镇): its 乡镇 column -- the name itself, a name within the text, or
+    the text with the sheet's context (a township name several counties share) -- else the
+    sheet's (folder, sheet name, title, file name). A 乡镇 cell that names no configured parent,
+    or one several counties have and nothing decides, is a warning and the sheet's parent stands
+    (if it is one of the cell's). Each distinct (cell, context) pair is resolved once."""
+    township = text_of(rows.col("township"))
+    sheet = missing_as_none(rows.col("sheet_parent"))
+    codes, pairs = distinct_pairs(township, rows.col("sheet_context"))
+    options = [_township_options(vocab, cell, context) for cell, context in pairs]
+    found = np.asarray([next(iter(o)) if len(o) == 1 else None for o in options], dtype=object)[codes]
+    shared = np.asarray([len(o) > 1 for o in options], dtype=bool)[codes]
+    # A cell several counties' townships answer to: the sheet's township if it is one of them.
+    for i in np.flatnonzero(shared):
+        if sheet.iloc[i] in options[codes[i]]:
+            found[i] = sheet.iloc[i]
+    parent = pd.Series(found, index=township.index, dtype=object)
+    listed = "、".join(vocab.parents.parents[:20]) + ("等" if len(vocab.parents.parents) > 20 else "")
+    unread = township.notna() & parent.isna()
+    rows.note(
+        unread,
+        code="township_unknown",
+        severity=Severity.WARNING,
+        field_name="township",
+        message=pd.Series(
+            [
+                f"乡镇“{v}”在多个县都有，无法确定是哪一个" if many else f"乡镇“{v}”无法识别"
+                for v, many in zip(township.astype(object), shared, strict=True)
+            ],
+            index=township.index,
+            dtype=object,
         )
-    parent = pd.Series(np.asarray(found, dtype=object)[codes], index=index, dtype=object)
-    return parent.where(parent.notna(), rows.col("sheet_parent").astype(object))
+        + "，改按文件夹、文件名或标题中的乡镇查找村（社区）",
+        fix=f"请改为配置中的乡镇之一（同名乡镇请写明县，如“平安县城关镇”）：{listed}。",
+    )
+    return parent.where(parent.notna() | township.notna(), sheet).where(~unread, sheet)
+
+
+def _township_options(vocab: Vocabulary, cell: str | None, context: str | None) -> set[str]:
+    """The parents a 乡镇 cell may name: exactly, within its text, or with the sheet's context."""
+    if cell is None:
+        return set()
+    exact = vocab.parents.exact(cell)
+    return {exact} if exact else vocab.parents.candidates(cell, context or "")
 
 
 @dataclass(frozen=True)

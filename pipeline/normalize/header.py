@@ -47,6 +47,8 @@ class Vocabulary:
         self._fields_cache: dict[str, frozenset[str]] = {}
         # Parents (乡镇) of a multi-level organisation; empty for a flat one.
         self.parents = ParentResolver(c.parent for c in settings.communities)
+        # The names people read: the shortest path unique in the organisation (城关镇王庄村).
+        self.display = settings.display
         self.weekly_keys = {header_key(a) for a in settings.columns.weekly}
         self.annual_keys = {header_key(a) for a in settings.columns.annual}
 
@@ -69,9 +71,13 @@ class Vocabulary:
 
     def test_in(self, text: object) -> str | None:
         """Which test a free text names (a header, sheet or file name), if exactly one."""
-        key = header_key(text)
-        hits = {t for t, words in self.test_words.items() if any(w in key for w in words)}
+        hits = self.tests_in(text)
         return hits.pop() if len(hits) == 1 else None
+
+    def tests_in(self, text: object) -> set[str]:
+        """Every test a free text names ("超声NT筛查及血清学筛查各应完成人数" names both)."""
+        key = header_key(text)
+        return {t for t, words in self.test_words.items() if any(w in key for w in words)}
 
 
 def _is_text_cell(value: Any) -> bool:
@@ -114,7 +120,9 @@ class Header:
     labels: list[str]  # per column, the text shown to users
     fields: dict[str, int]  # field -> column index
     kind: str
-    test_columns: dict[int, tuple[str, str]] = field(default_factory=dict)  # quota columns
+    # Quota columns: column -> the (test, "annual" or "weekly") figures it holds; a column whose
+    # header names both tests (附件2's “…NT筛查及血清学筛查各应完成人数”) holds both tests' figure.
+    test_columns: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def _score(cells: Sequence[Any], vocab: Vocabulary) -> int:
@@ -211,11 +219,11 @@ def _field_options(parts: list[str], vocab: Vocabulary) -> list[set[str]]:
 
 def _map_columns(
     kind: str, labels: list[str], candidates: list[list[set[str]]], vocab: Vocabulary
-) -> tuple[dict[str, int], dict[int, tuple[str, str]]]:
+) -> tuple[dict[str, int], dict[int, tuple[tuple[str, str], ...]]]:
     """field -> column (the first column naming a field wins) and, for a quota table, the
-    columns holding one test's annual or weekly numbers."""
+    columns holding the tests' annual or weekly numbers."""
     fields: dict[str, int] = {}
-    test_columns: dict[int, tuple[str, str]] = {}
+    test_columns: dict[int, tuple[tuple[str, str], ...]] = {}
     for c, options in enumerate(candidates):
         if kind == "quota" and (test_column := _quota_test_column(labels[c], vocab)):
             test_columns[c] = test_column
@@ -223,17 +231,47 @@ def _map_columns(
         name = _preferred_field(kind, options)
         if name:
             fields.setdefault(name, c)
+    if kind == "quota":
+        _one_figure_for_both(fields, test_columns)
     return fields, test_columns
 
 
-def _quota_test_column(label: str, vocab: Vocabulary) -> tuple[str, str] | None:
-    """(test, "annual" or "weekly") for a quota column such as “NT年度任务”; None for others."""
-    test = vocab.test_in(label)
-    if not test or vocab.fields(label) & {"community", "note", "serial"}:
-        return None
+def _quota_test_column(label: str, vocab: Vocabulary) -> tuple[tuple[str, str], ...]:
+    """The (test, "annual" or "weekly") figures a quota column such as “NT年度任务” holds: one
+    test, or both when the header names both; none for other columns."""
+    tests = vocab.tests_in(label)
+    if not tests or vocab.fields(label) & {"community", "note", "serial"}:
+        return ()
     key = header_key(label)
-    is_weekly = any(w in key for w in vocab.weekly_keys)
-    return test, "weekly" if is_weekly else "annual"
+    what = "weekly" if any(w in key for w in vocab.weekly_keys) else "annual"
+    return tuple((t, what) for t in ("nt", "serum") if t in tests)
+
+
+def quota_figures(labels: list[str], vocab: Vocabulary) -> set[tuple[str, str]]:
+    """The (test, "annual"/"weekly") figures the columns ``labels`` would give a quota table (for
+    a header not recognised as one: which figures it lacks)."""
+    fields: dict[str, int] = {}
+    test_columns: dict[int, tuple[tuple[str, str], ...]] = {}
+    for c, label in enumerate(labels):
+        if pairs := _quota_test_column(label, vocab):
+            test_columns[c] = pairs
+        for what in ("annual", "weekly") if not pairs else ():
+            if what in vocab.fields(label):
+                fields.setdefault(what, c)
+    _one_figure_for_both(fields, test_columns)
+    return {pair for pairs in test_columns.values() for pair in pairs}
+
+
+def _one_figure_for_both(fields: dict[str, int], test_columns: dict[int, tuple[tuple[str, str], ...]]) -> None:
+    """A quota column named only “各应完成人数” or “每周应完成人数” (no test) holds the figure of
+    each test the table gives no column of its own for that figure."""
+    for what in ("annual", "weekly"):
+        if what not in fields:
+            continue
+        given = {t for pairs in test_columns.values() for t, w in pairs if w == what}
+        missing = tuple((t, what) for t in ("nt", "serum") if t not in given)
+        if missing:
+            test_columns[fields.pop(what)] = missing
 
 
 def _preferred_field(kind: str, options: list[set[str]]) -> str | None:

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.model import SRC, RawSheet, SheetInfo
-from pipeline.normalize.header import Header, Vocabulary, find_header
+from pipeline.normalize.header import HEADER_SCAN_ROWS, Header, Vocabulary, find_header, quota_figures
 from pipeline.problems import Problem, Severity, problem
-from pipeline.settings import Settings
+from pipeline.settings import TEST_LABELS, TESTS, Settings
 from pipeline.text import EXAMPLE_WORDS, SUBTOTAL_WORDS, clean, header_key
 
 # ----------------------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> She
         return _empty_extract(sheet)
     header = find_header(rows, vocab)
     if header is None or header.kind == "unknown":
-        return _unknown_extract(sheet, header)
+        return _unknown_extract(sheet, header, vocab)
     titles = _title_texts(rows, header.first_row)
     hints = _sheet_hints(sheet, header, titles, vocab, settings.programme.start.year)
     frame = _sheet_frame(rows, header.row + 1, len(header.labels))
@@ -146,6 +146,13 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> She
     keep = np.asarray(marks.filled.any(axis=1), dtype=bool)
     frame, marks = frame[keep], marks.take(keep)
     reason, data_rows = _skip_reasons(marks, header)
+    problems: list[Problem] = []
+    if header.kind == "quota" and (missing := _missing_quota_figures(_given_figures(header))):
+        # Without a column for each figure no line of the table can be read: one error for the
+        # sheet, naming its header and the aliases to add, and every line rejected for it.
+        problems.append(_quota_header_problem(sheet, header, missing, community=True))
+        reason = np.where(data_rows, QUOTA_HEADER_REASON, reason)
+        data_rows = np.zeros(len(data_rows), dtype=bool)
     quota_totals = _quota_totals(sheet, frame[marks.subtotal_rows], header) if header.kind == "quota" else []
     skipped = pd.DataFrame(
         {
@@ -168,7 +175,7 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> She
         rows=len(frame),
     )
     mapped = _mapped_frame(sheet, frame[data_rows], header, hints, vocab)
-    return SheetExtract(header.kind, mapped, skipped, [], info, headers, quota_totals)
+    return SheetExtract(header.kind, mapped, skipped, problems, info, headers, quota_totals)
 
 
 def _no_skipped_rows() -> pd.DataFrame:
@@ -180,7 +187,75 @@ def _empty_extract(sheet: RawSheet) -> SheetExtract:
     return SheetExtract("empty", pd.DataFrame(), _no_skipped_rows(), [], info, {}, [])
 
 
-def _unknown_extract(sheet: RawSheet, header: Header | None) -> SheetExtract:
+# ----------------------------------------------------------------------------------------------
+# A quota table that cannot be read
+
+QUOTA_HEADER_REASON = "任务分配表表头无法识别"
+_FIGURE_LABELS = {"annual": "年度", "weekly": "每周"}
+_QUOTA_WORDS = re.compile(r"任务分配|分配表|任务数|应完成人数")
+
+
+def _missing_quota_figures(given: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (test, "annual"/"weekly") figures not among ``given``, in the order people read them."""
+    return [(t, what) for what in ("annual", "weekly") for t in TESTS if (t, what) not in given]
+
+
+def _given_figures(header: Header) -> set[tuple[str, str]]:
+    return {pair for pairs in header.test_columns.values() for pair in pairs}
+
+
+def _quota_header_problem(
+    sheet: RawSheet, header: Header | None, missing: list[tuple[str, str]], *, community: bool
+) -> Problem:
+    """The error for a quota table whose header does not give every figure (or, ``community``
+    False, names no community column): its file and sheet, its header as written, what is
+    missing and which ``[columns]`` aliases to add."""
+    if header is not None:
+        labels = [label for label in header.labels if label]
+        mapped = set(header.fields.values()) | set(header.test_columns)
+        unread = [label for c, label in enumerate(header.labels) if label and c not in mapped]
+    else:
+        labels = unread = _likely_header(sheet.rows)
+    wanted = [f"{_FIGURE_LABELS[what]}{TEST_LABELS[t]}任务数" for t, what in missing]
+    if not community:
+        wanted.insert(0, "社区名称")
+    unread_text = "、".join(f"“{label}”" for label in unread[:8])
+    shown = "｜".join(labels[:12])
+    return problem(
+        "quota_header",
+        f"任务分配表的表头无法识别：找不到{'、'.join(wanted)}的列（表头：{shown or '无'}）。"
+        "此表未采用，各社区任务数改用配置文件中的数字。",
+        "请把表头中各列的写法加入 config.toml 的 [columns]：社区名称列加入 community，年度任务数列加入 annual，"
+        "每周任务数列加入 weekly；列名需写明超声NT或血清学（写“超声NT筛查及血清学筛查各应完成人数”表示两项相同）"
+        + (f"。未识别的列：{unread_text}。" if unread_text else "。"),
+        severity=Severity.ERROR,
+        file=sheet.file,
+        sheet=sheet.sheet,
+        row=header.row + 1 if header is not None else None,
+        value=shown[:80],
+    )
+
+
+def _likely_header(rows: list[list[Any]]) -> list[str]:
+    """The texts of the first row that looks like a header (two or more filled cells, all text),
+    for a sheet where no row names two known columns."""
+    for row in rows[:HEADER_SCAN_ROWS]:
+        cells = [v for v in row if v is not None and str(v).strip()]
+        if len(cells) >= 2 and all(isinstance(v, str) for v in cells):
+            return [clean(v) for v in cells]
+    return []
+
+
+def _looks_like_quota(sheet: RawSheet, header: Header | None) -> bool:
+    """An unrecognised sheet that is probably a quota table: its name, file name or first rows
+    speak of 任务分配 / 应完成人数, and it names no person."""
+    if header is not None and {"name", "id"} & set(header.fields):
+        return False
+    texts = [sheet.sheet, sheet.file.rsplit("/", 1)[-1], *(v for r in sheet.rows[:5] for v in r if v is not None)]
+    return any(_QUOTA_WORDS.search(clean(t)) for t in texts)
+
+
+def _unknown_extract(sheet: RawSheet, header: Header | None, vocab: Vocabulary) -> SheetExtract:
     """A sheet with no header, or one whose columns fit no kind: one problem, no rows."""
     reason = (
         "未找到可识别的表头（需要如 姓名、身份证号、末次月经、筛查日期、社区名称 等列名）"
@@ -191,6 +266,12 @@ def _unknown_extract(sheet: RawSheet, header: Header | None) -> SheetExtract:
     if header is not None:
         info.header_row = header.row + 1
         info.columns = {f: header.labels[c] for f, c in header.fields.items()}
+    if _looks_like_quota(sheet, header):
+        info.reason = QUOTA_HEADER_REASON
+        given = quota_figures(header.labels, vocab) if header is not None else set()
+        community = header is not None and "community" in header.fields
+        found = _quota_header_problem(sheet, header, _missing_quota_figures(given), community=community)
+        return SheetExtract("unknown", pd.DataFrame(), _no_skipped_rows(), [found], info, {}, [])
     texts = [clean(v) for r in sheet.rows[:5] for v in r if v is not None]
     if _is_instructions(sheet.sheet, texts) and (header is None or not header.fields):
         note = problem(
@@ -231,7 +312,7 @@ def _sheet_hints(
     """The parent (乡镇), community and test from the sheet name, titles and file path; a roster's
     report date from its titles or file name (``year`` for a date written as MMDD)."""
     context = " ".join((sheet.sheet, *titles, sheet.file))
-    parent = vocab.parents.find(context) if vocab.parents else None
+    parent = _sheet_parent(sheet, titles, vocab, context)
     community = _first(vocab.resolver.in_text(source, parent).key for source in (sheet.sheet, *titles, sheet.file))
     test = None
     if header.kind == "log":
@@ -240,6 +321,16 @@ def _sheet_hints(
         test = _first(vocab.test_in(source) for source in sources)
     report_date = _report_date(titles, sheet.file, year)[0] if header.kind == "roster" else None
     return _Hints(parent, community, test, report_date, context)
+
+
+def _sheet_parent(sheet: RawSheet, titles: list[str], vocab: Vocabulary, context: str) -> str | None:
+    """The parent (乡镇) the sheet names, from its most specific source: the folder, then the
+    sheet name, the title rows, the file name. A township name that several counties share is
+    decided by the county named anywhere in ``context`` (folder path, titles)."""
+    if not vocab.parents:
+        return None
+    folder, _, name = sheet.file.rpartition("/")
+    return vocab.parents.first_of((folder, sheet.sheet, *titles, name), context)
 
 
 def _first(values: Iterable[str | None]) -> str | None:
@@ -318,8 +409,9 @@ def _quota_totals(sheet: RawSheet, subtotals: pd.DataFrame, header: Header) -> l
     totals: list[dict[str, Any]] = []
     for r in subtotals.index:
         entry: dict[str, Any] = {"file": sheet.file, "sheet": sheet.sheet, "row": int(r)}
-        for c, (t, what) in header.test_columns.items():
-            entry[f"{what}_{t}"] = _number(subtotals.at[r, c])
+        for c, pairs in header.test_columns.items():
+            for t, what in pairs:
+                entry[f"{what}_{t}"] = _number(subtotals.at[r, c])
         totals.append(entry)
     return totals
 
@@ -329,8 +421,9 @@ def _mapped_frame(
 ) -> pd.DataFrame:
     """The data rows' cells under field names, with their source and the sheet's hints."""
     # The mapped columns in one object block (column by column assignment costs per sheet).
-    names = [*header.fields, *(f"{what}_{t}" for t, what in header.test_columns.values())]
-    positions = [*header.fields.values(), *header.test_columns]
+    pairs = [(c, f"{what}_{t}") for c, figures in header.test_columns.items() for t, what in figures]
+    names = [*header.fields, *(name for _, name in pairs)]
+    positions = [*header.fields.values(), *(c for c, _ in pairs)]
     block = data.to_numpy(dtype=object)[:, positions] if positions else np.empty((len(data), 0), dtype=object)
     mapped = pd.DataFrame(block, columns=names, index=data.index, dtype=object)
     mapped.insert(0, "src_row", data.index.to_numpy(dtype=np.int64))

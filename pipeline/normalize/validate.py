@@ -30,6 +30,7 @@ from pipeline.normalize.checks import (
     dates_of,
     gestation_of,
     identity_of,
+    parents_of,
     text_of,
 )
 from pipeline.normalize.dates import parse_dates
@@ -261,10 +262,14 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> t
         fix=who.ids["id_fix"].fillna("请卫生院核对身份证号后在登记本中改正。").astype(object),
     )
     lmp = dates_of(rows, "lmp", "末次月经", severity=Severity.NOTE)
-    return rows.accepted(_log_frame(rows, test, screen["date"], who, lmp)), rows
+    # The row's 乡镇, within which its community column or address is looked up (reconcile).
+    parent = parents_of(rows, vocab) if vocab.parents else pd.Series(None, index=rows.frame.index, dtype=object)
+    return rows.accepted(_log_frame(rows, test, screen["date"], who, lmp, parent)), rows
 
 
-def _log_frame(rows: Rows, test: pd.Series, screen: pd.Series, who: Identity, lmp: pd.Series) -> pd.DataFrame:
+def _log_frame(
+    rows: Rows, test: pd.Series, screen: pd.Series, who: Identity, lmp: pd.Series, parent: pd.Series
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "src_file": rows.frame["src_file"],
@@ -278,6 +283,7 @@ def _log_frame(rows: Rows, test: pd.Series, screen: pd.Series, who: Identity, lm
             "phone": who.phones["phone"],
             "address": text_of(rows.col("address")).astype("string"),
             "log_community": text_of(rows.col("community")).astype("string"),
+            "parent": parent.astype("string"),
             "lmp": lmp,
             "gest_days": gestation_of(rows)["days"].astype("Int64"),
             "result": text_of(rows.col("result")).astype("string"),

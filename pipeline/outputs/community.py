@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.model import Analysis, FileResult
+from pipeline.model import SRC, Analysis, FileResult
 from pipeline.outputs.columns import RANKING_COLUMNS, RANKING_RULES, SUMMARY_COLUMNS, SUMMARY_RULES
 from pipeline.outputs.frames import (
     RosterTimeliness,
@@ -45,6 +45,7 @@ from pipeline.outputs.sheets import (
     timeliness_sheet,
 )
 from pipeline.outputs.xlsx import header_row_of, write_block, write_table
+from pipeline.score import rank_rates
 from pipeline.settings import Community, Settings, settings_rows
 
 COMMUNITY_SHEETS = (
@@ -70,10 +71,12 @@ class CommunityView:
     """Exactly what one community's workbook shows."""
 
     key: str
-    name: str
+    name: str  # the name people read: the shortest path unique in the organisation
     as_of: dt.date
     settings: Settings  # multi-level: with its parent's communities only
     ranking: pd.DataFrame  # summary_frame rows of the communities it is ranked among (its own too)
+    rank_text: str  # which set it is ranked in and its place there (and in the whole organisation)
+    ranking_title: str  # the ranking block's title, naming the set
     followup: pd.DataFrame  # its rows of Reconciled.followup
     high_risk: pd.DataFrame  # its rows of Reconciled.high_risk
     spot_check: pd.DataFrame  # its rows of Reconciled.spot_check
@@ -151,31 +154,73 @@ class _Peers:
 
     settings: Settings  # with these communities only
     settings_rows: list[tuple[str, str, str]]  # the general settings and these communities'
-    ranking: pd.DataFrame  # their summary_frame rows
+    ranking: pd.DataFrame  # their summary_frame rows, ranked among themselves
     own_files_only: bool  # each is shown its own roster files, not every input file
+    scope: str  # the set they form, as people say it: 全街道, 城关镇
+    overall: pd.DataFrame | None  # the whole organisation's summary_frame rows (multi-level only)
+
+
+def _level_words(settings: Settings) -> tuple[str, str]:
+    """(the organisation's level, the communities' level) as people say them: 街道 and 社区 for a
+    sub-district, 县 and 村（社区） for a county (``[organisation] levels``). Where the levels do not
+    fit the communities' paths, no level is named (全部 … 个社区)."""
+    levels = settings.organisation.levels
+    depth = max((len(c.key.split("/")) for c in settings.communities), default=1)
+    flat = not any(c.parent for c in settings.communities)
+    if len(levels) >= 2 and (flat or len(levels) == depth):
+        return levels[0], levels[-1]
+    return "", "社区"
+
+
+def _whole(settings: Settings) -> str:
+    top, _ = _level_words(settings)
+    return f"全{top}" if top else "全部"
 
 
 def _peer_groups(settings: Settings, ranking: pd.DataFrame) -> list[_Peers]:
     all_rows = settings_rows(settings)
     if not any(c.parent for c in settings.communities):
-        return [_Peers(settings, all_rows, ranking, own_files_only=False)]
+        return [_Peers(settings, all_rows, ranking, own_files_only=False, scope=_whole(settings), overall=None)]
     groups: dict[str, list[int]] = {}
     for i, c in enumerate(settings.communities):
         groups.setdefault(c.parent, []).append(i)
     general = [r for r in all_rows if not r[0].startswith("communities[")]
     out = []
-    for indices in groups.values():
+    for parent, indices in groups.items():
         peers = tuple(settings.communities[i] for i in indices)
         labels = tuple(f"communities[{i + 1}]." for i in indices)
+        block = ranking[ranking["community"].isin([c.key for c in peers])].reset_index(drop=True)
         out.append(
             _Peers(
                 settings=dataclasses.replace(settings, communities=peers),
                 settings_rows=[*general, *(r for r in all_rows if r[0].startswith(labels))],
-                ranking=ranking[ranking["community"].isin([c.key for c in peers])].reset_index(drop=True),
+                # Ranked among themselves: the rank a township's block shows is over that block.
+                ranking=block.assign(rank=rank_rates(block["rate"])),
                 own_files_only=True,
+                scope=parent.rpartition("/")[2],
+                overall=ranking,
             )
         )
     return out
+
+
+def _rank_text(key: str, name: str, peers: _Peers, settings: Settings) -> str:
+    """Where the community stands, over a set that is named: "新民社区在全街道5个社区中排名第1位。"
+    and, in a multi-level organisation, its township's and the whole organisation's places."""
+    _, unit = _level_words(settings)
+
+    def place(frame: pd.DataFrame, scope: str) -> str | None:
+        mine = frame.loc[frame["community"] == key, "rank"]
+        rank = mine.iloc[0] if len(mine) else None
+        if rank is None or rank is pd.NA:
+            return None
+        return f"在{scope}{len(frame)}个{unit}中排名第{int(rank)}位"
+
+    local = place(peers.ranking, peers.scope)
+    if local is None:
+        return "尚无排名。"
+    overall = place(peers.overall, _whole(settings)) if peers.overall is not None else None
+    return f"{name}{local}" + (f"，{overall}" if overall else "") + "。"
 
 
 def _own_files(submissions: pd.DataFrame, files_by_path: Mapping[str, FileResult]) -> list[FileResult]:
@@ -196,12 +241,16 @@ def _view(
     key = community.key
     if peers.own_files_only:
         run = dataclasses.replace(run, files=_own_files(rows.submissions(key), files_by_path))
+    name = peers.settings.display_name(key)
+    _, unit = _level_words(peers.settings)
     return CommunityView(
         key=key,
-        name=community.name,
+        name=name,
         as_of=as_of,
         settings=peers.settings,
         ranking=peers.ranking,
+        rank_text=_rank_text(key, name, peers, peers.settings),
+        ranking_title=f"{peers.scope}各{unit}排名",
         followup=rows.followup(key),
         high_risk=rows.high_risk(key),
         spot_check=rows.spot_check(key),
@@ -221,9 +270,13 @@ def _view(
 def community_views(result: Analysis, settings: Settings) -> dict[str, CommunityView]:
     """Every community's :class:`CommunityView`, by key."""
     rows = _Rows.split(result)
+    norm = result.normalized
+    roster_rows = [norm.roster[[*SRC, "community"]]]
+    if "community" in norm.rejected.columns:
+        roster_rows.append(norm.rejected.loc[norm.rejected["kind"] == "roster", [*SRC, "community"]])
     problems = problems_by_community(
-        result.problem_groups, result.normalized.sheets, result.reconciled.submissions,
-        settings.community_keys,
+        result.problem_groups, norm.sheets, result.reconciled.submissions, settings.community_keys,
+        pd.concat(roster_rows, ignore_index=True),
     )
     run = run_info(result)
     files_by_path = {f.path: f for f in result.files}
@@ -242,18 +295,13 @@ def _standing_sheet(book: Book, view: CommunityView) -> None:
     """汇总: its own row, then the community-level ranking it is part of (no personal data)."""
     mine = view.ranking[view.ranking["community"] == view.key]
     title = book.title(f"{view.name}进度")
-    rank = mine["rank"].iloc[0] if len(mine) else None
-    subtitle = (
-        f"{view.name}在全街道{len(view.ranking)}个社区中排名第{int(rank)}位。"
-        if rank is not None and rank is not pd.NA
-        else "尚无排名。"
-    ) + "完成率=已完成÷应完成。"
+    subtitle = view.rank_text + "完成率=已完成÷应完成。"
     sheet = write_table(
         book.workbook, book.fmt, "汇总", mine, SUMMARY_COLUMNS, title=title, subtitle=subtitle, rules=SUMMARY_RULES
     )[0]
     row = header_row_of(title, subtitle) + max(len(mine), 1) + 2
     ranking = view.ranking.sort_values(["rank", "community"], kind="stable", na_position="last")
-    write_block(sheet, book.fmt, row, ranking, RANKING_COLUMNS, title="全街道各社区排名", rules=RANKING_RULES)
+    write_block(sheet, book.fmt, row, ranking, RANKING_COLUMNS, title=view.ranking_title, rules=RANKING_RULES)
 
 
 def write_community(path: Path, view: CommunityView) -> Path:

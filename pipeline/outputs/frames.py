@@ -34,7 +34,9 @@ from pipeline.settings import TEST_LABELS, TESTS, Settings
 
 
 def _names(settings: Settings) -> dict[str, str]:
-    return {c.key: c.name for c in settings.communities}
+    """Community key -> the name people read: the shortest path unique in the organisation
+    (城关镇王庄村 where two townships have a 王庄村; the plain name in a flat organisation)."""
+    return settings.display
 
 
 def _order(settings: Settings) -> dict[str, int]:
@@ -572,22 +574,47 @@ def _owners(
 
 
 def problems_by_community(
-    problems: pd.DataFrame, sheets: Sequence[SheetInfo], submissions: pd.DataFrame, keys: Sequence[str]
+    problems: pd.DataFrame,
+    sheets: Sequence[SheetInfo],
+    submissions: pd.DataFrame,
+    keys: Sequence[str],
+    rows: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """For every key, the problems (a problems frame) in its own roster submissions, in one pass:
     matched by file and sheet; problems about a whole file, or another sheet of it such as
-    填表说明, by file."""
+    填表说明, by file. In a sheet that lists several communities (a township's file of all its
+    villages) a row's problem goes to the row's own community only (``rows``: the roster rows,
+    accepted and rejected, with ``src_file``, ``src_sheet``, ``src_row`` and ``community``), and
+    to none when the row's community is not known: no village sees another's women."""
     if problems.empty:
         return {k: problems for k in keys}
     by_sheet, by_file = _owners(sheets, submissions)
-    rows: dict[str, list[int]] = {}
-    for i, (f, s) in enumerate(zip(problems["file"].tolist(), problems["sheet"].tolist(), strict=True)):
+    by_row = _row_owners(rows, {k for k, owners in by_sheet.items() if len(owners) > 1})
+    out: dict[str, list[int]] = {}
+    columns = (problems[c].tolist() for c in ("file", "sheet", "row"))
+    for i, (f, s, r) in enumerate(zip(*columns, strict=True)):
         f = f if isinstance(f, str) else ""
         s = s if isinstance(s, str) else ""
         owners = by_sheet.get((f, s)) if s and (f, s) in by_sheet else by_file.get(f, set())
+        if owners and len(owners) > 1 and isinstance(r, int | float) and r == r:
+            owner = by_row.get((f, s, int(r)))
+            owners = {owner} if owner else set()
         for owner in owners or ():
-            rows.setdefault(owner, []).append(i)
-    return {k: problems.iloc[rows.get(k, [])].reset_index(drop=True) for k in keys}
+            out.setdefault(owner, []).append(i)
+    return {k: problems.iloc[out.get(k, [])].reset_index(drop=True) for k in keys}
+
+
+def _row_owners(rows: pd.DataFrame | None, shared: set[tuple[str, str]]) -> dict[tuple[str, str, int], str]:
+    """(file, sheet, row) -> community, for the rows of ``shared`` sheets only (a province's
+    roster rows would make a needlessly large table)."""
+    if rows is None or rows.empty or not shared:
+        return {}
+    pairs = pd.Series(list(zip(rows["src_file"], rows["src_sheet"], strict=True)), index=rows.index)
+    mine = rows[pairs.isin(shared) & rows["community"].notna()]
+    return {
+        (f, s, int(r)): c
+        for f, s, r, c in zip(mine["src_file"], mine["src_sheet"], mine["src_row"], mine["community"], strict=True)
+    }
 
 
 def log_files(sheets: Sequence[SheetInfo]) -> set[str]:

@@ -92,11 +92,10 @@ _UNSAFE_STEM = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def community_filename(settings: Settings, key: str) -> str:
-    """``社区/<community name>.xlsx``; the full key when the name repeats under another parent."""
-    community = settings.community(key)
-    names = [c.name for c in settings.communities]
-    stem = community.name if names.count(community.name) == 1 else key.replace("/", "_")
-    return f"{COMMUNITY_FOLDER}/{_UNSAFE_STEM.sub('_', stem)}.xlsx"
+    """``社区/<the name people read>.xlsx``: the community's name, with as much of its path as
+    makes it unique where the name repeats under another parent (城关镇王庄村)."""
+    settings.community(key)  # a key that is not configured is a mistake, not a file
+    return f"{COMMUNITY_FOLDER}/{_UNSAFE_STEM.sub('_', settings.display_name(key))}.xlsx"
 
 
 def community_attachment_name(name: str, as_of: dt.date) -> str:

@@ -77,6 +77,8 @@ def test_terminal_shows_ranking_and_masks_personal_data(demo_run) -> None:  # ty
     out = result.output
     assert "采用" in out and "未采用" in out
     assert "排名" in out and "工作落后的社区" in out
+    # Where the quotas came from (summary.json quotas[].source): the demo's table, for all five.
+    assert "任务数来源：任务分配表（任务分配表.xlsx）5 个" in out
     assert not ID_PATTERN.search(out), "a full ID number reached the terminal"
     assert not MOBILE_PATTERN.search(out), "a mobile number reached the terminal"
 

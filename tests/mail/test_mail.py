@@ -29,7 +29,7 @@ from pipeline import mail as deliver
 from pipeline.analyse import analyse
 from pipeline.cli import main
 from pipeline.outputs.write import write_outputs
-from pipeline.settings import Mail, Settings, load_settings
+from pipeline.settings import Community, Mail, Settings, load_settings
 from tests.conftest import CONFIG, DEMO_INPUT, demo_result
 
 AS_OF = dt.date(2020, 6, 30)
@@ -252,6 +252,17 @@ def test_missing_and_bad_addresses_are_reported_not_guessed(run_folder: Path, se
     assert "东风社区" in text and "领导：未配置邮箱地址" in text and "'not an address' 格式不对" in text
     for name in ("新安社区", "新华社区", "常花园社区", "银华社区"):
         assert f"{name}：未配置邮箱地址" in text
+
+
+def test_a_village_name_two_townships_share_addresses_neither(settings: Settings) -> None:
+    twins = (Community("王庄村", 1, 1, 1, 1, parent="甲镇"), Community("王庄村", 1, 1, 1, 1, parent="乙镇"),
+             Community("东关社区", 1, 1, 1, 1, parent="乙镇"))
+    s = mail_settings(dataclasses.replace(settings, communities=twins),
+                      communities={"王庄村": ("a@example.cn",), "乙镇王庄村": ("b@example.cn",), "东关社区": ("c@example.cn",)})
+    found, unknown = deliver.plan.community_addresses(s)
+    # 王庄村 is either township's: ignored (and said so); the unambiguous names are used.
+    assert found == {"乙镇/王庄村": ("b@example.cn",), "乙镇/东关社区": ("c@example.cn",)}
+    assert unknown == ["config.toml [mail.communities] 中的“王庄村”是多个乡镇都有的名称，已忽略（请写明乡镇，如“甲镇王庄村”）。"]
 
 
 def test_missing_workbook_is_reported(tmp_path: Path, run_folder: Path, settings: Settings) -> None:

@@ -44,7 +44,7 @@ def test_community_file_uses_the_key_only_when_the_name_repeats(settings: Settin
             Community('东/西:村*"', 10, 10, 1, 1, parent="乙镇"),
         ),
     )
-    assert names.community_filename(twins, "甲镇/新村") == "社区/甲镇_新村.xlsx"
+    assert names.community_filename(twins, "甲镇/新村") == "社区/甲镇新村.xlsx"
     assert names.community_filename(twins, '乙镇/东/西:村*"') == "社区/东_西_村__.xlsx"
 
 

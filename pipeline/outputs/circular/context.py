@@ -128,7 +128,8 @@ def _community_row(
     streaks = c.get("streaks") or {}
     consequences = [_clean(x) for x in c.get("consequences") or []]
     return {
-        "name": _clean(c["name"]),
+        # The name people read: the shortest path unique in the organisation (城关镇王庄村).
+        "name": _clean(c.get("display_name") or c["name"]),
         "key": c.get("key", c["name"]),
         "leader": _clean(leader) if leader else None,
         "rank": rank,

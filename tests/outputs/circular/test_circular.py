@@ -205,7 +205,7 @@ def test_html_has_the_word_text_and_escapes(
     summary: dict[str, Any], settings: Settings, tmp_path: Path
 ) -> None:
     bad = copy.deepcopy(summary)
-    bad["communities"][0]["name"] = "<script>alert(1)</script>社区"
+    bad["communities"][0]["name"] = bad["communities"][0]["display_name"] = "<script>alert(1)</script>社区"
     path = write_html(tmp_path / "x.html", circular_context(bad, settings), settings)
     html = path.read_text(encoding="utf-8")
     assert "<script>" not in html
