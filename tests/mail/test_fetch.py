@@ -309,7 +309,7 @@ def test_the_folder_hint_puts_a_roster_without_its_community_right(
     assert set(roster["name"]) == {"孕妇10", "孕妇11", "孕妇12"}
     rejected = result.normalized.rejected
     stranger = rejected[rejected["src_file"].astype(str).str.contains("someone@example.cn")]
-    assert len(stranger) == 3  # ROSTER_B's three rows: no community to count them for
+    assert list(stranger["reason"]) == ["无法确定所属社区"] * 3  # ROSTER_B's three rows: no community to count them for
 
 
 # ----------------------------------------------------------------------------------------------
