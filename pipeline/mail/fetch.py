@@ -67,6 +67,7 @@ class FetchResult:
     saved: bool  # False: a dry run, nothing written
     items: tuple[FetchItem, ...]
     notes: tuple[str, ...] = ()
+    tz: dt.tzinfo = dt.UTC  # the office's time zone: received times are shown in it
 
     def count(self, action: Action) -> int:
         return sum(1 for i in self.items if i.action == action and i.file is not None)
@@ -115,8 +116,8 @@ def message_folder(message: IncomingMessage, community: str | None, tz: dt.tzinf
 
 
 def _free_name(folder: str, name: str, taken: set[str]) -> str:
-    """``folder/name``, or ``folder/stem (2).ext`` ... when that path is taken (compared without
-    case: Windows' file names are case-insensitive)."""
+    """``folder/name``, or ``folder/stem (2).ext`` ... when that path is taken. ``taken`` holds
+    case-folded paths: Windows' file names are case-insensitive."""
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
@@ -280,7 +281,7 @@ def save_items(conn: sqlite3.Connection, input_dir: Path, items: Iterable[FetchI
             folder, _, name = item.path.rpartition("/")
             path = item.path
             while not _write_new(input_dir / path, item.file.data):
-                path = _free_name(folder, name, taken_paths(input_dir))
+                path = _free_name(folder, name, {p.casefold() for p in taken_paths(input_dir)})
             item = replace(item, path=path)
             _record(conn, item, now)
         done.append(item)
@@ -321,7 +322,7 @@ def fetch(
     box, retries, wait = settings.mail.fetch, settings.mail.retries, settings.mail.retry_wait_seconds
     raw = download(connect, box.folder, since, max_bytes=int(box.max_message_mb * MB), retries=retries, wait=wait,
                    sleep=sleep)
-    messages = sorted(
+    messages = sorted(  # each message parsed as it arrives: only the tables' bytes are kept
         (parse_message(r.uid, r.raw, r.received, r.size, settings.limits) if r.complete
          else unread_message(r.uid, r.raw, r.received, r.size, box.max_message_mb) for r in raw),
         key=lambda m: (m.received, m.uid),  # in the order they arrived: the first of two same-named files keeps the name
@@ -338,15 +339,24 @@ def fetch(
         if box.mark_seen:
             handled = {i.message.uid for i in items if i.action in ("save", "duplicate")}
             mark_seen(connect, box.folder, handled, retries=retries, wait=wait, sleep=sleep)
-    return FetchResult(account(settings), since, since_from, save, items, tuple(notes))
+    return FetchResult(account(settings), since, since_from, save, items, tuple(notes), tz)
 
 
 # ----------------------------------------------------------------------------------------------
 # What the user reads
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    """Text from a stranger's email as printed on the terminal: no control characters (escape
+    sequences could rewrite the screen) and no bidirectional overrides (could disguise a name)."""
+    return _CONTROL.sub("?", text)
+
+
 def _sender(m: IncomingMessage, community: str | None) -> str:
-    who = f"{m.sender_name} <{m.sender}>" if m.sender_name else (m.sender or "（无发件人）")
+    who = f"{_shown(m.sender_name)} <{_shown(m.sender)}>" if m.sender_name else (_shown(m.sender) or "（无发件人）")
     return f"{who}（{community}）" if community else who
 
 
@@ -354,7 +364,7 @@ def _item_line(item: FetchItem, saved: bool) -> str:
     f = item.file
     if f is None:
         return f"    {item.reason}"
-    what = f"    {f.origin}  {size_text(f.size)}"
+    what = f"    {_shown(f.origin)}  {size_text(f.size)}"
     if item.action == "save":
         note = f"（{item.reason}）" if item.reason else ""
         return f"{what}  {f.format_label} → {'已保存到' if saved else '将保存到'} {item.path}{note}"
@@ -383,8 +393,8 @@ def fetch_report(result: FetchResult) -> list[str]:
         lines.append("没有新邮件。")
     for n, group in enumerate(by_message.values(), start=1):
         m = group[0].message
-        received = m.received.strftime("%Y-%m-%d %H:%M")
-        lines.append(f"[{n}] {received}  {_sender(m, group[0].community)}  主题：{m.subject or '（无主题）'}")
+        received = m.received.astimezone(result.tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"[{n}] {received}  {_sender(m, group[0].community)}  主题：{_shown(m.subject) or '（无主题）'}")
         lines.extend(_item_line(i, result.saved) for i in group)
     attention = sum(1 for i in result.items if _needs_attention(i))
     unread = len({i.message.uid for i in result.items if i.message.problem})

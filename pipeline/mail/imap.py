@@ -16,7 +16,7 @@ import functools
 import imaplib
 import ssl
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -191,14 +191,14 @@ def _aware(value: Any) -> dt.datetime:
 
 
 def download(connect: Connect, folder: str, since: dt.date, *, max_bytes: int, retries: int, wait: float,
-             sleep: Callable[[float], None] = time.sleep) -> list[RawMessage]:
-    """Every message in ``folder`` that arrived on or after ``since`` (server's day), oldest first;
-    a message larger than ``max_bytes`` comes with its header only. Changes nothing on the server."""
+             sleep: Callable[[float], None] = time.sleep) -> Iterator[RawMessage]:
+    """Every message in ``folder`` that arrived on or after ``since`` (server's day), in UID order,
+    one at a time (the caller keeps only what it needs of each); a message larger than
+    ``max_bytes`` comes with its header only. Changes nothing on the server."""
     session = _Session(connect, folder, readonly=True, retries=retries, wait=wait, sleep=sleep)
     try:
         uids = sorted(session.run(lambda c: c.search(["SINCE", since])))
         meta = session.run(functools.partial(_fetch, uids=uids, parts=["INTERNALDATE", "RFC822.SIZE"])) if uids else {}
-        found: list[RawMessage] = []
         for uid in uids:
             if uid not in meta:  # expunged meanwhile by another client
                 continue
@@ -209,8 +209,7 @@ def download(connect: Connect, folder: str, since: dt.date, *, max_bytes: int, r
             raw = _body(data.get(uid, {}))
             if raw is None:  # expunged between the listing and the download
                 continue
-            found.append(RawMessage(uid, _aware(meta[uid].get(b"INTERNALDATE")), size, raw, complete))
-        return found
+            yield RawMessage(uid, _aware(meta[uid].get(b"INTERNALDATE")), size, raw, complete)
     finally:
         session.close()
 

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from pipeline import mail, store
 from pipeline.analyse import analyse
 from pipeline.cli import main
+from pipeline.mail.fetch import save_items
 from pipeline.settings import MailFetch, Settings
 from tests.conftest import CONFIG
 from tests.factories import make_id
@@ -32,6 +33,7 @@ from tests.mail.imap_helpers import (
     encrypted_xlsx,
     fill,
     flags,
+    free_port,
     gbk_message,
     html_xls,
     message_count,
@@ -310,6 +312,42 @@ def test_the_folder_hint_puts_a_roster_without_its_community_right(
     rejected = result.normalized.rejected
     stranger = rejected[rejected["src_file"].astype(str).str.contains("someone@example.cn")]
     assert list(stranger["reason"]) == ["无法确定所属社区"] * 3  # ROSTER_B's three rows: no community to count them for
+
+
+def test_an_unreachable_server_gives_up_after_the_retries(settings: Settings, tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    sleeps: list[float] = []
+    with pytest.raises(mail.FetchError, match="连接邮件服务器失败.*已重试 2 次"):
+        _fetch(fetch_settings(settings, closed, "INBOX"), tmp_path, save=True, sleeps=sleeps)
+    assert sleeps == [0.01, 0.02]
+
+
+def test_a_name_taken_after_the_plan_is_not_overwritten(settings: Settings, tmp_path: Path) -> None:
+    """Another program saved a file under the planned name between the listing and the saving."""
+    message = mail.IncomingMessage(1, "<1@x>", XINMIN, "", "s", when("2020-06-08"), 1,
+                                   tuple(mail.classify("花名册.xlsx", ROSTER_A, settings.limits)))
+    (item,) = mail.plan_fetch([message], {}, known={}, taken=[], tz=CST)
+    target = tmp_path / "input" / item.path
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"someone else's")
+    conn = store.open_db(tmp_path / "archive")
+    try:
+        (saved,) = save_items(conn, tmp_path / "input", [item], NOW)
+        (path,) = [r["saved_path"] for r in conn.execute("SELECT saved_path FROM fetched")]
+    finally:
+        conn.close()
+    assert saved.path == path == "收件/2020-06-08_xinmin@example.cn/花名册 (2).xlsx"
+    assert target.read_bytes() == b"someone else's" and (tmp_path / "input" / path).read_bytes() == ROSTER_A
+    assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_the_listing_shows_strangers_text_safely(settings: Settings) -> None:
+    message = mail.IncomingMessage(1, "<1@x>", "a@example.cn", "\x1b[2J新民", "花名册\u202egpj.exe\x07",
+                                   dt.datetime(2020, 6, 8, 1, 30, tzinfo=dt.UTC), 1, ())
+    result = mail.FetchResult("acct", SINCE, "--since", False, mail.plan_fetch([message], {}, known={}, taken=[], tz=CST),
+                              tz=CST)
+    line = mail.fetch_report(result)[1]
+    assert line == "[1] 2020-06-08 09:30  ?[2J新民 <a@example.cn>  主题：花名册?gpj.exe?"
 
 
 # ----------------------------------------------------------------------------------------------
