@@ -12,6 +12,8 @@ import urllib.parse
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.mail.fetch import message_folder, plan_fetch
 from pipeline.mail.incoming import IncomingMessage, classify, parse_message, safe_name
@@ -230,3 +232,46 @@ def test_plan_saves_once_suffixes_clashes_and_keeps_reports_under_new_names() ->
     ]
     assert "内容与" in items[4].reason and "没有附件" in items[5].reason
     assert [i.community for i in items] == ["新民社区"] * 5 + [None, None]
+
+
+_CONTENTS = [roster_xlsx([[i, f"孕妇{i:02d}", "", "", "2020-03-01", "2020-05-01"]]) for i in range(3)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["xinmin@example.cn", "xinan@example.cn", "x@example.cn"]),
+            st.lists(st.tuples(st.sampled_from(["花名册.xlsx", "花名册.XLSX", "花名册 (2).xlsx", "登记.xls"]),
+                               st.integers(0, 2)), max_size=3),
+        ),
+        max_size=6,
+    ),
+    st.lists(st.tuples(st.sampled_from(["花名册.xlsx", "其他.xlsx"]), st.integers(0, 2)), max_size=2),
+)
+def test_plan_invariants(mails: list[tuple[str, list[tuple[str, int]]]], on_disk: list[tuple[str, int]]) -> None:
+    """Whatever arrives: every table is saved or is a duplicate of a file with the same bytes and
+    name; no two files go to the same path (case-insensitively) or onto a path already there; the
+    same bytes under the same name are saved at most once."""
+    messages = [_message(i + 1, sender, [(name, _CONTENTS[c]) for name, c in files])
+                for i, (sender, files) in enumerate(mails)]
+    known = {}
+    taken = []
+    for k, (name, c) in enumerate(on_disk):
+        path = f"收件/2020-06-08_xinmin@example.cn/{name}" if k == 0 else f"六月/{name}"
+        known.setdefault(hashlib.sha256(_CONTENTS[c]).hexdigest(), []).append((name, path))
+        taken.append(path)
+    items = plan_fetch(messages, {"xinmin@example.cn": "新民社区"}, known=known, taken=taken, tz=dt.UTC)
+    tables = [i for i in items if i.file is not None]
+    assert len(tables) == sum(len(files) for _, files in mails)
+    saved = [i for i in tables if i.action == "save"]
+    paths = [i.path.casefold() for i in saved]
+    assert len(set(paths)) == len(paths) and not set(paths) & {p.casefold() for p in taken}
+    identities = [(i.file.sha256, i.file.name.casefold()) for i in saved if i.file]
+    assert len(set(identities)) == len(identities)
+    where = {i.path: i.file.sha256 for i in saved if i.file} | {p: sha for sha, pairs in known.items() for _, p in pairs}
+    for i in tables:
+        assert i.action in ("save", "duplicate")
+        if i.action == "duplicate" and i.file is not None:
+            assert where[i.path] == i.file.sha256
+    assert all(i.file is None and "没有附件" in i.reason for i in items if i.action == "skip")
