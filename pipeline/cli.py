@@ -768,5 +768,53 @@ def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_
     _dispatch(settings, plan, really=really, resend=False, outbox=outbox)
 
 
+@main.command("fetch", context_settings=CONTEXT)
+@click.option("--config", "config", default="config.toml", show_default=True,
+              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（[mail.fetch] 收件邮箱，[mail.communities] 各社区的邮箱）。")
+@click.option("--input", "input_dir", default="input", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False), help="输入文件夹：附件保存到其中的 收件/ 子文件夹。")
+@click.option("--since", type=DATE, default=None,
+              help="列出这一天以来收到的邮件，如 2020-06-01。默认：上次收取的前一天（首次收取：项目开始日期）。")
+@click.option("--save", is_flag=True, help="真正保存附件。默认只列出邮件和将要保存的位置，不写任何文件。")
+@guarded
+def fetch_command(config: Path, input_dir: Path, since: dt.date | None, save: bool) -> None:
+    """从办事处邮箱收取各社区和卫生院报来的表格，保存到 input/收件/。
+
+    列出每封邮件的发件人、主题、日期、附件，以及每个附件保存到哪里或为什么不保存。
+    默认只预览；加 --save 才保存。只保存表格（按文件内容识别，含 zip 压缩包中的表格），
+    同样内容的文件只保存一次，同名的不同文件自动加序号，从不覆盖。邮件不会被删除或移动，
+    也不会标为已读（除非 [mail.fetch] mark_seen = true）。
+    IMAP 密码只从环境变量 SCREENING_IMAP_PASSWORD 读取或当场输入，从不保存。
+    """
+    # Imported here, not at the top: the mail package would slow down `screening --help`.
+    from pipeline.mail import (
+        IMAP_PASSWORD_ENV,
+        check_settings,
+        fetch,
+        fetch_report,
+        imap_factory,
+        mailbox_user,
+    )
+    from pipeline.store import archive_folder, open_db
+
+    settings = _settings(config)
+    check_settings(settings)
+    box, user = settings.mail.fetch, mailbox_user(settings)
+    password = os.environ.get(IMAP_PASSWORD_ENV) or click.prompt(
+        f"请输入邮箱 {user} 的 IMAP 密码（授权码；不会保存，也可设置环境变量 {IMAP_PASSWORD_ENV}）", hide_input=True
+    )
+    if box.security == "none":
+        click.echo("注意：[mail.fetch] security = \"none\"，密码将以明文传输，建议改用 ssl 或 starttls。")
+    connect = imap_factory(box, user, password, timeout=settings.mail.timeout_seconds)
+    conn = open_db(archive_folder(settings))
+    try:
+        result = fetch(conn, settings, input_dir, connect=connect, since=since, save=save,
+                       now=dt.datetime.now().astimezone())
+    finally:
+        conn.close()
+    for line in fetch_report(result):
+        click.echo(mask_text(line))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -147,6 +147,21 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class MailFetch:
+    """Fetching submissions from the office mailbox over IMAP (``screening fetch``). The password is
+    never stored here: only SCREENING_IMAP_PASSWORD or a prompt. Retries, waits and the timeout are
+    the ``[mail]`` ones."""
+
+    host: str = ""
+    port: int = 993
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    user: str = ""  # empty: the [mail] user
+    folder: str = "INBOX"
+    mark_seen: bool = False  # true: messages whose attachments were saved are marked as read
+    max_message_mb: float = 200  # larger messages are listed, not downloaded
+
+
+@dataclass(frozen=True)
 class Mail:
     """SMTP delivery. The password is never stored here: only SCREENING_SMTP_PASSWORD or a prompt."""
 
@@ -163,6 +178,7 @@ class Mail:
     retry_wait_seconds: float = 2.0
     encrypt_attachments: bool = False  # password from SCREENING_ATTACHMENT_PASSWORD, never stored
     timeout_seconds: float = 30.0
+    fetch: MailFetch = MailFetch()
 
 
 @dataclass(frozen=True)
@@ -448,7 +464,7 @@ def _key_lines(text: str) -> dict[str, int]:
 def _validate(s: Settings) -> None:
     """Checks across keys that types alone cannot express; the first failure raises."""
     for check in (_validate_programme, _validate_windows, _validate_communities, _validate_cadences,
-                  _validate_ranking):
+                  _validate_ranking, _validate_mail_fetch):
         check(s)
 
 
@@ -509,6 +525,16 @@ def _validate_ranking(s: Settings) -> None:
             raise SettingsError(f"配置项 ranking.stage_miss_texts.{key} 不能为空。")
     if s.ranking.lagging_count < 0:
         raise SettingsError("配置项 ranking.lagging_count 不能为负数。")
+
+
+def _validate_mail_fetch(s: Settings) -> None:
+    f = s.mail.fetch
+    if not 1 <= f.port <= 65535:
+        raise SettingsError(f"配置项 mail.fetch.port ({f.port}) 应为 1 到 65535 之间的端口号（IMAP 通常为 993 或 143）。")
+    if not f.folder.strip():
+        raise SettingsError("配置项 mail.fetch.folder 不能为空（收件箱一般为 \"INBOX\"）。")
+    if f.max_message_mb <= 0:
+        raise SettingsError("配置项 mail.fetch.max_message_mb 应为正数（单位 MB）。")
 
 
 def load_settings(path: str | Path) -> Settings:

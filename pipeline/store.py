@@ -1,5 +1,6 @@
 """The archive database (``archive/archive.db``): connection, numbered append-only migrations and
-transactions, shared by the archive of issued circulars and the email ledger."""
+transactions, shared by the archive of issued circulars, the email ledger and the ledger of
+attachments fetched from the office mailbox."""
 
 from __future__ import annotations
 
@@ -73,6 +74,31 @@ MIGRATIONS: tuple[str, ...] = (
         BEGIN SELECT RAISE(ABORT, 'archived files are never changed'); END;
     CREATE TRIGGER files_no_delete BEFORE DELETE ON files
         BEGIN SELECT RAISE(ABORT, 'archived files are never deleted'); END;
+    """,
+    # 2: screening fetch -- the attachments saved from the office mailbox, and each completed fetch.
+    """
+    CREATE TABLE fetched (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id  TEXT NOT NULL,                 -- Message-ID header (sha256:<hex> of the message without one)
+        sender      TEXT NOT NULL,                 -- the From address (lower case)
+        received_at TEXT NOT NULL,                 -- the server's arrival time (IMAP INTERNALDATE), ISO
+        file        TEXT NOT NULL,                 -- the attachment's file name (decoded; a zip member's own name)
+        origin      TEXT NOT NULL,                 -- where it came from as sent: 名单.zip/花名册.xlsx for a zip member
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        saved_path  TEXT NOT NULL,                 -- relative to the input folder, '/'-separated
+        community   TEXT,                          -- the sender's community from [mail.communities], else NULL
+        saved_at    TEXT NOT NULL
+    );
+    CREATE INDEX fetched_by_sha256 ON fetched (sha256);
+    CREATE TABLE fetches (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        account     TEXT NOT NULL,                 -- user@host/folder
+        started_at  TEXT NOT NULL,                 -- the clock when the fetch began: the next default --since
+        since       TEXT NOT NULL,                 -- YYYY-MM-DD: messages that arrived on or after this day
+        messages    INTEGER NOT NULL,
+        saved       INTEGER NOT NULL
+    );
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

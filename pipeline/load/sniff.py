@@ -1,8 +1,8 @@
 """The real format of an input file, from its bytes, never from its name.
 
-Takes a path, its first bytes and its extension; gives a :class:`Sniff`: the format ("xlsx",
-"xlsm", "xlsb", "xls", "ods", "html", "csv", "encrypted", "empty" or "unknown") and what the
-readers need next (the workbook part of a zip package, the workbook stream of a CFB file, a
+Takes a path (or, for an email attachment, the bytes themselves), its first bytes and its
+extension; gives a :class:`Sniff`: the format ("xlsx", "xlsm", "xlsb", "xls", "ods", "html", "csv",
+"encrypted", "empty" or "unknown") and what the readers need next (the workbook part of a zip package, the workbook stream of a CFB file, a
 Chinese description of a format that is not a table). Looks inside zip packages (content types,
 relationships, ODF mimetype) and CFB directories, and at HTML/MHTML/XML markers in the head.
 Reads only small, bounded parts of a file; raises :class:`Rejected` for a corrupt zip; never
@@ -12,6 +12,7 @@ parses a sheet.
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import struct
 import zipfile
@@ -171,11 +172,21 @@ def _ooxml_main_part(zf: zipfile.ZipFile, names: dict[str, str], ctypes: str) ->
 
 def sniff_format(path: Path, head: bytes, ext: str) -> Sniff:
     """The real format of a file, from its bytes. Raises Rejected for a corrupt zip."""
+    return _sniff(path, head, ext)
+
+
+def sniff_bytes(data: bytes, ext: str) -> Sniff:
+    """The real format of bytes held in memory (an email attachment, a member of a zip file): the
+    same tests as :func:`sniff_format`. Raises Rejected for a corrupt zip."""
+    return _sniff(io.BytesIO(data), data[:65536], ext)
+
+
+def _sniff(source: Path | io.BytesIO, head: bytes, ext: str) -> Sniff:
     if not head:
         return Sniff("empty")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06") or head.startswith(b"PK\x07\x08"):
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(source) as zf:
                 return _sniff_zip(zf, ext)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError) as exc:
             fmt = _ZIP_EXTENSIONS.get(ext, "unknown")
@@ -188,7 +199,7 @@ def sniff_format(path: Path, head: bytes, ext: str) -> Sniff:
                 fmt=fmt,
             ) from None
     if head.startswith(CFB_MAGIC):
-        return _sniff_cfb(path)
+        return _sniff_cfb(source)
     if head.startswith(b"%PDF"):
         return Sniff("unknown", kind="PDF文件（不是表格）")
     if head.startswith(b"Rar!\x1a\x07") or head.startswith(b"7z\xbc\xaf\x27\x1c"):
@@ -211,9 +222,12 @@ def sniff_format(path: Path, head: bytes, ext: str) -> Sniff:
     return Sniff("csv")  # decided for real (csv or unknown) when the text is read
 
 
-def _sniff_cfb(path: Path) -> Sniff:
-    with open(path, "rb") as fh:
-        data = fh.read()
+def _sniff_cfb(source: Path | io.BytesIO) -> Sniff:
+    if isinstance(source, io.BytesIO):
+        data = source.getvalue()
+    else:
+        with open(source, "rb") as fh:
+            data = fh.read()
     try:
         cfb = Cfb(data)
     except (CfbError, struct.error, IndexError, ValueError):

@@ -14,10 +14,18 @@ reminders before each due date (``screening remind``).
 * A ledger (table ``sent`` in the archive database) records every delivery: the same attachment is
   not sent twice to the same address (unless ``resend``), a reminder never twice for a due date.
 
+Submissions arrive by email too (``screening fetch``): ``imap`` reads the office mailbox (read-only,
+retried), ``incoming`` classifies each attachment by its bytes, ``fetch`` plans (pure) and saves the
+tables into ``input/收件/`` with a ledger (table ``fetched``) so that nothing is saved twice.
+
 Modules: ``message`` (one email), ``plan`` (what to send to whom, pure), ``send`` (outbox or SMTP),
-``ledger`` (what was sent).
+``ledger`` (what was sent), ``imap``, ``incoming``, ``fetch`` (what arrives).
 """
 
+from pipeline.mail.fetch import INBOX, FetchItem, FetchResult, fetch, fetch_report, plan_fetch
+from pipeline.mail.imap import PASSWORD_ENV as IMAP_PASSWORD_ENV
+from pipeline.mail.imap import FetchError, LoginRefused, check_settings, imap_factory, mailbox_user
+from pipeline.mail.incoming import IncomingFile, IncomingMessage, classify, parse_message
 from pipeline.mail.ledger import already_sent, ledger, record
 from pipeline.mail.message import (
     ATTACHMENT_PASSWORD_ENV,
@@ -49,6 +57,8 @@ from pipeline.mail.send import Transport, dispatch, smtp_factory, write_outbox
 
 __all__ = [
     "ATTACHMENT_PASSWORD_ENV",
+    "IMAP_PASSWORD_ENV",
+    "INBOX",
     "PASSWORD_ENV",
     "TEMPLATE_COMMUNITY",
     "TEMPLATE_HEALTH_CENTRE",
@@ -57,17 +67,31 @@ __all__ = [
     "Attachment",
     "DeliverError",
     "Delivery",
+    "FetchError",
+    "FetchItem",
+    "FetchResult",
+    "IncomingFile",
+    "IncomingMessage",
+    "LoginRefused",
     "Outgoing",
     "Plan",
     "Transport",
     "address_example",
     "already_sent",
     "build_message",
+    "check_settings",
+    "classify",
     "community_addresses",
     "dispatch",
+    "fetch",
+    "fetch_report",
+    "imap_factory",
     "ledger",
     "mail_context",
+    "mailbox_user",
+    "parse_message",
     "mime_type",
+    "plan_fetch",
     "plan_remind",
     "plan_send",
     "protect",
