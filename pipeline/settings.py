@@ -560,7 +560,9 @@ def load_settings(path: str | Path) -> Settings:
 
 
 def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
-    """Flatten the settings in force into (key, value, source) rows for the 口径说明 sheet."""
+    """Flatten the settings in force into (key, value, source) rows for the 口径说明 sheet. The
+    email settings are left out: they decide who receives what, not how a figure is computed, and the
+    sheet travels in every community's workbook (no community should read the others' addresses)."""
     rows: list[tuple[str, str, str]] = []
 
     def where(section: str, key: str) -> str:
@@ -580,7 +582,7 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
                 rows.append((label, _fmt(value), where(section, f.name)))
 
     for f in dataclasses.fields(s):
-        if f.name in ("source", "lines", "display"):
+        if f.name in ("source", "lines", "display", "mail"):
             continue
         value = getattr(s, f.name)
         if f.name == "communities":

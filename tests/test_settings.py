@@ -133,3 +133,14 @@ def test_a_copy_with_some_communities_keeps_the_organisations_names(settings) ->
     township = dataclasses.replace(county, communities=twins[:1])
     assert township.display_name("甲镇/王庄村") == "甲镇王庄村"
     assert not any(r[0].startswith("display") for r in settings_rows(county))
+
+
+def test_the_explanation_rows_carry_no_mail_addresses(settings) -> None:  # type: ignore[no-untyped-def]
+    """口径说明 travels in every community's workbook: no addresses, no mailbox settings."""
+    import dataclasses
+
+    from pipeline.settings import settings_rows
+
+    mail = dataclasses.replace(settings.mail, leaders=("leader@example.cn",), communities={"新民社区": ("x@example.cn",)})
+    rows = settings_rows(dataclasses.replace(settings, mail=mail))
+    assert rows and not [r for r in rows if r[0].startswith("mail") or "@example.cn" in r[1]]
