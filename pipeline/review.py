@@ -76,6 +76,8 @@ def review_scored(scored: Scored, settings: Settings) -> list[Problem]:
     if len(last) < 2:
         return []
     r = settings.ranking
+    order = {key: i for i, key in enumerate(settings.community_keys)}
+    last = last.loc[sorted(last.index, key=lambda k: (order.get(k, len(order)), k))]
     penalties = {key: _penalties(row, r.criticism_text) for key, row in last.iterrows()}
     first = last.iloc[0]
     period = f"第{int(first['period'])}期（{cn_span(first['period_start'].date(), first['period_end'].date())}）"
