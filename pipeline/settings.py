@@ -109,6 +109,11 @@ STAGE_TARGET_RULES: dict[str, str] = {
     "quarterly": "阶段为截至各季度评比日的季度（首季度自考核起始日起），季度内两项合计完成数低于该季度应完成数为未完成；只在包含评比日的通报期评定，连续次数按季度计",
 }
 
+# What the office should know when choosing (口径说明 only, never in a circular).
+STAGE_TARGET_NOTES: dict[str, str] = {
+    "period_share": "（达到序时进度的社区不受处理，故结果与“落后且未追赶”相同）",
+}
+
 
 @dataclass(frozen=True)
 class Ranking:
@@ -601,7 +606,7 @@ def seed_notes(settings: Settings) -> list[tuple[str, str]]:
         ("达到序时进度", "社区期末两项合计累计完成数不低于两项合计累计应完成数（综合完成率≥100%，即排名所用的口径）为达到序时进度。达到者在该期不列为工作落后、不作阶段性目标未完成、不通报批评、不受任何处理，无论下列口径如何设定。"),
         ("通报期", f"{_cadence_note(settings.cadence.circular)}，首期自 {p.assess_from} 起；首期因起始日被截短（短于下一期）且不足 {settings.cadence.min_period_days} 天的，并入下一期，直至满 {settings.cadence.min_period_days} 天（cadence.min_period_days，0 = 不合并；只适用于通报期，周排序和三日汇总不合并）。"),
         ("落后社区", f"每期排名最后 {r.lagging_count} 名（并列者一并列入；达到序时进度的社区不列入）：" + "；".join(f"连续{i + 1}次：{t}" for i, t in enumerate(r.lagging_texts)) + "；取消评先资格持续到年底（以后各期标注“（延续）”，不属于该期新的处理）。"),
-        ("阶段性目标", f"方案未规定阶段性目标任务的口径，现按“{STAGE_TARGET_LABELS[r.stage_target]}”（ranking.stage_target = {r.stage_target}）：{STAGE_TARGET_RULES[r.stage_target]}。" + "；".join(f"连续{k}次未完成：{v}" for k, v in sorted(r.stage_miss_texts.items(), key=lambda kv: int(kv[0]))) + "。方案中“长期工作滞后”按连续未完成阶段性目标处理。可选口径：" + "；".join(f"{k}（{STAGE_TARGET_LABELS[k]}）：{STAGE_TARGET_RULES[k]}" for k in STAGE_TARGET_LABELS) + "。各口径在示范数据上的结果对比见 docs/readings.md。"),
+        ("阶段性目标", f"方案未规定阶段性目标任务的口径，现按“{STAGE_TARGET_LABELS[r.stage_target]}”（ranking.stage_target = {r.stage_target}）：{STAGE_TARGET_RULES[r.stage_target]}。" + "；".join(f"连续{k}次未完成：{v}" for k, v in sorted(r.stage_miss_texts.items(), key=lambda kv: int(kv[0]))) + "。方案中“长期工作滞后”按连续未完成阶段性目标处理。可选口径：" + "；".join(f"{k}（{STAGE_TARGET_LABELS[k]}）：{STAGE_TARGET_RULES[k]}{STAGE_TARGET_NOTES.get(k, '')}" for k in STAGE_TARGET_LABELS) + "。各口径在示范数据上的结果对比见 docs/readings.md。"),
         ("通报表扬/批评", f"工作落后的社区和未完成阶段性目标的社区予以{r.criticism_text}；达到序时进度的社区予以{r.praise_text}；两者都不是的社区不表扬也不批评。"),
         ("季度奖惩", f"评比日 {'、'.join(str(d) for d in rw.evaluations)}：" + ("按评比日的累计进度评定（rewards.evaluation_basis = standing）：两项累计完成数均达到序时进度的社区" if rw.evaluation_basis == "standing" else "按刚结束的季度评定（rewards.evaluation_basis = quarter）：季度内两项完成数均达到该季度应完成数的社区") + f"，上次评比后完成的每例 {rw.per_case:g} 元（{'两项均完成的孕妇为一例' if rw.case == 'both' else '每项筛查为一例'}），另奖励专干 {rw.specialist:g} 元。另一口径：" + ("按刚结束的季度评定（quarter）。" if rw.evaluation_basis == "standing" else "按评比日的累计进度评定（standing）。")),
         ("年终奖惩", f"{rw.year_end}：两项均完成年度任务的社区奖励支书和专干{'共' if rw.year_end_reward_split == 'together' else '各'} {rw.year_end_reward:g} 元；未完成的罚社区 {rw.year_end_fine:g} 元。"),

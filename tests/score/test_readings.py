@@ -14,7 +14,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline.calendar import circular_periods, completed_circular_periods, completed_periods, periods, quarters
+from pipeline.calendar import (
+    circular_periods,
+    completed_circular_periods,
+    completed_periods,
+    periods,
+    quarters,
+)
 from pipeline.score import CARRIED
 from pipeline.settings import Cadence, Settings
 from tests.factories import A, B, C, D, community, make_settings
