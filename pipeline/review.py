@@ -72,19 +72,24 @@ def _communities_without_roster(norm: Normalized, settings: Settings) -> list[Pr
 def review_scored(scored: Scored, settings: Settings) -> list[Problem]:
     """The last completed circular period (the one drafted): criticism or a sanction for every
     community, or for the top-ranked one."""
-    last = scored.last_circular
+    return review_period(scored.last_circular, settings)
+
+
+def review_period(last: pd.DataFrame, settings: Settings) -> list[Problem]:
+    """One circular period's rows (indexed by community): criticism or a sanction for every
+    community, or for the top-ranked one."""
     if len(last) < 2:
         return []
     r = settings.ranking
     order = {key: i for i, key in enumerate(settings.community_keys)}
     last = last.loc[sorted(last.index, key=lambda k: (order.get(k, len(order)), k))]
-    penalties = {key: _penalties(row, r.criticism_text) for key, row in last.iterrows()}
+    penalised = {key: penalties(row, r.criticism_text) for key, row in last.iterrows()}
     first = last.iloc[0]
     period = f"第{int(first['period'])}期（{cn_span(first['period_start'].date(), first['period_end'].date())}）"
     reading = f"当前口径：{STAGE_TARGET_LABELS[r.stage_target]}"
     details = {"period": int(first["period"]), "end": first["period_end"].date().isoformat()}
     found: list[Problem] = []
-    if all(penalties.values()):
+    if all(penalised.values()):
         found.append(
             problem(
                 "review_all_penalised",
@@ -94,10 +99,10 @@ def review_scored(scored: Scored, settings: Settings) -> list[Problem]:
             )
         )
     top = last[last["rank"] == 1]
-    hit = [key for key in top.index if penalties[key]]
+    hit = [key for key in top.index if penalised[key]]
     if hit and len(top) < len(last):
         names = "、".join(str(last.at[k, "name"]) for k in hit)
-        what = "；".join(dict.fromkeys(p for k in hit for p in penalties[k]))
+        what = "；".join(dict.fromkeys(p for k in hit for p in penalised[k]))
         rate = fmt_pct(last.at[hit[0], "rate"])
         found.append(
             problem(
@@ -110,7 +115,7 @@ def review_scored(scored: Scored, settings: Settings) -> list[Problem]:
     return found
 
 
-def _penalties(row: pd.Series, criticism: str) -> list[str]:
+def penalties(row: pd.Series, criticism: str) -> list[str]:
     """What falls on a community in the period: criticism and this period's consequences (honours
     already lost in an earlier period are a record, not a new sanction)."""
     items = [criticism] if row["commendation"] == criticism else []

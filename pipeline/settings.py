@@ -112,6 +112,7 @@ STAGE_TARGET_RULES: dict[str, str] = {
 # What the office should know when choosing (口径说明 only, never in a circular).
 STAGE_TARGET_NOTES: dict[str, str] = {
     "period_share": "（达到序时进度的社区不受处理，故结果与“落后且未追赶”相同）",
+    "cumulative_each_test": "（两项合计达到序时进度的社区不受处理，故结果与“累计序时进度（两项合计）”相同）",
 }
 
 

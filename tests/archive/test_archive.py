@@ -95,6 +95,10 @@ def test_the_issued_circular_carries_its_number_and_the_period_end_figures(two_i
     text = _docx_text(base / "通报_2020-06-15.docx")
     assert "唐洲文〔2020〕7号" in text
     assert "唐洲文〔2020〕7号" in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
+    # The draft's 审核提示 page (the demo always has the goal 333 vs 306 on it) is not issued.
+    assert demo_result(JUNE_15).summary["warnings"]
+    assert text.startswith("泗洲街道办事处") and "审核提示" not in text
+    assert "审核提示" not in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
     figures = json.loads((base / "summary.json").read_text(encoding="utf-8"))
     assert figures["as_of"] == "2020-06-15"
     assert figures["circular_period"] == {"number": 4, "start": "2020-06-01", "end": "2020-06-15"}

@@ -6,12 +6,13 @@ figures, not the demo's figures of today (the demo input may change)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from typing import Any
 
 from pipeline.calendar import circular_periods
 from pipeline.score import CARRIED
 from pipeline.settings import Settings
-from tests.conftest import demo_result
+from tests.conftest import REPO, demo_result
 
 YEAR_END = dt.date(2020, 12, 31)
 # Figures in summary.json are rounded to 4 decimals: a comparison closer than this is not decided.
@@ -69,3 +70,15 @@ def test_discipline_referral_only_after_three_periods_behind_and_slipping_in_a_r
             if discipline in entry["consequences"]:
                 assert len(history) >= 3 and all(history[-3:]), (period["end"], entry["name"], history[-3:])
     assert len(behind_and_slipping) == len(settings.communities)
+
+
+def test_docs_readings_is_current(settings: Settings) -> None:
+    """docs/readings.md is what scripts/readings.py gives on the demo now (regenerate it with
+    ``python scripts/readings.py`` when the demo input or the scoring changes)."""
+    spec = importlib.util.spec_from_file_location("readings_script", REPO / "scripts" / "readings.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text = script.render(demo_result(YEAR_END), settings)
+    assert "| `behind_and_slipping` 落后且未追赶 (default) |" in text
+    assert (REPO / "docs" / "readings.md").read_text(encoding="utf-8") == text, "run python scripts/readings.py"
