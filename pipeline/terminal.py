@@ -82,7 +82,7 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
     if lagging:
         lines.append("  工作落后的社区：" + "、".join(c["name"] for c in lagging))
     else:
-        lines.append("  本期没有落后社区（均达到应完成进度或无可比排名）。")
+        lines.append("  本期没有落后社区（均达到序时进度或无可比排名）。")
     # 通报表扬 / 通报批评 (the configured texts), each with its communities; neither for the rest.
     by_text: dict[str, list[str]] = {}
     for c in communities:

@@ -29,7 +29,7 @@ SUMMARY_COLUMNS = [
     ],
     Column("rate", "综合完成率", "percent"),
     Column("rank", "排名", "int", 7),
-    Column("meets", "达到应完成进度", "bool"),
+    Column("on_target", "达到序时进度（两项合计）", "bool"),
     Column("lagging", "工作落后", "bool"),
     Column("consequence", "处理措施"),
     Column("commendation", "通报表扬/批评"),
@@ -55,7 +55,7 @@ HISTORY_COLUMNS = [
     Column("period_rate", "本期完成率", "percent"),
     Column("rank", "排名", "int", 7),
     Column("rank_change_text", "名次变化", width=9),
-    Column("meets", "达到应完成进度", "bool"),
+    Column("on_target", "达到序时进度（两项合计）", "bool"),
 ]
 
 HISTORY_RULES = [Rule("rate"), Rule("period_rate")]

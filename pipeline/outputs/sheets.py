@@ -234,7 +234,7 @@ def circulars_sheet(book: Book, circulars: pd.DataFrame) -> None:
     r = book.settings.ranking
     subtitle = (
         f"{_cadence_text('circular', book.settings)}；每期综合完成率最低的{r.lagging_count}个社区为工作落后"
-        f"（已达到应完成进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
+        f"（两项合计达到序时进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
     )
     write_table(
         book.workbook, book.fmt, "通报期", frame, CIRCULAR_COLUMNS,
