@@ -208,23 +208,29 @@ def _quarterly_judgement(
     """The stage is the quarter ending at an evaluation date: judged in the circular period that
     contains the date (the latest such quarter when one period holds two), missed when the
     quarter's completions, both tests combined, are below the quarter's expected count."""
-    judged = pd.Series(False, index=hist.index)
-    missed = pd.Series(False, index=hist.index)
     spans = quarters(settings)
     if not spans:
-        return judged, missed
+        return pd.Series(False, index=hist.index), pd.Series(False, index=hist.index)
     at_end = standings(quotas, prog, settings, [last for _, last in spans])
     before = standings(quotas, prog, settings, [first - dt.timedelta(days=1) for first, _ in spans])
     quarter_done = _combined(at_end, "done") - _combined(before, "done")
     quarter_expected = _combined(at_end, "expected") - _combined(before, "expected")
-    short = dict(zip(zip(at_end["day"], at_end["community"], strict=True), quarter_done + EPS < quarter_expected,
-                     strict=True))
-    days = [pd.Timestamp(last) for _, last in spans]
-    for i, (start, end, key) in enumerate(zip(hist["period_start"], hist["period_end"], hist["community"], strict=True)):
-        inside = [d for d in days if start <= d <= end]
-        if inside:
-            judged.iloc[i] = True
-            missed.iloc[i] = bool(short[(inside[-1], key)])
+    short = pd.Series(
+        (quarter_done + EPS < quarter_expected).to_numpy(),
+        index=pd.MultiIndex.from_arrays([at_end["day"], at_end["community"]]),
+    )
+    days = pd.DatetimeIndex([pd.Timestamp(last) for _, last in spans])
+    held: dict[int, pd.Timestamp] = {}  # period -> the evaluation date it holds (the latest of two)
+    for period, first, last in hist[["period", "period_start", "period_end"]].drop_duplicates("period").itertuples(
+        index=False
+    ):
+        inside = days[(days >= first) & (days <= last)]
+        if len(inside):
+            held[period] = inside.max()
+    day = pd.to_datetime(hist["period"].map(held))
+    judged = day.notna()
+    keys = pd.MultiIndex.from_arrays([day, hist["community"]])
+    missed = pd.Series(short.reindex(keys).fillna(False).to_numpy(dtype=bool), index=hist.index) & judged
     return judged, missed
 
 
