@@ -14,6 +14,7 @@ cadence. Each generated history is checked against an oracle written here from t
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
@@ -87,16 +88,25 @@ def _expected(s: Settings, key: str, test: str, day: dt.date) -> float:
     return min(c.weekly(test) * days / 7, c.quota(test))
 
 
-def _done(screenings: pd.DataFrame, key: str, test: str | None, day: dt.date) -> int:
-    rows = screenings[(screenings["community"] == key) & (screenings["screen_date"] <= pd.Timestamp(day))]
-    return int(len(rows) if test is None else (rows["test"] == test).sum())
+Dates = dict[tuple[str, str], list[pd.Timestamp]]
+
+
+def _dates(screenings: pd.DataFrame) -> Dates:
+    """Sorted screening dates per (community, test)."""
+    return {(str(k), str(t)): sorted(g.tolist()) for (k, t), g in screenings.groupby(["community", "test"])["screen_date"]}
+
+
+def _done(dates: Dates, key: str, test: str | None, day: dt.date) -> int:
+    """Screenings of ``key`` (of ``test``, or both) on or before ``day``."""
+    tests = ("nt", "serum") if test is None else (test,)
+    return sum(bisect.bisect_right(dates.get((key, t), []), pd.Timestamp(day)) for t in tests)
 
 
 def _combined_expected(s: Settings, key: str, day: dt.date) -> float:
     return sum(_expected(s, key, t, day) for t in ("nt", "serum"))
 
 
-def _oracle_stage(s: Settings, screenings: pd.DataFrame, key: str, first: dt.date, last: dt.date) -> tuple[bool, bool]:
+def _oracle_stage(s: Settings, screenings: Dates, key: str, first: dt.date, last: dt.date) -> tuple[bool, bool]:
     """(judged, missed) of a community's period by the reading, the on-target rule applied."""
     before = first - dt.timedelta(days=1)
     done, exp = _done(screenings, key, None, last), _combined_expected(s, key, last)
@@ -124,7 +134,7 @@ def _oracle_stage(s: Settings, screenings: pd.DataFrame, key: str, first: dt.dat
     return True, raw and not on
 
 
-def _check_community(rows: list[dict[str, Any]], s: Settings, screenings: pd.DataFrame) -> None:
+def _check_community(rows: list[dict[str, Any]], s: Settings, screenings: Dates) -> None:
     lag_run = miss_run = 0
     for r in rows:
         first, last = r["period_start"].date(), r["period_end"].date()
@@ -159,8 +169,9 @@ def test_property_consequences_follow_the_rules(case: tuple[Settings, pd.DataFra
     circ = circulars(quotas(s), progress(screenings), s, as_of)
     spans = [span for span in circular_periods(s) if span[1] <= as_of]
     assert len(set(circ["period"])) == len(spans) if len(circ) else not spans
+    dates = _dates(screenings)
     for _, block in circ.sort_values("period").groupby("community", sort=False):
-        _check_community(block.to_dict("records"), s, screenings)
+        _check_community(block.to_dict("records"), s, dates)
 
 
 @hsettings(max_examples=60, deadline=None)
