@@ -26,7 +26,6 @@ from pipeline.settings import Cadence, Settings
 from tests.factories import A, B, C, D, community, make_settings
 from tests.score.test_score import scored, woman
 
-LAG1, LAG2, LAG3 = "社区相关责任人表态发言", "社区党支部书记表态发言", "取消年底评先资格"
 TALK, DISCIPLINE = "办事处主要领导约谈支书", "交办事处纪工委问责"
 PRAISE, CRITICISM = "通报表扬", "通报批评"
 READINGS = ["behind_and_slipping", "period_share", "cumulative_combined", "cumulative_each_test", "quarterly"]
