@@ -14,6 +14,7 @@ from pipeline.normalize import normalize
 from pipeline.problems import problem_groups, problems_frame
 from pipeline.quotas import effective_quotas
 from pipeline.reconcile import reconcile
+from pipeline.review import review_inputs, review_scored
 from pipeline.score import score
 from pipeline.settings import Settings
 from pipeline.summary import build_summary
@@ -73,6 +74,8 @@ def analyse(
         [*discovery_problems, *(p for f in files for p in f.problems)],
         norm.problems,
         [*quota_problems, *rec.problems],
+        # The plausibility review, before anything is drafted (summary.json warnings[], terminal).
+        [*review_inputs(norm, settings, as_of), *review_scored(scored, settings)],
     )
     result = Analysis(
         as_of=as_of,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.calendar import periods
+from pipeline.calendar import circular_periods
 from pipeline.model import Analysis
 from pipeline.outputs.circular import document_number, write_circular
 from pipeline.outputs.master import write_master
@@ -150,11 +150,6 @@ def issued_lagging(folder: Path) -> dict[str, list[str]]:
 
 # ----------------------------------------------------------------------------------------------
 # Issuing
-
-
-def circular_periods(settings: Settings) -> list[tuple[dt.date, dt.date]]:
-    p = settings.programme
-    return periods(settings.cadence.circular, p.assess_from, p.end)
 
 
 def resolve_period(settings: Settings, as_of: dt.date, text: str | None = None) -> tuple[int, dt.date, dt.date]:

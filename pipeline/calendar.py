@@ -14,15 +14,48 @@ def default_as_of(today: dt.date, settings: Settings) -> dt.date:
     return min(max(today, settings.programme.start), settings.programme.end)
 
 
-def periods(cadence: Cadence, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """Consecutive (first, last) day pairs covering ``start``..``end`` by the cadence."""
+def periods(
+    cadence: Cadence, start: dt.date, end: dt.date, min_first_days: int = 0
+) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive (first, last) day pairs covering ``start``..``end`` by the cadence. A first
+    period shorter than ``min_first_days`` and shorter than the next one (cut short by the start
+    date, as the half-month's 04-10..04-15; a full first week is not short for a weekly cadence)
+    is merged into the next one, and the next, until it has ``min_first_days`` days."""
     out: list[tuple[dt.date, dt.date]] = []
     first = start
     while first <= end:
         last = _period_end(cadence, first)
         out.append((first, min(last, end)))
         first = last + dt.timedelta(days=1)
+    if len(out) > 1 and _days(out[0]) < _days(out[1]):
+        while len(out) > 1 and _days(out[0]) < min_first_days:
+            out[:2] = [(out[0][0], out[1][1])]
     return out
+
+
+def _days(span: tuple[dt.date, dt.date]) -> int:
+    return (span[1] - span[0]).days + 1
+
+
+def circular_periods(settings: Settings) -> list[tuple[dt.date, dt.date]]:
+    """The programme's circular periods, a short first one merged into the next
+    (``cadence.min_period_days``). Only the circular is merged: its periods carry the streaks and
+    their consequences, while a short first ranking or summary period is harmless information."""
+    p = settings.programme
+    return periods(settings.cadence.circular, p.assess_from, p.end, settings.cadence.min_period_days)
+
+
+def completed_circular_periods(settings: Settings, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
+    return [(a, b) for a, b in circular_periods(settings) if b <= as_of]
+
+
+def quarters(settings: Settings) -> list[tuple[dt.date, dt.date]]:
+    """The quarters of the evaluations: (first, evaluation date) for each evaluation date on or
+    after ``assess_from`` and by the programme end, the first quarter starting at ``assess_from``."""
+    p = settings.programme
+    days = sorted(d for d in settings.rewards.evaluations if p.assess_from <= d <= p.end)
+    starts = [p.assess_from, *(d + dt.timedelta(days=1) for d in days[:-1])]
+    return list(zip(starts, days, strict=True))
 
 
 def _period_end(cadence: Cadence, first: dt.date) -> dt.date:

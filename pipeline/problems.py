@@ -127,6 +127,12 @@ CODES: dict[str, CodeInfo] = {
     "roster_undated": CodeInfo("花名册没有填报日期", (W,), "sheet"),
     "roster_conflict": CodeInfo("同一孕妇在两个社区的花名册上", (W,)),
     "screening_unassignable": CodeInfo("筛查无法计入任何社区", (W,)),
+    # --- plausibility review (pipeline.review): questioned before anything is drafted ---
+    "no_screening_log": CodeInfo("输入中没有筛查登记", (W,), "programme"),
+    "no_quota_table": CodeInfo("输入中没有任务分配表，使用配置文件中的任务数", (W,), "programme"),
+    "community_no_roster": CodeInfo("社区没有报送任何花名册", (W,), "programme"),
+    "review_all_penalised": CodeInfo("所有社区都将被通报批评或处理", (W,), "programme"),
+    "review_top_penalised": CodeInfo("排名第一的社区将被通报批评或处理", (W,), "programme"),
 }
 
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "severity", "code", "message", "fix"]

@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.calendar import completed_periods, due_dates
+from pipeline.calendar import completed_circular_periods, completed_periods, due_dates, quarters
 from pipeline.model import Progress, Scored
 from pipeline.settings import TESTS, Ranking, Settings
 
 EPS = 1e-9
+# Appended to the lost-honours text in the periods after it was lost: a record, not a new sanction.
+CARRIED = "（延续）"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -80,6 +82,10 @@ def standings(quotas: pd.DataFrame, prog: Progress, settings: Settings, days: li
     exp_total = out[[f"expected_{t}" for t in TESTS]].sum(axis=1)
     done_total = out[[f"done_{t}" for t in TESTS]].sum(axis=1)
     out["rate"] = (done_total / exp_total).where(exp_total > 0)
+    # "At or above its expected count": both tests combined, the measure the ranking uses. Such a
+    # community is never named lagging, criticised or sanctioned, whatever the stage reading.
+    out["on_target"] = done_total + EPS >= exp_total
+    # Each test at or above its own expected count (the quarterly evaluation's "两项均达到").
     out["meets"] = np.logical_and.reduce([out[f"done_{t}"] + EPS >= out[f"expected_{t}"] for t in TESTS])
     out["rank"] = _rank(out["rate"], out["day"])
     return out
@@ -103,14 +109,15 @@ def standing(quotas: pd.DataFrame, prog: Progress, settings: Settings, day: dt.d
     return standings(quotas, prog, settings, [day]).drop(columns="day").set_index("community")
 
 
-def lagging_mask(rate: pd.Series, meets: pd.Series, count: int) -> pd.Series:
+def lagging_mask(rate: pd.Series, on_target: pd.Series, count: int) -> pd.Series:
     """The ``count`` lowest rates are lagging; all tied at the cut are named; a community at or
-    above its expected count is never named; with nothing expected there is no ranking."""
+    above its expected count (``on_target``) is never named; with nothing expected there is no
+    ranking."""
     valid = rate.dropna()
     if count <= 0 or valid.empty:
         return pd.Series(False, index=rate.index)
     cutoff = valid.sort_values().iloc[min(count, len(valid)) - 1]
-    return (rate.notna() & (rate <= cutoff + EPS) & ~meets.astype(bool)).reindex(rate.index, fill_value=False)
+    return (rate.notna() & (rate <= cutoff + EPS) & ~on_target.astype(bool)).reindex(rate.index, fill_value=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -160,20 +167,83 @@ def circulars(
     as_of: dt.date,
     issued: Mapping[str, list[str]] | None = None,
 ) -> pd.DataFrame:
-    """Each completed circular period: rank, lagging (as issued where a circular was issued),
-    streaks, consequences and praise/criticism per community."""
-    spans = completed_periods(settings.cadence.circular, settings, as_of)
+    """Each completed circular period: rank, lagging (as issued where a circular was issued), the
+    stage target by ``ranking.stage_target``, streaks, consequences and praise/criticism per
+    community. A community at or above its expected count (``on_target``) is never computed
+    lagging, a stage misser, criticised or sanctioned for the period."""
+    spans = completed_circular_periods(settings, as_of)
     hist = history(quotas, prog, settings, spans)
     if hist.empty:
         return hist
     r = settings.ranking
     hist = _with_issued_lagging(_with_computed_lagging(hist, r), issued)
+    hist = _with_stage(hist, *stage_judgement(hist, quotas, prog, settings))
     hist = _with_streaks(hist.sort_values(["community", "period"], kind="stable"), r)
-    hist = hist.assign(
-        consequences=_consequences(hist, r),
-        commendation=np.where(hist["stage_met"], r.praise_text, r.criticism_text),
-    )
+    hist = hist.assign(consequences=_consequences(hist, r), commendation=_commendation(hist, r))
     return hist.sort_values(["period", "rank", "community"], kind="stable").reset_index(drop=True)
+
+
+def _combined(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    """Both tests added: ``done``, ``expected``, ``period_done``, ``period_expected``."""
+    return sum((frame[f"{prefix}_{t}"].astype(float) for t in TESTS), start=pd.Series(0.0, index=frame.index))
+
+
+def stage_judgement(
+    hist: pd.DataFrame, quotas: pd.DataFrame, prog: Progress, settings: Settings
+) -> tuple[pd.Series, pd.Series]:
+    """(judged, missed) per row of a period history: whether the stage target is judged in the
+    period and whether the reading counts it as missed, before the on-target rule."""
+    reading = settings.ranking.stage_target
+    behind = ~hist["on_target"].astype(bool)
+    slipping = _combined(hist, "period_done") + EPS < _combined(hist, "period_expected")
+    every = pd.Series(True, index=hist.index)
+    if reading == "behind_and_slipping":
+        return every, behind & slipping
+    if reading == "period_share":
+        return every, slipping
+    if reading == "cumulative_combined":
+        return every, behind
+    if reading == "cumulative_each_test":
+        return every, ~hist["meets"].astype(bool)
+    return _quarterly_judgement(hist, quotas, prog, settings)
+
+
+def _quarterly_judgement(
+    hist: pd.DataFrame, quotas: pd.DataFrame, prog: Progress, settings: Settings
+) -> tuple[pd.Series, pd.Series]:
+    """The stage is the quarter ending at an evaluation date: judged in the circular period that
+    contains the date (the latest such quarter when one period holds two), missed when the
+    quarter's completions, both tests combined, are below the quarter's expected count."""
+    spans = quarters(settings)
+    if not spans:
+        return pd.Series(False, index=hist.index), pd.Series(False, index=hist.index)
+    at_end = standings(quotas, prog, settings, [last for _, last in spans])
+    before = standings(quotas, prog, settings, [first - dt.timedelta(days=1) for first, _ in spans])
+    quarter_done = _combined(at_end, "done") - _combined(before, "done")
+    quarter_expected = _combined(at_end, "expected") - _combined(before, "expected")
+    short = pd.Series(
+        (quarter_done + EPS < quarter_expected).to_numpy(),
+        index=pd.MultiIndex.from_arrays([at_end["day"], at_end["community"]]),
+    )
+    days = pd.DatetimeIndex([pd.Timestamp(last) for _, last in spans])
+    held: dict[int, pd.Timestamp] = {}  # period -> the evaluation date it holds (the latest of two)
+    for period, first, last in hist[["period", "period_start", "period_end"]].drop_duplicates("period").itertuples(
+        index=False
+    ):
+        inside = days[(days >= first) & (days <= last)]
+        if len(inside):
+            held[period] = inside.max()
+    day = pd.to_datetime(hist["period"].map(held))
+    judged = day.notna()
+    keys = pd.MultiIndex.from_arrays([day, hist["community"]])
+    missed = pd.Series(short.reindex(keys).fillna(False).to_numpy(dtype=bool), index=hist.index) & judged
+    return judged, missed
+
+
+def _with_stage(hist: pd.DataFrame, judged: pd.Series, missed: pd.Series) -> pd.DataFrame:
+    """``stage_judged``, ``stage_missed`` (never while on target) and ``stage_met``."""
+    stage_missed = judged & missed & ~hist["on_target"].astype(bool)
+    return hist.assign(stage_judged=judged, stage_missed=stage_missed, stage_met=judged & ~stage_missed)
 
 
 def _with_computed_lagging(hist: pd.DataFrame, r: Ranking) -> pd.DataFrame:
@@ -181,7 +251,7 @@ def _with_computed_lagging(hist: pd.DataFrame, r: Ranking) -> pd.DataFrame:
     rate_col = "rate" if r.rank_by == "cumulative" else "period_rate"
     parts = []
     for _, block in hist.groupby("period", sort=True):
-        lag = lagging_mask(block[rate_col], block["meets"], r.lagging_count)
+        lag = lagging_mask(block[rate_col], block["on_target"], r.lagging_count)
         parts.append(block.assign(computed_lagging=lag.to_numpy()))
     return pd.concat(parts, ignore_index=True)
 
@@ -200,16 +270,31 @@ def _with_issued_lagging(hist: pd.DataFrame, issued: Mapping[str, list[str]] | N
 
 
 def _with_streaks(hist: pd.DataFrame, r: Ranking) -> pd.DataFrame:
-    """``lag_streak`` and ``miss_streak`` (periods in a row lagging, missing the expected count),
-    ``stage_met`` and ``honours_lost`` (lagging as many periods in a row as there are lagging
-    texts: lost for the rest of the year). Rows in period order within each community."""
+    """``lag_streak`` and ``miss_streak`` (periods in a row lagging, missing the stage target) and
+    ``honours_lost`` (lagging as many periods in a row as there are lagging texts: lost for the
+    rest of the year). Rows in period order within each community. A period in which the stage
+    is not judged (the quarterly reading) neither extends nor breaks a run of missed stages."""
     lag_streak = _streak(hist["lagging"], hist["community"])
-    miss_streak = _streak(~hist["meets"].astype(bool), hist["community"])
+    judged = hist["stage_judged"].astype(bool)
+    miss_streak = (
+        _streak(hist.loc[judged, "stage_missed"], hist.loc[judged, "community"])
+        .reindex(hist.index, fill_value=0)
+        .astype(int)
+    )
     texts = r.lagging_texts
     honours_lost = (lag_streak >= len(texts)).groupby(hist["community"]).cummax() if texts else False
-    return hist.assign(
-        lag_streak=lag_streak, stage_met=hist["meets"], miss_streak=miss_streak, honours_lost=honours_lost
-    )
+    return hist.assign(lag_streak=lag_streak, miss_streak=miss_streak, honours_lost=honours_lost)
+
+
+def _commendation(hist: pd.DataFrame, r: Ranking) -> list[str]:
+    """Criticism for the lagging and the stage missers; praise for those at or above their
+    expected count; neither for a community that is neither."""
+    criticised = hist["lagging"].astype(bool) | hist["stage_missed"].astype(bool)
+    praised = hist["on_target"].astype(bool) & hist["rate"].notna() & ~criticised
+    return [
+        r.criticism_text if c else r.praise_text if p else ""
+        for c, p in zip(criticised, praised, strict=True)
+    ]
 
 
 def _consequences(hist: pd.DataFrame, r: Ranking) -> list[list[str]]:
@@ -230,7 +315,7 @@ def _row_consequences(
     if lag_n >= 1 and texts:
         items.append(texts[min(lag_n, len(texts)) - 1])
     if lost and texts and texts[-1] not in items:
-        items.append(f"{texts[-1]}（延续）")
+        items.append(f"{texts[-1]}{CARRIED}")
     rule = [text for k, text in miss_rules if miss_n >= k]
     if rule:
         items.append(rule[-1])
@@ -320,8 +405,9 @@ def payments(quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, set
 def _evaluation_payments(
     quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, settings: Settings, as_of: dt.date
 ) -> list[dict[str, Any]]:
-    """Each quarterly evaluation up to ``as_of``: a community on track is paid per case completed
-    since the previous evaluation, plus the specialist's reward."""
+    """Each quarterly evaluation up to ``as_of``: a community that met its task (by
+    ``rewards.evaluation_basis``) is paid per case completed since the previous evaluation, plus
+    the specialist's reward."""
     rw = settings.rewards
     rows = []
     prev = settings.programme.count_from - dt.timedelta(days=1)
@@ -330,34 +416,56 @@ def _evaluation_payments(
     for n, day in enumerate(sorted(rw.evaluations), start=1):
         if day > as_of:
             break
-        st = standing(quotas, prog, settings, day)
+        met, names = _evaluation_met(quotas, prog, settings, prev, day)
         window = completions[(completions["day"] > pd.Timestamp(prev)) & (completions["day"] <= pd.Timestamp(day))]
         cases = window.groupby("community").size()
-        for community, rec in st.iterrows():
-            met = bool(rec["meets"])
+        span = f"{prev + dt.timedelta(days=1):%m月%d日}至{day:%m月%d日}"
+        if rw.evaluation_basis == "standing":
+            met_text, unmet_text = "两项均达到应完成进度", "未达到应完成进度，本次不奖励"
+        else:
+            met_text, unmet_text = "本季度两项均完成应完成数", "本季度未完成应完成数（两项均须完成），本次不奖励"
+        for community, ok in met.items():
             n_cases = int(cases.get(community, 0))
             rows.append(
                 {
                     "community": community,
-                    "name": rec["name"],
+                    "name": names[community],
                     "date": pd.Timestamp(day),
                     "kind": f"第{n}次季度评比",
-                    "met": met,
+                    "met": bool(ok),
                     "cases": n_cases,
-                    "case_amount": n_cases * rw.per_case if met else 0.0,
-                    "specialist": rw.specialist if met else 0.0,
+                    "case_amount": n_cases * rw.per_case if ok else 0.0,
+                    "specialist": rw.specialist if ok else 0.0,
                     "secretary_reward": 0.0,
                     "fine": 0.0,
                     "rule": (
-                        f"{prev + dt.timedelta(days=1):%m月%d日}至{day:%m月%d日}完成{n_cases}{unit}×{rw.per_case:g}元"
-                        f"，另奖励专干{rw.specialist:g}元（两项均达到应完成进度）"
-                        if met
-                        else "未达到应完成进度，本次不奖励"
+                        f"{span}完成{n_cases}{unit}×{rw.per_case:g}元，另奖励专干{rw.specialist:g}元（{met_text}）"
+                        if ok
+                        else unmet_text
                     ),
                 }
             )
         prev = day
     return rows
+
+
+def _evaluation_met(
+    quotas: pd.DataFrame, prog: Progress, settings: Settings, prev: dt.date, day: dt.date
+) -> tuple[pd.Series, pd.Series]:
+    """(met, name) per community at an evaluation: each test at or above its expected count at
+    ``day`` ("standing"), or each test's completions after ``prev`` at or above that quarter's
+    expected count ("quarter")."""
+    st = standing(quotas, prog, settings, day)
+    if settings.rewards.evaluation_basis == "standing":
+        return st["meets"].astype(bool), st["name"]
+    before = standing(quotas, prog, settings, prev)
+    met = np.logical_and.reduce(
+        [
+            (st[f"done_{t}"] - before[f"done_{t}"]) + EPS >= (st[f"expected_{t}"] - before[f"expected_{t}"])
+            for t in TESTS
+        ]
+    )
+    return pd.Series(met, index=st.index), st["name"]
 
 
 def _year_end_payments(quotas: pd.DataFrame, prog: Progress, settings: Settings) -> list[dict[str, Any]]:

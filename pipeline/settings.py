@@ -80,6 +80,9 @@ class Cadences:
     summary: Cadence = Cadence(kind="days", every=3)
     ranking: Cadence = Cadence(kind="days", every=7)
     circular: Cadence = Cadence(kind="month_days", ends=(15, 31))
+    # A first circular period shorter than this (the half-month's 04-10..04-15, a 旬报's single
+    # day) is merged into the next one: a streak must not start on a few days' figures.
+    min_period_days: int = 10
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,35 @@ class Rosters:
     reminder_days_before: int = 2
 
 
+StageTarget = Literal["behind_and_slipping", "period_share", "cumulative_combined", "cumulative_each_test", "quarterly"]
+
+# The readings of the plan's undefined 阶段性目标任务, as the office reads them (口径说明).
+STAGE_TARGET_LABELS: dict[str, str] = {
+    "behind_and_slipping": "落后且未追赶",
+    "period_share": "本期任务",
+    "cumulative_combined": "累计序时进度（两项合计）",
+    "cumulative_each_test": "累计序时进度（分项）",
+    "quarterly": "季度任务",
+}
+STAGE_TARGET_RULES: dict[str, str] = {
+    "behind_and_slipping": "期末两项合计累计完成数低于累计应完成数，且本期两项合计完成数低于本期应完成数（落后且没有追赶）为未完成",
+    "period_share": "本期两项合计完成数低于本期应完成数为未完成",
+    "cumulative_combined": "期末两项合计累计完成数低于累计应完成数为未完成",
+    "cumulative_each_test": "期末任一项筛查的累计完成数低于该项累计应完成数为未完成",
+    "quarterly": "阶段为截至各季度评比日的季度（首季度自考核起始日起），季度内两项合计完成数低于该季度应完成数为未完成；只在包含评比日的通报期评定，连续次数按季度计",
+}
+
+# What the office should know when choosing (口径说明 only, never in a circular).
+STAGE_TARGET_NOTES: dict[str, str] = {
+    "period_share": "（达到序时进度的社区不受处理，故结果与“落后且未追赶”相同）",
+    "cumulative_each_test": "（两项合计达到序时进度的社区不受处理，故结果与“累计序时进度（两项合计）”相同）",
+}
+
+
 @dataclass(frozen=True)
 class Ranking:
     rank_by: Literal["cumulative", "period"] = "cumulative"
+    stage_target: StageTarget = "behind_and_slipping"
     lagging_count: int = 2
     lagging_texts: tuple[str, ...] = ("社区相关责任人表态发言", "社区党支部书记表态发言", "取消年底评先资格")
     stage_miss_texts: dict[str, str] = field(
@@ -112,6 +141,9 @@ class Rewards:
     year_end_reward: float = 3000
     year_end_reward_split: Literal["together", "each"] = "together"
     year_end_fine: float = 2000
+    # What a quarterly evaluation reads: the standing at the evaluation date ("standing") or the
+    # completions of the quarter just ended against that quarter's expected count ("quarter").
+    evaluation_basis: Literal["standing", "quarter"] = "standing"
 
 
 @dataclass(frozen=True)
@@ -513,6 +545,8 @@ def _validate_cadences(s: Settings) -> None:
             raise SettingsError(f"配置项 cadence.{name}.weekday 应为 1（周一）到 7（周日）。")
         if cad.kind == "month_days" and (not cad.ends or any(not 1 <= d <= 31 for d in cad.ends)):
             raise SettingsError(f"配置项 cadence.{name}.ends 应为 1 到 31 之间的日期列表。")
+    if not 0 <= s.cadence.min_period_days <= 366:
+        raise SettingsError("配置项 cadence.min_period_days 应为 0 到 366 之间的天数（0 = 首期不合并）。")
     if any(not 1 <= d <= 31 for d in s.rosters.update_days):
         raise SettingsError("配置项 rosters.update_days 应为 1 到 31 之间的日期列表。")
 
@@ -605,6 +639,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _cadence_note(cad: Cadence) -> str:
+    if cad.kind == "days":
+        return f"每 {cad.every} 天为一期"
+    if cad.kind == "weekday":
+        return f"每周以星期{'一二三四五六日'[cad.weekday - 1]}为期末"
+    return "每月" + "、".join("月底" if d >= 31 else f"{d}日" for d in cad.ends) + "为期末"
+
+
 def seed_notes(settings: Settings) -> list[tuple[str, str]]:
     """How each rule of the plan is treated, for the 口径说明 sheet: including the ones the tool
     deliberately does not compute, so nobody mistakes silence for a zero."""
@@ -613,14 +655,17 @@ def seed_notes(settings: Settings) -> list[tuple[str, str]]:
     se_lo, se_hi = settings.windows.serum_from, settings.windows.serum_to
     return [
         ("目标任务", f"方案目标 {p.goal} 人；各社区任务数以任务分配表为准（表中合计与目标不一致时只提示，不自行取舍）。"),
-        ("计入起点", f"{p.count_from} 起完成的筛查计入任务；{p.subsidy_from} 至 {p.subsidy_to} 完成的不计入任务，列入1-3月补助名单，每例 {p.subsidy_per_case:g} 元（{'每项筛查为一例' if p.subsidy_case == 'each' else '两项均完成为一例'}）。"),
+        ("计入起点", f"{p.count_from} 起完成的筛查计入任务；{p.subsidy_from} 至 {p.subsidy_to} 完成的不计入任务，列入补助名单（方案称“1—3月已完成的数量”），每例 {p.subsidy_per_case:g} 元（{'每项筛查为一例' if p.subsidy_case == 'each' else '两项均完成为一例'}）。"),
         ("序时进度", f"应完成数 = 每周任务数 × 自 {p.assess_from} 起（含当日）的天数 ÷ 7，不超过年度任务数。"),
         ("筛查时间窗", f"超声NT {nt_lo} 至 {nt_hi} 周，血清学 {se_lo} 至 {se_hi} 周（按末次月经；只有预产期时按预产期前 {settings.windows.edd_to_lmp_days} 天推算）。窗口外的筛查照常计入并标注。"),
         ("同一孕妇", "以身份证号识别；无身份证号时按姓名+电话；每人每项只计一次，以最早的筛查日期为准。"),
         ("排名", f"按{'累计' if r.rank_by == 'cumulative' else '本期'}两项合计完成率排序，并列同名次；尚无应完成数时不排名。"),
-        ("落后社区", f"每期排名最后 {r.lagging_count} 名（并列者一并列入；已达到序时进度的社区不列入）：" + "；".join(f"连续{i + 1}次：{t}" for i, t in enumerate(r.lagging_texts)) + "；取消评先资格持续到年底。"),
-        ("阶段性目标", "每期末两项累计完成数均不低于应完成数为完成；" + "；".join(f"连续{k}次未完成：{v}" for k, v in sorted(r.stage_miss_texts.items())) + f"。完成者{r.praise_text}，未完成者{r.criticism_text}。方案中“长期工作滞后”按连续未完成阶段性目标处理。"),
-        ("季度奖惩", f"评比日 {'、'.join(str(d) for d in rw.evaluations)}：两项均达到序时进度的社区，上次评比后完成的每例 {rw.per_case:g} 元（{'两项均完成的孕妇为一例' if rw.case == 'both' else '每项筛查为一例'}），另奖励专干 {rw.specialist:g} 元。"),
+        ("达到序时进度", "社区期末两项合计累计完成数不低于两项合计累计应完成数（综合完成率≥100%，即排名所用的口径）为达到序时进度。达到者在该期不列为工作落后、不作阶段性目标未完成、不通报批评、不受任何处理，无论下列口径如何设定。"),
+        ("通报期", f"{_cadence_note(settings.cadence.circular)}，首期自 {p.assess_from} 起；首期因起始日被截短（短于下一期）且不足 {settings.cadence.min_period_days} 天的，并入下一期，直至满 {settings.cadence.min_period_days} 天（cadence.min_period_days，0 = 不合并；只适用于通报期，周排序和三日汇总不合并）。"),
+        ("落后社区", f"每期排名最后 {r.lagging_count} 名（并列者一并列入；达到序时进度的社区不列入）：" + "；".join(f"连续{i + 1}次：{t}" for i, t in enumerate(r.lagging_texts)) + "；取消评先资格持续到年底（以后各期标注“（延续）”，不属于该期新的处理）。"),
+        ("阶段性目标", f"方案未规定阶段性目标任务的口径，现按“{STAGE_TARGET_LABELS[r.stage_target]}”（ranking.stage_target = {r.stage_target}）：{STAGE_TARGET_RULES[r.stage_target]}。" + "；".join(f"连续{k}次未完成：{v}" for k, v in sorted(r.stage_miss_texts.items(), key=lambda kv: int(kv[0]))) + "。方案中“长期工作滞后”按连续未完成阶段性目标处理。可选口径：" + "；".join(f"{k}（{STAGE_TARGET_LABELS[k]}）：{STAGE_TARGET_RULES[k]}{STAGE_TARGET_NOTES.get(k, '')}" for k in STAGE_TARGET_LABELS) + "。各口径在示范数据上的结果对比见 docs/readings.md。"),
+        ("通报表扬/批评", f"工作落后的社区和未完成阶段性目标的社区予以{r.criticism_text}；达到序时进度的社区予以{r.praise_text}；两者都不是的社区不表扬也不批评。"),
+        ("季度奖惩", f"评比日 {'、'.join(str(d) for d in rw.evaluations)}：" + ("按评比日的累计进度评定（rewards.evaluation_basis = standing）：两项累计完成数均达到序时进度的社区" if rw.evaluation_basis == "standing" else "按刚结束的季度评定（rewards.evaluation_basis = quarter）：季度内两项完成数均达到该季度应完成数的社区") + f"，上次评比后完成的每例 {rw.per_case:g} 元（{'两项均完成的孕妇为一例' if rw.case == 'both' else '每项筛查为一例'}），另奖励专干 {rw.specialist:g} 元。另一口径：" + ("按刚结束的季度评定（quarter）。" if rw.evaluation_basis == "standing" else "按评比日的累计进度评定（standing）。")),
         ("年终奖惩", f"{rw.year_end}：两项均完成年度任务的社区奖励支书和专干{'共' if rw.year_end_reward_split == 'together' else '各'} {rw.year_end_reward:g} 元；未完成的罚社区 {rw.year_end_fine:g} 元。"),
         ("绩效工资浮动制", "方案要求对社区支书、妇女主任或计生专干实行绩效工资浮动制，但未给出金额或办法：本工具不计算，仅在此列明。"),
         ("纸质花名册", "方案要求报送支部书记签字盖章的纸质花名册：在办事处登记中记为“纸质花名册”，于花名册上报情况中列出，不影响统计。"),

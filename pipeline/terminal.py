@@ -110,7 +110,13 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
     if lagging:
         lines.append("  工作落后的社区：" + "、".join(display_name(c) for c in lagging))
     else:
-        lines.append("  本期没有落后社区（均达到应完成进度或无可比排名）。")
+        lines.append("  本期没有落后社区（均达到序时进度或无可比排名）。")
+    # 通报表扬 / 通报批评 (the configured texts), each with its communities; neither for the rest.
+    by_text: dict[str, list[str]] = {}
+    for c in communities:
+        if c.get("commendation"):
+            by_text.setdefault(c["commendation"], []).append(c["name"])
+    lines.extend(f"  {text}：" + "、".join(names) for text, names in by_text.items())
     for c in communities:
         if c["consequences"]:
             lines.append(f"  {display_name(c)}：{c['consequence']}")

@@ -79,6 +79,18 @@ def test_bad_literal_lists_the_choices(tmp_path: Path) -> None:
         load_settings(path)
 
 
+def test_readings_are_validated_by_name(tmp_path: Path) -> None:
+    path = _config_with(tmp_path, 'stage_target = "behind_and_slipping"', 'stage_target = "lenient"')
+    with pytest.raises(SettingsError, match=r'ranking\.stage_target.*"behind_and_slipping" / "period_share"'):
+        load_settings(path)
+    path = _config_with(tmp_path, 'evaluation_basis = "standing"', 'evaluation_basis = "year"')
+    with pytest.raises(SettingsError, match=r'rewards\.evaluation_basis.*"standing" / "quarter"'):
+        load_settings(path)
+    path = _config_with(tmp_path, "min_period_days = 10", "min_period_days = -1")
+    with pytest.raises(SettingsError, match="cadence.min_period_days"):
+        load_settings(path)
+
+
 def test_bad_window(tmp_path: Path) -> None:
     path = _config_with(tmp_path, 'nt_to = "13+6"', 'nt_to = "13周6天"')
     with pytest.raises(SettingsError, match="windows.nt"):

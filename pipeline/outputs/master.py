@@ -37,6 +37,7 @@ from pipeline.outputs.sheets import (
     problems_sheet,
     run_info,
     spot_sheet,
+    subsidy_heading,
     subsidy_sheet,
     summary_sheet,
     timeliness_sheet,
@@ -111,7 +112,7 @@ def _roster_and_payment_sheets(book: Book, result: Analysis, *, large: bool, mas
     timeliness_sheet(book, RosterTimeliness.of(result.scored, result.reconciled))
     payments_sheet(book, result.scored.payments)
     if large:
-        counts_sheet(book, "1-3月补助", "1—3月已完成筛查补助", result.scored.subsidy)
+        counts_sheet(book, "1-3月补助", subsidy_heading(book.settings), result.scored.subsidy)
     else:
         subsidy_sheet(book, result.scored.subsidy, mask=mask)
 

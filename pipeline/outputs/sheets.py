@@ -235,7 +235,7 @@ def circulars_sheet(book: Book, circulars: pd.DataFrame) -> None:
     r = book.settings.ranking
     subtitle = (
         f"{_cadence_text('circular', book.settings)}；每期综合完成率最低的{r.lagging_count}个社区为工作落后"
-        f"（已达到应完成进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
+        f"（两项合计达到序时进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
     )
     write_table(
         book.workbook, book.fmt, "通报期", frame, CIRCULAR_COLUMNS,
@@ -332,8 +332,14 @@ def payments_sheet(book: Book, payments: pd.DataFrame) -> None:
     frame = payments_frame(payments, book.settings)
     rw = book.settings.rewards
     evaluations = "、".join(cn_date(d) for d in rw.evaluations)
+    basis = (
+        "按评比日的累计进度评定，两项累计完成数均达到应完成进度的社区"
+        if rw.evaluation_basis == "standing"
+        else "按刚结束的季度评定，季度内两项完成数均达到该季度应完成数的社区"
+    )
     subtitle = (
-        f"季度评比（{evaluations}）：两项均达到应完成进度的社区按每例{rw.per_case:g}元补助并奖励专干{rw.specialist:g}元；"
+        f"季度评比（{evaluations}）：{basis}按每例{rw.per_case:g}元补助并奖励专干{rw.specialist:g}元"
+        f"（rewards.evaluation_basis = {rw.evaluation_basis}）；"
         f"年终（{cn_date(rw.year_end)}）完成全年任务奖励{rw.year_end_reward:g}元，未完成罚{rw.year_end_fine:g}元。"
     )
     if frame.empty:
@@ -350,6 +356,13 @@ def payments_sheet(book: Book, payments: pd.DataFrame) -> None:
     )
 
 
+def subsidy_heading(settings: Settings) -> str:
+    """The subsidy sheet's heading with its real window: "1月1日—4月9日已完成筛查补助"."""
+    p = settings.programme
+    same_year = p.subsidy_from.year == p.subsidy_to.year
+    return f"{cn_date(p.subsidy_from, year=not same_year)}—{cn_date(p.subsidy_to, year=not same_year)}已完成筛查补助"
+
+
 def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
     """1-3月补助: each subsidised screening, then the cases and amount per community."""
     detail, by_community = subsidy_frames(subsidy, book.settings)
@@ -357,11 +370,11 @@ def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
     unit = "每项筛查" if p.subsidy_case == "each" else "两项均完成的孕妇"
     subtitle = (
         f"{cn_date(p.subsidy_from)}至{cn_date(p.subsidy_to)}已完成的筛查不计入任务进度，"
-        f"按{unit}每例{p.subsidy_per_case:g}元补助。"
+        f"按{unit}每例{p.subsidy_per_case:g}元补助（方案称“1—3月已完成的数量”，补助期以配置为准）。"
     )
     sheet = write_table(
         book.workbook, book.fmt, "1-3月补助", mask_frame_ids(detail, mask), SUBSIDY_COLUMNS,
-        title=book.title("1—3月已完成筛查补助"), subtitle=subtitle,
+        title=book.title(subsidy_heading(book.settings)), subtitle=subtitle,
         totals={"community_name": "合计", "amount": float(detail["amount"].sum()) if len(detail) else 0.0},
     )[-1]
     row = HEADER_ROW + max(len(detail), 1) + 3

@@ -67,7 +67,8 @@ def test_two_consecutive_periods_are_issued_and_listed(two_issued: Path, setting
         ("2020-06-16", "2020-06-30", "唐洲文〔2020〕8号", 0),
     ]
     first, second = records
-    assert (first.period_number, second.period_number) == (5, 6)
+    # The first half-month (04-10..04-15, 6 days) is merged into the second: 06-01..06-15 is the 4th.
+    assert (first.period_number, second.period_number) == (4, 5)
     assert first.issued_by == "刘杰" and first.issued_at == "2020-07-02T09:30:00"
     # The lagging lists as computed at each period's end are what was issued.
     for record, day in ((first, JUNE_15), (second, JUNE_30)):
@@ -94,9 +95,13 @@ def test_the_issued_circular_carries_its_number_and_the_period_end_figures(two_i
     text = _docx_text(base / "通报_2020-06-15.docx")
     assert "唐洲文〔2020〕7号" in text
     assert "唐洲文〔2020〕7号" in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
+    # The draft's 审核提示 page (the demo always has the goal 333 vs 306 on it) is not issued.
+    assert demo_result(JUNE_15).summary["warnings"]
+    assert text.startswith("泗洲街道办事处") and "审核提示" not in text
+    assert "审核提示" not in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
     figures = json.loads((base / "summary.json").read_text(encoding="utf-8"))
     assert figures["as_of"] == "2020-06-15"
-    assert figures["circular_period"] == {"number": 5, "start": "2020-06-01", "end": "2020-06-15"}
+    assert figures["circular_period"] == {"number": 4, "start": "2020-06-01", "end": "2020-06-15"}
     assert record.summary_sha256 == archive.sha256_file(base / "summary.json")
 
 
@@ -193,9 +198,9 @@ def test_verify_catches_tampered_missing_and_extra_files(two_issued: Path) -> No
 
 
 def test_resolve_period(settings: Settings) -> None:
-    assert archive.resolve_period(settings, dt.date(2020, 7, 3)) == (6, JUNE_15 + dt.timedelta(days=1), JUNE_30)
+    assert archive.resolve_period(settings, dt.date(2020, 7, 3)) == (5, JUNE_15 + dt.timedelta(days=1), JUNE_30)
     assert archive.resolve_period(settings, JULY_15, "2020-06-16..2020-06-30")[2] == JUNE_30
-    assert archive.resolve_period(settings, JULY_15, "2020-06-30")[0] == 6
+    assert archive.resolve_period(settings, JULY_15, "2020-06-30")[0] == 5
     with pytest.raises(store.ArchiveError, match="不是一个通报期"):
         archive.resolve_period(settings, JULY_15, "2020-06-10..2020-06-30")
     with pytest.raises(store.ArchiveError, match="尚未结束"):
@@ -232,13 +237,13 @@ def test_issued_lists_drive_the_streaks_after_late_data(two_issued: Path, settin
         c = scored.circulars
         return c[(c["period"] == period) & (c["community"] == chang)].iloc[0]
 
-    # Period 6 (06-16..06-30): the recomputation no longer names 常花园, the issued circular did.
-    p6 = row(with_issued, 6)
+    # Period 5 (06-16..06-30): the recomputation no longer names 常花园, the issued circular did.
+    p6 = row(with_issued, 5)
     assert bool(p6["issued"]) and bool(p6["lagging"])
     assert not bool(p6["computed_lagging"]) and bool(p6["differs_from_issued"])
-    assert not bool(row(recomputed, 6)["lagging"])
-    # Period 7 (07-01..07-15, not issued): 常花园 is lagging again; as issued that is twice in a row.
-    p7, p7_recomputed = row(with_issued, 7), row(recomputed, 7)
+    assert not bool(row(recomputed, 5)["lagging"])
+    # Period 6 (07-01..07-15, not issued): 常花园 is lagging again; as issued that is twice in a row.
+    p7, p7_recomputed = row(with_issued, 6), row(recomputed, 6)
     assert bool(p7["lagging"]) and not bool(p7["issued"])
     assert (int(p7["lag_streak"]), int(p7_recomputed["lag_streak"])) == (2, 1)
     texts = settings.ranking.lagging_texts

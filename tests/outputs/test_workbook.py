@@ -29,7 +29,7 @@ from pipeline.outputs.names import (
 )
 from pipeline.outputs.readers import write_health_centre, write_leaders
 from pipeline.settings import Privacy, Settings, load_settings
-from tests.conftest import CONFIG, demo_result
+from tests.conftest import CONFIG, REPO, demo_result
 
 AS_OF = ["2020-06-30", "2020-12-31"]
 
@@ -75,7 +75,7 @@ SUMMARY_HEADERS = [
     "血清学剩余任务",
     "综合完成率",
     "排名",
-    "达到应完成进度",
+    "达到序时进度（两项合计）",
     "工作落后",
     "处理措施",
     "通报表扬/批评",
@@ -351,6 +351,32 @@ def test_explanation_sheet(books: dict[str, OpenpyxlWorkbook], result: Analysis)
         assert f.sha256 in cells
     assert any("333" in t and "306" in t for t in texts)
     assert any(t.startswith("screening ") for t in texts)
+
+
+def test_readings_are_stated_where_they_apply(books: dict[str, OpenpyxlWorkbook]) -> None:
+    book = books["master"]
+    explanation = [str(c.value) for row in book["口径说明"].iter_rows() for c in row if c.value]
+    # The stage reading in force by its Chinese name and key, every alternative, and the rule that a
+    # community at or above its expected count is never penalised; the merged first period.
+    stage = next(t for t in explanation if t.startswith("方案未规定阶段性目标任务的口径"))
+    assert "“落后且未追赶”（ranking.stage_target = behind_and_slipping）" in stage
+    for name in ("本期任务", "累计序时进度（两项合计）", "累计序时进度（分项）", "季度任务"):
+        assert name in stage
+    assert any(t.startswith("社区期末两项合计累计完成数不低于") and "不受任何处理" in t for t in explanation)
+    assert any("cadence.min_period_days" in t for t in explanation)
+    assert any("rewards.evaluation_basis = standing" in t for t in explanation)
+    # The 奖惩 sheet says what a quarterly evaluation reads; the subsidy its real window.
+    assert "按评比日的累计进度评定" in str(book["奖惩"]["A2"].value)
+    assert "按例补助（元）" in headers(book["奖惩"])
+    assert "1月1日—4月9日已完成筛查补助" in str(book["1-3月补助"]["A1"].value)
+
+
+def test_a_screened_woman_is_never_a_case_of_disease() -> None:
+    """病例 (a patient's case) is the wrong word for a screened woman: 例 or 人."""
+    for folder in (REPO / "pipeline", REPO / "templates"):
+        for path in folder.rglob("*"):
+            if path.suffix in (".py", ".j2"):
+                assert "病例" not in path.read_text(encoding="utf-8"), path
 
 
 def test_rank_change_and_weeks_text() -> None:

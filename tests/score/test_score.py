@@ -203,17 +203,26 @@ def test_no_ranking_when_nothing_is_expected() -> None:
 # --- streaks and consequences --------------------------------------------------------------------
 
 
+# The literal reading of the plan (each test's cumulative count, the first short period kept), so
+# that a few screenings make long streaks; the on-target rule holds under it too.
+LITERAL = {"stage_target": "cumulative_each_test"}
+UNMERGED = {"min_period_days": 0}
+
+
 def _streak_scenario(**overrides: Any) -> pd.DataFrame:
+    # Stage target: each test's cumulative count; the first period 04-10..04-15 kept on its own.
     # weekly 0.5 per test, quota 10, one lagging community per circular (lagging_count = 1).
     # Expected per test at the ends of the four periods: 0.5 × 6/7 = 0.43 (04-15), 0.5 × 21/7 = 1.5
     # (04-30), 0.5 × 36/7 = 2.57 (05-15), 0.5 × 52/7 = 3.71 (05-31); combined twice that.
     # 新民: one woman with both tests per period -> 1, 2, 3, 4 per test: meets every time.
     # 新安: one NT on 04-10 and nothing else: never meets (serum 0); rate 1/(6/7) = 1.17, 1/3 = 0.33,
-    #       1/(36/7) = 0.19, 1/(52/7) = 0.13.
+    #       1/(36/7) = 0.19, 1/(52/7) = 0.13. At 04-15 its combined count 1 >= 0.86 is on target:
+    #       not a stage misser that period, whatever each test says.
     # 新华: nothing until two NTs on 05-20: rate 0, 0, 0, then 2/(52/7) = 0.27 > 新安's 0.13.
     s = make_settings(
         [community(A, weekly=0.5), community(B, weekly=0.5), community(C, weekly=0.5)],
-        ranking={"lagging_count": 1},
+        ranking={"lagging_count": 1, **LITERAL},
+        cadence=UNMERGED,
     )
     ws = [
         woman(1, A, nt="2020-04-10", serum="2020-04-10"),
@@ -250,13 +259,16 @@ def test_three_period_lagging_streak_and_its_consequences() -> None:
 
     b = _by(circ, B)
     assert b["lag_streak"].tolist() == [0, 0, 0, 1]
-    assert b["consequences"].tolist() == [[], [TALK], [DISCIPLINE], [LAG1, DISCIPLINE]]
+    assert b["on_target"].tolist() == [True, False, False, False]
+    assert b["miss_streak"].tolist() == [0, 1, 2, 3]  # on target at 04-15: the run starts at 04-30
+    assert b["consequences"].tolist() == [[], [], [TALK], [LAG1, DISCIPLINE]]
+    assert b["commendation"].tolist() == ["通报表扬"] + ["通报批评"] * 3
 
     a = _by(circ, A)
     assert a["meets"].tolist() == [True] * 4
     assert a["consequences"].tolist() == [[], [], [], []]
     assert a["commendation"].tolist() == ["通报表扬"] * 4
-    assert set(circ.loc[circ["community"] != A, "commendation"]) == {"通报批评"}
+    assert set(circ.loc[circ["community"] == C, "commendation"]) == {"通报批评"}
 
     # Period 4 ranks: 新民 8/(52/7) = 1.08, 新华 0.27, 新安 0.13.
     p4 = circ[circ["period"] == 4].set_index("community")
@@ -276,7 +288,7 @@ def test_stage_target_miss_streak_resets_when_met() -> None:
     # weekly 0.5: expected per test 0.43 (04-15), 1.5 (04-30), 2.57 (05-15).
     # 新民: both tests for one woman on 04-10 -> meets P1 (1 >= 0.43), misses P2 (1 < 1.5);
     # two more women with both tests on 05-01 -> 3 >= 2.57, meets P3.
-    s = make_settings([community(A, weekly=0.5), community(B, weekly=0.5)])
+    s = make_settings([community(A, weekly=0.5), community(B, weekly=0.5)], ranking=LITERAL, cadence=UNMERGED)
     ws = [
         woman(1, A, nt="2020-04-10", serum="2020-04-10"),
         woman(2, A, nt="2020-05-01", serum="2020-05-01"),

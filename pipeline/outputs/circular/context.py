@@ -13,12 +13,13 @@ import datetime as dt
 import re
 from typing import Any
 
-from pipeline.calendar import due_dates, periods
+from pipeline.calendar import circular_periods, due_dates
 from pipeline.fmt import cn_count, cn_date, cn_span, fmt_num, fmt_pct
-from pipeline.settings import TEST_LABELS, TESTS, Ranking, Settings
+from pipeline.settings import STAGE_TARGET_LABELS, STAGE_TARGET_RULES, TEST_LABELS, TESTS, Ranking, Settings
 
 TITLE_FORMAT = "关于{period}“两筛”工作进展情况的通报"
 TITLE_NO_PERIOD = "关于“两筛”工作进展情况的通报"
+REVIEW_TITLE = "审核提示（供办事处审核，不属于通报正文，印发时不含本页）"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -89,8 +90,7 @@ def _period(summary: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _first_period(settings: Settings) -> dict[str, Any] | None:
-    p = settings.programme
-    spans = periods(settings.cadence.circular, p.assess_from, p.end)
+    spans = circular_periods(settings)
     return {"text": cn_span(*spans[0]), "end_text": cn_date(spans[0][1], year=False)} if spans else None
 
 
@@ -138,6 +138,9 @@ def _community_row(
         "rate_text": fmt_pct(rate),
         "figures": _figures(source),
         "lagging": bool(c.get("lagging")),
+        "on_target": bool(c.get("on_target")),
+        "stage_judged": bool(c.get("stage_judged", True)),
+        "stage_target_missed": bool(c.get("stage_target_missed")),
         "lag_streak": int(streaks.get("lagging") or 0),
         "stage_missed": int(streaks.get("stage_missed") or 0),
         "consequences": consequences,
@@ -311,8 +314,12 @@ def circular_context(
     )
     goal = (summary.get("totals") or {}).get("goal", p.goal)
     tests = _test_totals(summary, communities, goal, from_rows=at_period_end)
+    draft = number is None or not str(number).strip()
     return {
-        "draft": number is None or not str(number).strip(),
+        "draft": draft,
+        # The plausibility review: a page before the draft, never part of the issued text.
+        "review": [_clean(w["message"]) for w in summary.get("warnings") or [] if w.get("message")] if draft else [],
+        "review_title": REVIEW_TITLE,
         "programme_name": p.name,
         "issuer": p.issuer,
         "recipients": p.recipients,
@@ -339,6 +346,10 @@ def circular_context(
         "lagging_tie": lagging_tie,
         **_rules(r),
         "stage_actions": [c for c in communities if c["stage_actions"]],
+        "stage_target_label": STAGE_TARGET_LABELS[r.stage_target],
+        "stage_target_rule": STAGE_TARGET_RULES[r.stage_target],
+        "stage_judged": any(c["stage_judged"] for c in communities),
+        "stage_missers": [c["name"] for c in communities if c["stage_target_missed"]],
         "praise_text": r.praise_text,
         "criticism_text": r.criticism_text,
         "praised": [c["name"] for c in communities if c["commendation"] == r.praise_text],

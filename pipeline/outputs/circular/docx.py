@@ -21,7 +21,7 @@ from typing import Any
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT
+from docx.enum.text import WD_BREAK, WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
@@ -374,11 +374,23 @@ def _properties(doc: Any, context: dict[str, Any]) -> None:
     core.revision = 1
 
 
+def _review_page(doc: Any, context: dict[str, Any]) -> None:
+    """The draft's 审核提示 page (the plausibility review), before the circular; never in an
+    issued circular (the context of an issued one has no review)."""
+    if not context.get("review"):
+        return
+    _paragraph(doc, context["review_title"], FONT_H1, SIZE_BODY, align=CENTER, color=RED, after=LINE)
+    for n, item in enumerate(context["review"], start=1):
+        _paragraph(doc, f"{n}. {item}", FONT_BODY, SIZE_BODY, indent=True)
+    _paragraph(doc, "", FONT_BODY, SIZE_BODY).add_run().add_break(WD_BREAK.PAGE)
+
+
 def build_docx(context: dict[str, Any], settings: Settings) -> Any:
     """The circular as a python-docx Document (not saved)."""
     doc = _new_document()
     _normal_style(doc)
     section = _page_setup(doc)
+    _review_page(doc, context)
     blocks = body_blocks(context, settings)
     page = _Page(
         type_width=section.page_width - section.left_margin - section.right_margin,

@@ -77,18 +77,24 @@ def test_templates_dir_is_beside_the_config(settings: Settings) -> None:
 
 def test_docx_heading_number_title_and_signature(written: list[Path], summary: dict[str, Any]) -> None:
     doc = Document(str(written[0]))
-    texts = [p.text for p in doc.paragraphs if p.text]
-    assert texts[0] == "泗洲街道办事处"
-    office_run = doc.paragraphs[0].runs[0]
+    paragraphs = [p for p in doc.paragraphs if p.text]
+    # The draft opens with the 审核提示 page (the demo's goal 333 against the quota sum 306 is on it),
+    # then the circular itself on a new page.
+    assert paragraphs[0].text.startswith("审核提示")
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "泗洲街道办事处")
+    assert any("306" in p.text for p in paragraphs[1:start])
+    texts = [p.text for p in paragraphs[start:]]
+    office_run = paragraphs[start].runs[0]
     assert str(office_run.font.color.rgb) == "FF0000"
     assert texts[1] == "唐洲文〔2020〕 号"  # a draft: the number is given when the circular is issued
     period = summary["circular_period"]
-    assert period == {"number": 6, "start": "2020-06-16", "end": "2020-06-30"}
+    # The first period 04-10..04-15 (6 days) is merged into 04-16..04-30: 06-16..06-30 is the 5th.
+    assert period == {"number": 5, "start": "2020-06-16", "end": "2020-06-30"}
     assert texts[2] == "关于2020年6月16日至6月30日“两筛”工作进展情况的通报"
     assert texts[3] == "各社区、直属单位："
     assert texts[-2:] == ["泗洲街道办事处", "2020年6月30日"]
     # red rule under the document number
-    ppr: Any = doc.paragraphs[1]._p.pPr
+    ppr: Any = paragraphs[start + 1]._p.pPr
     bottom = ppr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert bottom.get(qn("w:color")) == "FF0000"
 
@@ -97,6 +103,10 @@ def test_issued_number(summary: dict[str, Any], settings: Settings, tmp_path: Pa
     paths = write_circular(tmp_path, summary, settings, AS_OF, number="12")
     assert "唐洲文〔2020〕12号" in docx_text(paths[0])
     assert "唐洲文〔2020〕12号" in paths[1].read_text(encoding="utf-8")
+    # The 审核提示 page is for the office, never part of the issued text.
+    assert summary["warnings"]
+    assert [p.text for p in Document(str(paths[0])).paragraphs if p.text][0] == "泗洲街道办事处"
+    assert "审核提示" not in docx_text(paths[0]) and "审核提示" not in paths[1].read_text(encoding="utf-8")
     assert (
         circular_context(summary, settings, number="唐洲文〔2020〕12号")["doc_number"] == "唐洲文〔2020〕12号"
     )
@@ -236,7 +246,8 @@ def test_no_completed_period_yet(summary: dict[str, Any], settings: Settings, tm
     early["periods"] = []
     paths = write_circular(tmp_path, early, settings, dt.date(2020, 4, 12))
     text = docx_text(paths[0])
-    assert "尚未结束" in text and "2020年4月10日至4月15日" in text
+    # The first period 04-10..04-15 is shorter than min_period_days (10): merged into 04-16..04-30.
+    assert "尚未结束" in text and "2020年4月10日至4月30日" in text
     assert Document(str(paths[0])).tables == []
     assert "暂无排名" in paths[2].read_text(encoding="utf-8")
 
