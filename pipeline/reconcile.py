@@ -7,12 +7,13 @@ Pure functions on DataFrames: settings and ``as_of`` are arguments; no I/O, no c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.model import Normalized, Reconciled
+from pipeline.model import Normalized, Reconciled, SheetInfo
 from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 from pipeline.text import CommunityResolver
@@ -80,19 +81,44 @@ def _merges(register: pd.DataFrame, np_to_id: dict[str, str]) -> dict[str, str]:
     return dict(zip(pairs["s"], pairs["t"], strict=True))
 
 
-def _submissions(roster: pd.DataFrame) -> pd.DataFrame:
+def _submissions(roster: pd.DataFrame, sheets: Sequence[SheetInfo] = ()) -> pd.DataFrame:
+    """One row per roster submission (file and sheet): its community, report date and rows. A
+    roster sheet with no accepted row (a 零报告: a dated roster with nobody new on it) is a
+    submission too, with 0 rows and the community and date of its title or file name."""
+    columns = ["src_file", "src_sheet", "community", "report_date", "rows"]
     if roster.empty:
-        return pd.DataFrame(columns=["src_file", "src_sheet", "community", "report_date", "rows"])
-    sub = (
-        roster.groupby(["src_file", "src_sheet"], sort=False, dropna=False)
-        .agg(
-            community=("community", lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA),
-            report_date=("report_date", "max"),
-            rows=("src_row", "size"),
+        sub = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    else:
+        sub = (
+            roster.groupby(["src_file", "src_sheet"], sort=False, dropna=False)
+            .agg(
+                community=("community", lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA),
+                report_date=("report_date", "max"),
+                rows=("src_row", "size"),
+            )
+            .reset_index()
         )
-        .reset_index()
-    )
-    return sub
+    zero = _zero_row_submissions(sheets, sub)
+    if zero.empty:
+        return sub.astype({"report_date": "datetime64[ns]"}) if sub.empty else sub
+    return pd.concat([sub, zero], ignore_index=True).astype({"report_date": "datetime64[ns]", "rows": "int64"})
+
+
+def _zero_row_submissions(sheets: Sequence[SheetInfo], known: pd.DataFrame) -> pd.DataFrame:
+    """The roster sheets that gave no row to the roster frame, as submissions with 0 rows."""
+    seen = set(zip(known["src_file"], known["src_sheet"], strict=True))
+    rows = [
+        {
+            "src_file": s.file,
+            "src_sheet": s.sheet,
+            "community": s.community if s.community else pd.NA,
+            "report_date": pd.Timestamp(s.report_date) if s.report_date else pd.NaT,
+            "rows": 0,
+        }
+        for s in sheets
+        if s.kind == "roster" and (s.file, s.sheet) not in seen
+    ]
+    return pd.DataFrame(rows, columns=list(known.columns))
 
 
 def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconciled:
@@ -103,7 +129,7 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
     day = _as_ts(as_of)
     roster, log, register = _typed(norm.roster), _typed(norm.log), _typed(norm.register)
 
-    submissions = _submissions(roster)
+    submissions = _submissions(roster, norm.sheets)
     roster = _known_submissions(roster, submissions, day)
     roster, log, register = _with_person_keys(roster, log, register)
     roster, roster_duplicates = _split_roster_duplicates(roster)
