@@ -20,12 +20,13 @@ from pipeline.model import Analysis
 from pipeline.outputs import xlsx
 from pipeline.outputs.community import community_views, write_community
 from pipeline.outputs.frames import log_files, rank_change_text, weeks_text
-from pipeline.outputs.master import write_master
+from pipeline.outputs.master import write_master, write_spot_checks
 from pipeline.outputs.names import (
     community_filename,
     health_centre_filename,
     leaders_filename,
     master_filename,
+    spot_check_filename,
 )
 from pipeline.outputs.readers import write_health_centre, write_leaders
 from pipeline.settings import Privacy, Settings, load_settings
@@ -55,7 +56,6 @@ COMMUNITY = [
     "漏报与冲突",
     "花名册上报情况",
     "数据问题",
-    "随机抽查名单",
     "口径说明",
 ]
 LEADERS = ["汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明"]
@@ -417,6 +417,31 @@ def test_community_workbooks_hold_only_their_own_women(
             assert len(rows) == len(mine)
             assert all("*" in (r["身份证号"] or "*") for r in rows)
             assert {r["联系电话"] for r in rows if r["联系电话"]} <= set(mine["phone"].dropna())
+
+
+def test_spot_checks_only_for_the_inspection_group(
+    books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings, tmp_path: Path
+) -> None:
+    """The spot checks are drawn "不发通知、不打招呼": in the office's master workbook and the
+    inspection group's own 督查抽查名单, never in a community's workbook."""
+    spot = result.reconciled.spot_check
+    assert len(spot) == settings.spot_check.size * len(settings.communities)
+    # Never a closed case or a woman off her community's latest roster.
+    women = result.reconciled.women.set_index("pkey")
+    assert women.loc[spot["pkey"], "in_latest"].all() and women.loc[spot["pkey"], "closed_reason"].isna().all()
+    for key in settings.community_keys:
+        assert "随机抽查名单" not in books[key].sheetnames
+        # (its 口径说明 may say that spot checks exist, as the plan does; never the list itself)
+        assert not any(w in text for _, _, text in string_cells(books[key]) for w in ("抽查结果", "督查组专用")), key
+    path = write_spot_checks(tmp_path / spot_check_filename(result.as_of), result, settings)
+    assert path.name == f"督查抽查名单_{result.as_of.isoformat()}.xlsx"
+    own = openpyxl.load_workbook(path)
+    assert own.sheetnames == ["随机抽查名单", "口径说明"]
+    for book in (own, books["master"]):
+        rows = data_rows(book["随机抽查名单"])
+        assert sorted(r["身份证号"] for r in rows) == sorted(spot["id"])  # full IDs: the office's own list
+        assert {r["抽查期次"] for r in rows} == {result.summary["circular_period"]["number"]}
+        assert "不发通知、不打招呼" in str(book["随机抽查名单"]["A2"].value)
 
 
 def test_community_problems_are_its_own(
