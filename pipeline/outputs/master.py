@@ -143,10 +143,11 @@ def _check_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> N
 
 
 def write_spot_checks(path: Path, result: Analysis, settings: Settings) -> Path:
-    """督查抽查名单: the inspection group's own list of the period's spot checks (full IDs and phones
-    unless ``privacy.mask_ids_in_master_workbook``), never sent to a community."""
+    """督查抽查名单: the inspection group's own list of the period's spot checks, never sent to a
+    community. It leaves the office with the group: names, phones and addresses to find the women,
+    IDs masked (the master workbook has them in full)."""
     book = open_book(path, "督查抽查名单", settings, result.as_of)
-    spot_sheet(book, spot_check_frame(result.reconciled.spot_check, settings), mask=settings.privacy.mask_ids_in_master_workbook)
+    spot_sheet(book, spot_check_frame(result.reconciled.spot_check, settings), mask=True)
     explanation_sheet(book, run_info(result))
     book.close()
     return path

@@ -439,9 +439,12 @@ def test_spot_checks_only_for_the_inspection_group(
     assert own.sheetnames == ["随机抽查名单", "口径说明"]
     for book in (own, books["master"]):
         rows = data_rows(book["随机抽查名单"])
-        assert sorted(r["身份证号"] for r in rows) == sorted(spot["id"])  # full IDs: the office's own list
+        assert sorted(r["联系电话"] for r in rows) == sorted(spot["phone"])
         assert {r["抽查期次"] for r in rows} == {result.summary["circular_period"]["number"]}
         assert "不发通知、不打招呼" in str(book["随机抽查名单"]["A2"].value)
+    # Full IDs in the master workbook only; the group's own list masks them.
+    assert sorted(r["身份证号"] for r in data_rows(books["master"]["随机抽查名单"])) == sorted(spot["id"])
+    assert all(not FULL_ID.search(text) for _, _, text in string_cells(own) if not SHA256.match(text))
 
 
 def test_community_problems_are_its_own(
