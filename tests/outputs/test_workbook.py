@@ -506,8 +506,8 @@ def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: Ana
     assert len(data_rows(book["窗口期外筛查"])) == int((scr["window_flag"] != "").sum())
     rec = result.reconciled
     not_listed = data_rows(book["未在花名册"])
-    assert len(not_listed) == len(rec.missing_from_roster) + len(rec.unassignable)
-    assert {r["类型"] for r in not_listed} <= {"漏报", "无法归属"}
+    assert len(not_listed) == len(rec.missing_from_roster) + len(rec.pending_roster) + len(rec.unassignable)
+    assert {r["类型"] for r in not_listed} <= {"漏报", "待核实", "无法归属"}
     assert len(data_rows(book["重复筛查"])) == len(rec.duplicates)
     assert {r["来源文件"] for r in not_listed} <= logs
 
