@@ -133,17 +133,19 @@ class Reconciled:
     screenings: pd.DataFrame  # one row per woman and test: the first screening
     duplicates: pd.DataFrame  # later repeats of a woman's test
     after_as_of: pd.DataFrame  # log rows dated after as_of (ignored for counting)
-    missing_from_roster: pd.DataFrame  # 漏报: screened, on no roster, community from the address
+    missing_from_roster: pd.DataFrame  # 漏报: screened, on no roster although one was due since, by address
     unassignable: pd.DataFrame  # screened, on no roster, no community
     conflicts: pd.DataFrame  # women on two communities' rosters
     roster_duplicates: pd.DataFrame  # the same woman twice in one submission
     self_unverified: pd.DataFrame  # 自报未核实
     followup: pd.DataFrame
     high_risk: pd.DataFrame
-    spot_check: pd.DataFrame
+    spot_check: pd.DataFrame  # the inspection group's draw for the circular period
     submissions: pd.DataFrame  # one row per roster submission (file/sheet/community/date)
     paper_rosters: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    pending_roster: pd.DataFrame = field(default_factory=pd.DataFrame)  # 待核实: on no roster, none due yet
+    out_of_programme: pd.DataFrame = field(default_factory=pd.DataFrame)  # 项目期外: counted nowhere by date
 
 
 # ----------------------------------------------------------------------------------------------

@@ -7,12 +7,15 @@ Pure functions on DataFrames: settings and ``as_of`` are arguments; no I/O, no c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.model import Normalized, Reconciled
+from pipeline.calendar import completed_circular_periods, due_dates
+from pipeline.fmt import cn_date
+from pipeline.model import Normalized, Reconciled, SheetInfo
 from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 from pipeline.text import CommunityMatch, CommunityResolver, distinct_pairs
@@ -24,6 +27,19 @@ FOLLOWUP_LABELS = {
     "no_dates": "日期不可用",
 }
 FOLLOWUP_ORDER = {"open": 0, "soon": 1, "no_dates": 2, "missed": 3}
+# Why a missed screening can (screenable) or cannot be made up; closed cases are on no list at all.
+MISSED_LABELS = {
+    "screenable": "可补筛",
+    "past_term": "不可补筛：已超过末次月经后{days}天（应已分娩）",
+    "off_roster": "不可补筛：已不在本社区最新花名册上",
+    "listed_late": "不可补筛：列入花名册时窗口期已过",
+}
+
+# How a screening found its community (the ``attribution`` column).
+BY_ROSTER = "花名册"
+BY_ADDRESS_MISSING = "住址（漏报）"  # on no roster although a roster was due since her screening
+BY_ADDRESS_PENDING = "住址（待核实）"  # on no roster, and no roster due since her screening yet
+UNASSIGNABLE = "无法归属"
 
 
 def _as_ts(day: dt.date) -> pd.Timestamp:
@@ -80,19 +96,41 @@ def _merges(register: pd.DataFrame, np_to_id: dict[str, str]) -> dict[str, str]:
     return dict(zip(pairs["s"], pairs["t"], strict=True))
 
 
-def _submissions(roster: pd.DataFrame) -> pd.DataFrame:
-    """One row per roster submission and community: a sheet listing several communities (a
-    township's file of all its villages) is a submission of each of them, with its report date."""
+def _submissions(roster: pd.DataFrame, sheets: Sequence[SheetInfo] = ()) -> pd.DataFrame:
+    """One row per roster submission and community, with its report date and rows: a sheet listing
+    several communities (a township's file of all its villages) is a submission of each of them. A
+    roster sheet with no accepted row (a 零报告: a dated roster with nobody new on it) is a submission
+    too, with 0 rows and the community and date of its title or file name."""
     columns = ["src_file", "src_sheet", "community", "report_date", "rows"]
     if roster.empty:
-        return pd.DataFrame(columns=columns)
-    sub = (
-        roster.groupby(["src_file", "src_sheet", "community"], sort=False, dropna=False)
-        .agg(report_date=("report_date", "max"), rows=("src_row", "size"))
-        .reset_index()
-    )
-    # report_date is one per sheet; max() over each community's rows keeps it.
-    return sub[columns]
+        sub = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    else:
+        sub = (
+            roster.groupby(["src_file", "src_sheet", "community"], sort=False, dropna=False)
+            .agg(report_date=("report_date", "max"), rows=("src_row", "size"))
+            .reset_index()
+        )[columns]  # report_date is one per sheet; max() over each community's rows keeps it
+    zero = _zero_row_submissions(sheets, sub)
+    if zero.empty:
+        return sub.astype({"report_date": "datetime64[ns]"}) if sub.empty else sub
+    return pd.concat([sub, zero], ignore_index=True).astype({"report_date": "datetime64[ns]", "rows": "int64"})
+
+
+def _zero_row_submissions(sheets: Sequence[SheetInfo], known: pd.DataFrame) -> pd.DataFrame:
+    """The roster sheets that gave no row to the roster frame, as submissions with 0 rows."""
+    seen = set(zip(known["src_file"], known["src_sheet"], strict=True))
+    rows = [
+        {
+            "src_file": s.file,
+            "src_sheet": s.sheet,
+            "community": s.community if s.community else pd.NA,
+            "report_date": pd.Timestamp(s.report_date) if s.report_date else pd.NaT,
+            "rows": 0,
+        }
+        for s in sheets
+        if s.kind == "roster" and (s.file, s.sheet) not in seen
+    ]
+    return pd.DataFrame(rows, columns=list(known.columns))
 
 
 def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconciled:
@@ -103,7 +141,7 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
     day = _as_ts(as_of)
     roster, log, register = _typed(norm.roster), _typed(norm.log), _typed(norm.register)
 
-    submissions = _submissions(roster)
+    submissions = _submissions(roster, norm.sheets)
     roster = _known_submissions(roster, submissions, day)
     roster, log, register = _with_person_keys(roster, log, register)
     roster, roster_duplicates = _split_roster_duplicates(roster)
@@ -113,9 +151,10 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
 
     log, after_as_of = _split_after(log, day)
     screenings, duplicates = _first_screenings(log)
-    screenings = _assessed(screenings, women, settings)
-    missing_from_roster = screenings[screenings["attribution"] == "住址（漏报）"].copy()
-    unassignable = screenings[screenings["attribution"] == "无法归属"].copy()
+    screenings = _with_unlisted_status(_assessed(screenings, women, settings), settings, day)
+    missing_from_roster = screenings[screenings["attribution"] == BY_ADDRESS_MISSING].copy()
+    pending = screenings[screenings["attribution"] == BY_ADDRESS_PENDING].copy()
+    unassignable = screenings[screenings["attribution"] == UNASSIGNABLE].copy()
 
     display = settings.display
     problems = [
@@ -135,10 +174,12 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
         self_unverified=_self_unverified(women, screenings),
         followup=_followup(women, screenings, settings, day),
         high_risk=_awaiting_diagnosis(screenings, women, register, day).reset_index(drop=True),
-        spot_check=_spot_check(women, settings),
+        spot_check=_spot_check(women, settings, as_of),
         submissions=submissions,
         paper_rosters=_paper_rosters(register).reset_index(drop=True),
         problems=problems,
+        pending_roster=pending.reset_index(drop=True),
+        out_of_programme=_out_of_programme(screenings, settings).reset_index(drop=True),
     )
 
 
@@ -316,7 +357,7 @@ def _attribution(
     from_column, shared_column = _named_community(scr["log_community"], parent, resolver)
     from_address, shared_address = _named_community(scr["address"], parent, resolver)
     found = from_column.fillna(from_address)
-    attribution = np.where(on_roster, "花名册", np.where(found.notna(), "住址（漏报）", "无法归属"))
+    attribution = np.where(on_roster, BY_ROSTER, np.where(found.notna(), BY_ADDRESS_MISSING, UNASSIGNABLE))
     shared = shared_column.where(shared_column.notna(), shared_address).where(found.isna() & ~on_roster)
     return by_roster.where(on_roster, found), attribution, shared
 
@@ -356,17 +397,53 @@ def _window_columns(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) 
 
 
 def _flags(scr: pd.DataFrame, community: pd.Series, settings: Settings) -> dict[str, Any]:
-    """``counted`` (from ``count_from``, for a community), ``subsidy`` (in the subsidy window) and
-    ``high_risk`` (the result names a high-risk word)."""
+    """``counted`` (from ``count_from`` to the programme's end, for a community), ``subsidy`` (in the
+    subsidy window) and ``high_risk`` (the result names a high-risk word)."""
     prog = settings.programme
     high_words = tuple(settings.tests.high_risk)
+    in_programme = (scr["screen_date"] >= _as_ts(prog.count_from)) & (scr["screen_date"] <= _as_ts(prog.end))
     return {
-        "counted": (scr["screen_date"] >= _as_ts(prog.count_from)) & community.notna(),
+        "counted": in_programme & community.notna(),
         "subsidy": (scr["screen_date"] >= _as_ts(prog.subsidy_from)) & (scr["screen_date"] <= _as_ts(prog.subsidy_to)),
         "high_risk": (
             scr["result"].fillna("").str.contains("|".join(high_words), regex=True) if high_words else False
         ),
     }
+
+
+def _with_unlisted_status(scr: pd.DataFrame, settings: Settings, day: pd.Timestamp) -> pd.DataFrame:
+    """A screened woman on no roster (counted by her address) is 漏报 only once a roster due date
+    has passed since her first such screening: before that her community could not have listed her
+    yet, and she is 待核实 (``rosters.missing_from = "screening"``: 漏报 at once). ``list_by``: that
+    due date (NaT when none falls in the programme)."""
+    unlisted = scr["attribution"] == BY_ADDRESS_MISSING
+    list_by = pd.Series(pd.NaT, index=scr.index, dtype="datetime64[ns]")
+    if not unlisted.any():
+        return scr.assign(list_by=list_by)
+    dues = pd.DatetimeIndex([_as_ts(d) for d in due_dates(settings, settings.programme.end)])
+    first = scr.loc[unlisted].groupby("pkey")["screen_date"].transform("min")
+    pos = dues.searchsorted(first.to_numpy(), side="right")  # the first due date after it
+    found = pos < len(dues)
+    list_by.loc[first.index[found]] = dues[pos[found]]
+    if settings.rosters.missing_from == "screening":
+        return scr.assign(list_by=list_by)
+    pending = unlisted & ~(list_by <= day)
+    return scr.assign(list_by=list_by, attribution=scr["attribution"].where(~pending, BY_ADDRESS_PENDING))
+
+
+def _out_of_programme(scr: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """项目期外: a community's screenings counted nowhere because of their date: after the
+    programme's end, or before ``count_from`` and outside the subsidy window."""
+    p = settings.programme
+    after = scr["screen_date"] > _as_ts(p.end)
+    before = (scr["screen_date"] < _as_ts(p.count_from)) & ~scr["subsidy"].astype(bool)
+    rows = scr[(after | before) & scr["community"].notna()]
+    note = np.where(
+        after[rows.index],
+        f"项目截止日（{cn_date(p.end)}）以后的筛查，不计入本项目任务",
+        f"{cn_date(p.subsidy_from)}以前的筛查，不计入任务，也不在补助范围内",
+    )
+    return rows.assign(scope_note=note)
 
 
 def _unassignable_problems(
@@ -489,25 +566,52 @@ def _followup(women: pd.DataFrame, scr: pd.DataFrame, settings: Settings, day: p
         )
         todo = todo.assign(test=t, window_opens=opens, window_closes=closes, status=status)
         todo["days_left"] = (todo["window_closes"] - day).dt.days
+        todo["missed_reason"] = _missed_reasons(todo, settings, day)
         parts.append(todo[todo["status"] != ""])
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if out.empty:
         return out
     out["status_label"] = out["status"].map(FOLLOWUP_LABELS)
+    labels = {k: v.format(days=settings.followup.past_term_days) for k, v in MISSED_LABELS.items()}
+    out["missed_label"] = out["missed_reason"].map(labels).fillna("")
     out["_order"] = out["status"].map(FOLLOWUP_ORDER)
     out = out.sort_values(["community", "_order", "days_left", "name"], kind="stable", na_position="last")
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def _spot_check(women: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """A reproducible random sample of ``size`` women per community: each woman gets a pseudo-random
-    number from a hash of (seed, her key), so the same data and config give the same list anywhere."""
+def _missed_reasons(todo: pd.DataFrame, settings: Settings, day: pd.Timestamp) -> np.ndarray:
+    """For a missed window: whether the screening can still be made up (``screenable``: a late
+    screening still counts) or why not: she is past term, off her community's latest roster, or
+    the window had closed before she was first listed. "" for the other statuses."""
+    past_term = todo["lmp_used"] + pd.Timedelta(days=settings.followup.past_term_days) < day
+    off_roster = ~todo["in_latest"].astype(bool)
+    listed_late = todo["first_seen"].notna() & (todo["window_closes"] < todo["first_seen"])
+    return np.select(
+        [todo["status"] != "missed", past_term, off_roster, listed_late],
+        ["", "past_term", "off_roster", "listed_late"],
+        default="screenable",
+    )
+
+
+def spot_check_period(settings: Settings, as_of: dt.date) -> int:
+    """The circular period a spot check is drawn for: the last one completed by ``as_of`` (0 before
+    the first ends)."""
+    return len(completed_circular_periods(settings, as_of))
+
+
+def _spot_check(women: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
+    """The inspection group's sample of ``size`` women per community, drawn anew for each circular
+    period among the women on their community's latest roster whose case is not closed. Each woman
+    gets a pseudo-random number from a hash of (seed, programme, period, her key): the same data and
+    config give the same list anywhere, the next period another one."""
     size = settings.spot_check.size
-    if size <= 0 or women.empty:
-        return women.iloc[0:0]
-    salted = str(settings.spot_check.seed) + "|" + women["pkey"].astype(str)
-    draw = pd.util.hash_pandas_object(salted, index=False).to_numpy()
-    picked = women.assign(_draw=draw).sort_values(["community", "_draw"], kind="stable")
+    eligible = women[women["in_latest"].astype(bool) & women["closed_reason"].isna()] if len(women) else women
+    if size <= 0 or eligible.empty:
+        return women.iloc[0:0].assign(draw_period=pd.Series(dtype="int64"))
+    period = spot_check_period(settings, as_of)
+    salt = f"{settings.spot_check.seed}|{settings.programme.name}|{period}|"
+    draw = pd.util.hash_pandas_object(salt + eligible["pkey"].astype(str), index=False).to_numpy()
+    picked = eligible.assign(_draw=draw, draw_period=period).sort_values(["community", "_draw"], kind="stable")
     picked = picked[picked.groupby("community").cumcount() < size]
     order = {c.key: i for i, c in enumerate(settings.communities)}
     picked = picked.assign(_order=picked["community"].map(order)).sort_values(["_order", "name"], kind="stable")

@@ -59,10 +59,10 @@ def _communities_without_roster(norm: Normalized, settings: Settings) -> list[Pr
     return [
         problem(
             "community_no_roster",
-            f"{c.name}没有报送任何花名册：无法核对该社区的孕妇名单、漏报和随访情况。",
+            f"{settings.display_name(c.key)}没有报送任何花名册：无法核对该社区的孕妇名单、漏报和随访情况。",
             "请督促该社区报送花名册，或确认其文件已放进输入文件夹。",
-            value=c.name,
-            details={"community": c.name},
+            value=settings.display_name(c.key),
+            details={"community": settings.display_name(c.key)},
         )
         for c in settings.communities
         if c.key not in sent
@@ -95,13 +95,13 @@ def review_period(last: pd.DataFrame, settings: Settings) -> list[Problem]:
                 "review_all_penalised",
                 f"{period}所有{len(last)}个社区都将被通报批评或处理（{reading}）。{ADVICE}",
                 CHECK_READING,
-                details={**details, "communities": [str(n) for n in last["name"]]},
+                details={**details, "communities": [settings.display_name(k) for k in last.index]},
             )
         )
     top = last[last["rank"] == 1]
     hit = [key for key in top.index if penalised[key]]
     if hit and len(top) < len(last):
-        names = "、".join(str(last.at[k, "name"]) for k in hit)
+        names = "、".join(settings.display_name(k) for k in hit)
         what = "；".join(dict.fromkeys(p for k in hit for p in penalised[k]))
         rate = fmt_pct(last.at[hit[0], "rate"])
         found.append(
@@ -109,7 +109,7 @@ def review_period(last: pd.DataFrame, settings: Settings) -> list[Problem]:
                 "review_top_penalised",
                 f"{period}排名第一的{names}（综合完成率{rate}）将受到：{what}（{reading}）。{ADVICE}",
                 CHECK_READING,
-                details={**details, "communities": [str(last.at[k, "name"]) for k in hit]},
+                details={**details, "communities": [settings.display_name(k) for k in hit]},
             )
         )
     return found

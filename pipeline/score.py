@@ -60,8 +60,10 @@ def standings(quotas: pd.DataFrame, prog: Progress, settings: Settings, days: li
             "name": np.tile(q["name"].to_numpy(dtype=object), n_days),
         }
     )
+    # A day after the programme's end stands as its end: nothing is expected (or counted) after it.
+    prog_end = settings.programme.end
     elapsed = np.maximum(
-        np.array([(d - settings.programme.assess_from).days + 1 for d in days], dtype=float), 0.0
+        np.array([(min(d, prog_end) - settings.programme.assess_from).days + 1 for d in days], dtype=float), 0.0
     )
     pos = prog.table.index.searchsorted(stamps, side="right") - 1 if len(prog.table) else np.full(n_days, -1)
     for t in TESTS:

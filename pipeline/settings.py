@@ -91,6 +91,9 @@ class Rosters:
     update_days: tuple[int, ...] = (8, 18, 28)
     conflict_assign: Literal["latest", "first"] = "latest"
     reminder_days_before: int = 2
+    # A screened woman on no roster is 漏报 once a due date has passed since her screening (the
+    # community could have listed her), before that 待核实 ("next_due"); or 漏报 at once ("screening").
+    missing_from: Literal["next_due", "screening"] = "next_due"
 
 
 StageTarget = Literal["behind_and_slipping", "period_share", "cumulative_combined", "cumulative_each_test", "quarterly"]
@@ -149,6 +152,9 @@ class Rewards:
 @dataclass(frozen=True)
 class Followup:
     opening_within_days: int = 7
+    # A woman this many days past her LMP (42 weeks) has delivered: a missed screening can no longer
+    # be made up.
+    past_term_days: int = 294
 
 
 @dataclass(frozen=True)
@@ -549,6 +555,8 @@ def _validate_cadences(s: Settings) -> None:
         raise SettingsError("配置项 cadence.min_period_days 应为 0 到 366 之间的天数（0 = 首期不合并）。")
     if any(not 1 <= d <= 31 for d in s.rosters.update_days):
         raise SettingsError("配置项 rosters.update_days 应为 1 到 31 之间的日期列表。")
+    if not 200 <= s.followup.past_term_days <= 320:
+        raise SettingsError("配置项 followup.past_term_days 应为 200 到 320 之间的天数（默认 294，即孕42周）。")
 
 
 def _validate_ranking(s: Settings) -> None:
@@ -647,6 +655,24 @@ def _cadence_note(cad: Cadence) -> str:
     return "每月" + "、".join("月底" if d >= 31 else f"{d}日" for d in cad.ends) + "为期末"
 
 
+def _people_notes(settings: Settings) -> list[tuple[str, str]]:
+    """How women are counted and listed: 漏报 and 待核实, missed windows, the programme's bounds,
+    零报告 (for the 口径说明 sheet)."""
+    p, f = settings.programme, settings.followup
+    missing = (
+        "筛查后已到花名册上报日仍未列入的为漏报，尚未到上报日的为待核实（不计为漏报）"
+        if settings.rosters.missing_from == "next_due"
+        else "一经发现即为漏报"
+    )
+    return [
+        ("漏报", f"卫生院有筛查记录、不在任何社区花名册上的孕妇，按登记的社区或住址计入该社区；{missing}。"),
+        ("人数", "通报、汇总和各表中的“人”均为不重复的孕妇人数（同一孕妇两项筛查或多行记录只计一人）。"),
+        ("错过窗口期", f"窗口期已过仍未筛查的孕妇列入随访督促名单并注明能否补筛：超过末次月经后 {f.past_term_days} 天、已不在本社区最新花名册上、列入花名册时窗口期已过的，不可补筛；通报中只统计可补筛的人数。已销号的不列入名单。"),
+        ("项目期外", f"{p.end} 以后（或 {p.subsidy_from} 以前）的筛查不计入任务，在“漏报与冲突”中列为项目期外；统计截止日期晚于 {p.end} 时，进度按 {p.end} 计算。"),
+        ("零报告", "注明填报日期、没有人员的花名册（零报告）视为一次上报（按应报日判断是否按时），不减少已列入的孕妇。"),
+    ]
+
+
 def seed_notes(settings: Settings) -> list[tuple[str, str]]:
     """How each rule of the plan is treated, for the 口径说明 sheet: including the ones the tool
     deliberately does not compute, so nobody mistakes silence for a zero."""
@@ -669,6 +695,7 @@ def seed_notes(settings: Settings) -> list[tuple[str, str]]:
         ("年终奖惩", f"{rw.year_end}：两项均完成年度任务的社区奖励支书和专干{'共' if rw.year_end_reward_split == 'together' else '各'} {rw.year_end_reward:g} 元；未完成的罚社区 {rw.year_end_fine:g} 元。"),
         ("绩效工资浮动制", "方案要求对社区支书、妇女主任或计生专干实行绩效工资浮动制，但未给出金额或办法：本工具不计算，仅在此列明。"),
         ("纸质花名册", "方案要求报送支部书记签字盖章的纸质花名册：在办事处登记中记为“纸质花名册”，于花名册上报情况中列出，不影响统计。"),
-        ("随机抽查", f"督查组随机抽查名单：每个社区 {settings.spot_check.size} 人，随机种子 {settings.spot_check.seed}（同样的数据和配置得到同样的名单）。"),
+        *_people_notes(settings),
+        ("随机抽查", f"督查组随机抽查名单（不发通知、不打招呼）：每个通报期另行抽取，每个社区 {settings.spot_check.size} 人，从最新花名册上未销号的孕妇中抽取（随机种子 {settings.spot_check.seed}，同样的数据和配置得到同样的名单）；只列在办事处汇总表和单独的督查抽查名单中，不发给社区。"),
         ("举报电话", f"{p.hotline}（办事处对外电话，不属于个人信息）。"),
     ]

@@ -119,6 +119,30 @@ def _by_test(rec: Any, prefix: str) -> dict[str, float | int | None]:
     return {t: _num(rec[f"{prefix}_{t}"]) for t in TESTS}
 
 
+def women_count(frame: pd.DataFrame) -> pd.Series:
+    """Distinct women (``pkey``) per community of a list whose rows may repeat a woman (one row per
+    screening or per test)."""
+    if not len(frame) or "community" not in frame.columns:
+        return pd.Series(dtype="int64")
+    return frame.drop_duplicates(["community", "pkey"])["community"].value_counts()
+
+
+FOLLOWUP_STATUSES = ("open", "soon", "missed", "no_dates")
+
+
+def followup_women(followup: pd.DataFrame) -> dict[str, pd.Series]:
+    """Distinct women per community in each follow-up status (a woman missed for NT and open for
+    serum is in both), and ``missed_screenable``: the missed women who can still be screened (not
+    past term, still on the latest roster, listed before the window closed)."""
+    counts = {status: pd.Series(dtype="int64") for status in (*FOLLOWUP_STATUSES, "missed_screenable")}
+    if not len(followup):
+        return counts
+    for status in FOLLOWUP_STATUSES:
+        counts[status] = women_count(followup[followup["status"] == status])
+    counts["missed_screenable"] = women_count(followup[followup["missed_reason"] == "screenable"])
+    return counts
+
+
 def community_summaries(result: Analysis, settings: Settings) -> list[dict[str, Any]]:
     scored, rec = result.scored, result.reconciled
     last = scored.last_circular
@@ -135,6 +159,9 @@ def community_summaries(result: Analysis, settings: Settings) -> list[dict[str, 
 
     high_risk_n = count(rec.high_risk)
     missing_n = count(rec.missing_from_roster)
+    missing_women = women_count(rec.missing_from_roster)
+    pending_women = women_count(rec.pending_roster)
+    follow_women = followup_women(fu)
     unverified_n = count(rec.self_unverified)
     subsidy_sum = (
         scored.subsidy.groupby("community")["amount"].sum() if len(scored.subsidy) else pd.Series(dtype="float64")
@@ -179,8 +206,11 @@ def community_summaries(result: Analysis, settings: Settings) -> list[dict[str, 
                     status: int(follow_counts.get((key, status), 0))
                     for status in ("open", "soon", "missed", "no_dates")
                 },
+                "followup_women": {k: int(v.get(key, 0)) for k, v in follow_women.items()},
                 "high_risk_awaiting_diagnosis": int(high_risk_n.get(key, 0)),
                 "missing_from_roster": int(missing_n.get(key, 0)),
+                "missing_from_roster_women": int(missing_women.get(key, 0)),
+                "pending_verification_women": int(pending_women.get(key, 0)),
                 "self_reported_unverified": int(unverified_n.get(key, 0)),
                 "payments": {
                     "cases": pay(key, "case_amount"),

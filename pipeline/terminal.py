@@ -115,7 +115,7 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
     by_text: dict[str, list[str]] = {}
     for c in communities:
         if c.get("commendation"):
-            by_text.setdefault(c["commendation"], []).append(c["name"])
+            by_text.setdefault(c["commendation"], []).append(display_name(c))
     lines.extend(f"  {text}：" + "、".join(names) for text, names in by_text.items())
     for c in communities:
         if c["consequences"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pipeline.demo.defects import LOCK_FILE, LOCK_FILE_SIZE, QUOTA_FILE, README_FILE, REGISTER_FILE
 from pipeline.demo.files import FileSpec, Sheet, Value
+from pipeline.demo.people import profile_of
 from pipeline.demo.plan import Demo
 from pipeline.settings import Settings
 
@@ -123,6 +124,9 @@ def _readme(demo: Demo) -> str:
             "2. 卫生院超声NT筛查登记、血清学筛查登记及卫生院系统导出文件；",
             "3. 任务分配表（附件2）；",
             "4. 办事处登记（个案销号、人工合并、产前诊断结果、纸质花名册接收记录）。",
+            "",
+            "演示的这一年：筛查工作自1月起常年开展，孕妇一般在孕11—13周做超声NT筛查，4—6周后做血清学筛查。",
+            *(f"{c.name}：{profile_of(i).story}。" for i, c in enumerate(s.communities) if profile_of(i).story),
             "",
             "正式使用时，请删除本文件夹中的演示文件，换成各社区实际报送的花名册、卫生院的筛查登记、",
             "任务分配表和办事处登记，然后重新运行。",

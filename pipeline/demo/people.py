@@ -63,19 +63,32 @@ class Profile:
     women: int
     rates: tuple[float, ...]  # probability of screening, by month of the target date (1..12)
     drops_delivered: bool = True
+    story: str = ""  # the community's year, for the demo's README
 
 
 PROFILES: tuple[Profile, ...] = (
     # 新民: steady and good all year.
-    Profile(112, (0.88,) * 12),
-    # 新安: slow start (lags in spring), then improves and meets its quota.
-    Profile(122, (0.6, 0.6, 0.6, 0.5, 0.5, 0.65, 0.85, 0.98, 0.98, 0.98, 0.98, 0.98)),
-    # 新华: lags three periods in a row in April-May, then recovers.
-    Profile(112, (0.8, 0.8, 0.8, 0.35, 0.3, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95)),
-    # 常花园: fair in spring, slips in summer and ends clearly below its quota.
-    Profile(86, (0.75, 0.75, 0.75, 0.75, 0.75, 0.6, 0.5, 0.45, 0.5, 0.55, 0.55, 0.55)),
-    # 银华: small, keeps delivered women on its roster.
-    Profile(36, (0.6,) * 12, drops_delivered=False),
+    Profile(130, (0.9,) * 12, story="全年进度较好"),
+    # 新安: slow in spring (behind in April-May), then catches up and meets its quota.
+    Profile(
+        150,
+        (0.75, 0.7, 0.62, 0.62, 0.7, 0.95, 0.97, 0.97, 0.97, 0.97, 0.97, 0.97),
+        story="春季进度落后，6月起赶上并完成全年任务",
+    ),
+    # 新华: good in spring, slips in early summer (behind for a few periods), then recovers.
+    Profile(
+        140,
+        (0.92, 0.92, 0.92, 0.92, 0.8, 0.55, 0.95, 0.97, 0.97, 0.97, 0.97, 0.97),
+        story="6—7月进度落后，秋季恢复并完成全年任务",
+    ),
+    # 常花园: on target until summer, then slips and ends clearly below its quota.
+    Profile(
+        128,
+        (0.92, 0.92, 0.92, 0.92, 0.92, 0.92, 0.92, 0.88, 0.75, 0.65, 0.6, 0.6),
+        story="上半年接近序时进度，8月后落后，年底未完成任务",
+    ),
+    # 银华: small, close to its target, keeps delivered women on its roster.
+    Profile(34, (0.9,) * 12, drops_delivered=False, story="规模较小，接近序时进度；已分娩的孕妇仍留在花名册上"),
 )
 
 
@@ -246,11 +259,8 @@ def _log_address(rng: random.Random, c: Community, roster_address: str) -> str:
 
 
 def _lmp(rng: random.Random, year: int) -> dt.date:
-    roll = rng.random()
-    if roll < 0.14:
-        lo, hi = dt.date(year - 1, 10, 1), dt.date(year - 1, 12, 31)
-    elif roll < 0.9:
-        lo, hi = dt.date(year, 1, 1), dt.date(year, 8, 20)
-    else:
-        lo, hi = dt.date(year, 8, 21), dt.date(year, 10, 25)
+    """Pregnancies begin evenly through the year, as in a programme that has been running since
+    January: from mid-September of the year before (serum screenings in January) to early October
+    (NT screenings in December), so that NT and serum volumes are even over the year."""
+    lo, hi = dt.date(year - 1, 9, 15), dt.date(year, 10, 10)
     return dt.date.fromordinal(rng.randint(lo.toordinal(), hi.toordinal()))

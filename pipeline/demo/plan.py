@@ -139,7 +139,8 @@ def _population(settings: Settings, seed: int, ids: Ids) -> list[Woman]:
 
 def _screen_by_construction(w: Woman, seed: int, year: int) -> None:
     """Her NT and serum dates in ``year`` (if she is screened, by her community's rate in the month
-    of her target date; mostly in the window, sometimes just outside), and when she leaves the roster."""
+    of her target date; mostly in the window, sometimes just outside; the serum one 4-6 weeks after
+    the NT one), and when she leaves the roster."""
     assert w.home is not None
     profile = profile_of(w.home)
     year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -150,8 +151,7 @@ def _screen_by_construction(w: Woman, seed: int, year: int) -> None:
     did_nt = sr.random() < rate
     if did_nt and year_start <= nt_day <= year_end:
         w.nt.append(nt_day)
-    s_off = sr.randint(108, 140) if sr.random() > 0.04 else sr.choice((101, 103, 104, 148, 150, 153))
-    s_day = shift_sunday(w.lmp + dt.timedelta(days=s_off))
+    s_day = shift_sunday(_serum_day(sr, w.lmp, nt_day if did_nt else None))
     s_rate = profile.rates[(max(s_day, year_start).month if s_day.year <= year else 12) - 1]
     s_rate = min(0.97, s_rate * (1.08 if did_nt else 0.45))
     if sr.random() < s_rate and year_start <= s_day <= year_end:
@@ -159,6 +159,16 @@ def _screen_by_construction(w: Woman, seed: int, year: int) -> None:
     # Roster drop: delivered women leave the roster (with some delay), except where they don't.
     if profile.drops_delivered:
         w.dropped = w.delivery + dt.timedelta(days=sr.randint(0, 25))
+
+
+def _serum_day(sr: random.Random, lmp: dt.date, nt_day: dt.date | None) -> dt.date:
+    """Her serum screening: 4-6 weeks after her NT one (at 15-20 weeks), else at 15-20 weeks;
+    now and then just outside the window."""
+    if sr.random() < 0.04:
+        return lmp + dt.timedelta(days=sr.choice((101, 103, 104, 148, 150, 153)))
+    if nt_day is not None:
+        return max(nt_day + dt.timedelta(days=sr.randint(28, 42)), lmp + dt.timedelta(days=105))
+    return lmp + dt.timedelta(days=sr.randint(108, 140))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,7 +476,7 @@ def _unrostered(settings: Settings, seed: int, ids: Ids, first_uid: int) -> list
             c = communities[where]
             w.log_address = f"{c.name}{er.randint(1, 12)}组" if er.random() < 0.7 else c.name
         w.nt = [shift_sunday(w.lmp + dt.timedelta(days=er.randint(78, 95)))] if er.random() < 0.85 else []
-        w.serum = [shift_sunday(w.lmp + dt.timedelta(days=er.randint(108, 140)))]
+        w.serum = [shift_sunday(_serum_day(er, w.lmp, w.nt[0] if w.nt else None))]
         w.nt = [d for d in w.nt if d <= dt.date(year, 12, 31)]
         w.serum = [d for d in w.serum if d <= dt.date(year, 12, 31)]
         w.dropped = dt.date(year, 1, 1)

@@ -38,7 +38,7 @@ FOLLOWUP_MAIL_LABELS = {
     "open": "正在窗口期内、尚未筛查",
     "soon": "{days}天内进入窗口期",
     "no_dates": "末次月经等日期缺失、无法推算孕周",
-    "missed": "已错过窗口期",
+    "missed": "已错过窗口期、仍可补筛",
 }
 # What a reminder chases: the open items (a missed window can no longer be caught up).
 REMIND_ITEMS = ("open", "soon", "no_dates")
@@ -98,7 +98,10 @@ def _example(settings: Settings, name: str) -> str:
 
 
 def _community_context(c: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    followup = {k: int((c.get("followup") or {}).get(k, 0)) for k in ("open", "soon", "missed", "no_dates")}
+    # Women, not rows (a woman is listed once per test); "missed": those who can still be screened.
+    women = c.get("followup_women")
+    source = {**women, "missed": women.get("missed_screenable", 0)} if women else c.get("followup") or {}
+    followup = {k: int(source.get(k, 0)) for k in ("open", "soon", "missed", "no_dates")}
     high_risk = int(c.get("high_risk_awaiting_diagnosis") or 0)
     days = settings.followup.opening_within_days
 

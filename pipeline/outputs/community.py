@@ -28,7 +28,6 @@ from pipeline.outputs.frames import (
     issues_frame,
     mask_problem_ids,
     problems_by_community,
-    spot_check_frame,
     summary_frame,
 )
 from pipeline.outputs.sheets import (
@@ -41,7 +40,6 @@ from pipeline.outputs.sheets import (
     open_book,
     problems_sheet,
     run_info,
-    spot_sheet,
     timeliness_sheet,
 )
 from pipeline.outputs.xlsx import header_row_of, write_block, write_table
@@ -55,14 +53,14 @@ COMMUNITY_SHEETS = (
     "漏报与冲突",
     "花名册上报情况",
     "数据问题",
-    "随机抽查名单",
     "口径说明",
 )
 # A community is shown the issues it can act on (无法归属 and 重复筛查 are the health centre's).
-COMMUNITY_ISSUES = ("漏报", "花名册冲突", "花名册重复行", "自报未核实")
+COMMUNITY_ISSUES = ("漏报", "待核实", "花名册冲突", "花名册重复行", "自报未核实")
 ISSUES_SUBTITLE = (
-    "漏报：卫生院有筛查记录、住址在本社区，但未列入花名册，请补报；花名册冲突：同一人也在其他社区花名册上，"
-    "请核实居住地；自报未核实：花名册称已筛查但卫生院没有记录，请核实。"
+    "漏报：卫生院有筛查记录、住址在本社区，筛查后已到花名册上报日但仍未列入花名册，请补报；待核实：筛查后尚未到"
+    "花名册上报日，请在下次上报时列入；花名册冲突：同一人也在其他社区花名册上，请核实居住地；"
+    "自报未核实：花名册称已筛查但卫生院没有记录，请核实。"
 )
 
 
@@ -79,7 +77,7 @@ class CommunityView:
     ranking_title: str  # the ranking block's title, naming the set
     followup: pd.DataFrame  # its rows of Reconciled.followup
     high_risk: pd.DataFrame  # its rows of Reconciled.high_risk
-    spot_check: pd.DataFrame  # its rows of Reconciled.spot_check
+    # (never the inspection group's spot checks: they are drawn "不发通知、不打招呼")
     issues: Mapping[str, pd.DataFrame]  # COMMUNITY_ISSUES type -> its rows (see frames.issue_sources)
     timeliness: RosterTimeliness  # its rows
     problems: pd.DataFrame  # the problem groups of its own roster submissions
@@ -119,8 +117,8 @@ class _Rows:
 
     followup: Callable[[str], pd.DataFrame]
     high_risk: Callable[[str], pd.DataFrame]
-    spot_check: Callable[[str], pd.DataFrame]
     missing_from_roster: Callable[[str], pd.DataFrame]
+    pending_roster: Callable[[str], pd.DataFrame]
     conflicts: Callable[[str], pd.DataFrame]
     roster_duplicates: Callable[[str], pd.DataFrame]
     self_unverified: Callable[[str], pd.DataFrame]
@@ -135,8 +133,8 @@ class _Rows:
         return cls(
             followup=_split(rec.followup),
             high_risk=_split(rec.high_risk),
-            spot_check=_split(rec.spot_check),
             missing_from_roster=_split(rec.missing_from_roster),
+            pending_roster=_split(rec.pending_roster),
             conflicts=_split_conflicts(rec.conflicts),
             roster_duplicates=_split(rec.roster_duplicates),
             self_unverified=_split(rec.self_unverified),
@@ -253,9 +251,9 @@ def _view(
         ranking_title=f"{peers.scope}各{unit}排名",
         followup=rows.followup(key),
         high_risk=rows.high_risk(key),
-        spot_check=rows.spot_check(key),
         issues={
             "漏报": rows.missing_from_roster(key),
+            "待核实": rows.pending_roster(key),
             "花名册冲突": rows.conflicts(key),
             "花名册重复行": rows.roster_duplicates(key),
             "自报未核实": rows.self_unverified(key),
@@ -318,7 +316,6 @@ def write_community(path: Path, view: CommunityView) -> Path:
     )
     timeliness_sheet(book, view.timeliness, view.key)
     problems_sheet(book, mask_problem_ids(view.problems) if mask else view.problems)
-    spot_sheet(book, spot_check_frame(view.spot_check, settings), mask=mask)
     explanation_sheet(book, view.run, rows=view.settings_rows)
     book.close()
     return path

@@ -292,7 +292,7 @@ def spot_check_frame(spot: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 # Issues: 漏报, 无法归属, conflicts, duplicate screenings, duplicate roster rows, self-reports
 
 
-ISSUE_TYPES = ("漏报", "无法归属", "花名册冲突", "重复筛查", "花名册重复行", "自报未核实")
+ISSUE_TYPES = ("漏报", "待核实", "无法归属", "项目期外", "花名册冲突", "重复筛查", "花名册重复行", "自报未核实")
 
 
 def duplicates_with_community(rec: Reconciled) -> pd.DataFrame:
@@ -322,7 +322,9 @@ def issue_sources(rec: Reconciled, types: Sequence[str] = ISSUE_TYPES) -> dict[s
     """Issue type -> the result's rows of that type, for the ``types`` asked for."""
     sources = {
         "漏报": rec.missing_from_roster,
+        "待核实": rec.pending_roster,
         "无法归属": rec.unassignable,
+        "项目期外": rec.out_of_programme,
         "花名册冲突": rec.conflicts,
         "花名册重复行": rec.roster_duplicates,
         "自报未核实": rec.self_unverified,
@@ -344,9 +346,31 @@ def _name_of(r: Row, names: Mapping[str, str]) -> str:
     return names.get(c, str(c)) if isinstance(c, str) else ""
 
 
+def _due_text(r: Row) -> str:
+    due = r.get("list_by")
+    return cn_date(due, year=False) if isinstance(due, pd.Timestamp) and due is not pd.NaT else ""
+
+
 def _missing_detail(r: Row, names: Mapping[str, str]) -> str:
     where = _name_of(r, names)
-    return f"卫生院有{_test_text(r)}记录，住址在{where}，但不在该社区花名册上：已按住址计入{where}，请补报到花名册"
+    due = _due_text(r)
+    return (
+        f"卫生院有{_test_text(r)}记录，住址在{where}，但{due + '应报的' if due else ''}花名册中没有她："
+        f"已按住址计入{where}，请补报到花名册"
+    )
+
+
+def _pending_detail(r: Row, names: Mapping[str, str]) -> str:
+    where = _name_of(r, names)
+    due = _due_text(r)
+    return (
+        f"卫生院有{_test_text(r)}记录，住址在{where}，筛查后尚未到花名册上报日：已按住址计入{where}，"
+        f"请在{due + '上报的' if due else '下次上报的'}花名册中列入（届时仍未列入的为漏报）"
+    )
+
+
+def _out_of_programme_detail(r: Row, names: Mapping[str, str]) -> str:
+    return str(r.get("scope_note") or "筛查日期在项目期外，不计入任务")
 
 
 def _unassignable_detail(r: Row, names: Mapping[str, str]) -> str:
@@ -380,7 +404,9 @@ def _self_report_detail(r: Row, names: Mapping[str, str]) -> str:
 # Issue type -> (the column holding its date, the 说明 text of one row).
 _ISSUES: dict[str, tuple[str, Callable[[Row, Mapping[str, str]], str]]] = {
     "漏报": ("screen_date", _missing_detail),
+    "待核实": ("screen_date", _pending_detail),
     "无法归属": ("screen_date", _unassignable_detail),
+    "项目期外": ("screen_date", _out_of_programme_detail),
     "花名册冲突": ("last_seen", _conflict_detail),
     "重复筛查": ("screen_date", _duplicate_detail),
     "花名册重复行": ("report_date", _roster_duplicate_detail),
@@ -397,6 +423,7 @@ def _issue_rows(kind: str, frame: pd.DataFrame, names: Mapping[str, str]) -> pd.
         {
             "type": kind,
             "community": [r.get("community") for r in rows],
+            "pkey": [r.get("pkey") for r in rows],
             "name": [r.get("name") for r in rows],
             "id": [r.get("id") for r in rows],
             "phone": [r.get("phone") for r in rows],
@@ -449,7 +476,7 @@ def issues_frame(
         if kind in types and kind in sources and not sources[kind].empty
     ]
     if not parts:
-        return empty_frame([c.key for c in ISSUE_COLUMNS] + ["community", "rosters"])
+        return empty_frame([c.key for c in ISSUE_COLUMNS] + ["community", "rosters", "pkey"])
     out = pd.concat(parts, ignore_index=True)
     if community is not None:
         out = _seen_by(out, community)

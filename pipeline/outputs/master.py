@@ -61,17 +61,29 @@ MASTER_SHEETS = (
     "口径说明",
 )
 ISSUES_SUBTITLE = (
-    "类型：漏报（已筛查但未列入花名册，按住址计入社区）、无法归属、花名册冲突（同一人在两个社区）、"
+    "类型：漏报（已筛查、筛查后已到花名册上报日仍未列入花名册，按住址计入社区）、待核实（已筛查、尚未到花名册上报日）、"
+    "无法归属、项目期外（筛查日期在项目期外，不计入任务）、花名册冲突（同一人在两个社区）、"
     "重复筛查、花名册重复行、自报未核实（花名册称已做但卫生院无记录）。"
 )
 
 
+def women_per_community(frame: pd.DataFrame) -> tuple[pd.Series, int]:
+    """(distinct women per community, distinct women in all) of a person list: a woman on the list
+    for both tests, or in two rows, is one person (rows without a person key count one each)."""
+    if not len(frame) or "community" not in frame.columns:
+        return pd.Series(dtype="int64"), 0
+    if "pkey" not in frame.columns:
+        return frame["community"].value_counts(), len(frame)
+    row_keys = pd.Series([f"row:{i}" for i in range(len(frame))], index=frame.index, dtype="string")
+    who = frame["pkey"].astype("string").fillna(row_keys)
+    pairs = pd.DataFrame({"community": frame["community"], "who": who}).drop_duplicates()
+    return pairs["community"].value_counts(), int(pairs["who"].nunique())
+
+
 def counts_sheet(book: Book, name: str, what: str, frame: pd.DataFrame) -> None:
-    """A person list of a large organisation, as the number of people per community."""
+    """A person list of a large organisation, as the number of people (distinct women) per community."""
     settings = book.settings
-    counts = (
-        frame["community"].value_counts() if len(frame) and "community" in frame.columns else pd.Series(dtype="int64")
-    )
+    counts, total = women_per_community(frame)
     table = pd.DataFrame(
         {
             "parent": [c.parent for c in settings.communities],
@@ -81,7 +93,7 @@ def counts_sheet(book: Book, name: str, what: str, frame: pd.DataFrame) -> None:
     )
     write_table(
         book.workbook, book.fmt, name, table, COUNT_COLUMNS, title=book.title(what),
-        subtitle=f"共 {len(frame):,} 人。社区较多（{len(settings.communities):,} 个），名单按社区分别列在各社区的工作簿中"
+        subtitle=f"共 {total:,} 人。社区较多（{len(settings.communities):,} 个），名单按社区分别列在各社区的工作簿中"
         "（“社区”文件夹），此处只列各社区人数。",
     )
 
@@ -129,6 +141,17 @@ def _check_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> N
         spot_sheet(book, spot_check_frame(rec.spot_check, book.settings), mask=mask)
     groups = result.problem_groups
     problems_sheet(book, mask_problem_ids(groups) if mask else groups)
+
+
+def write_spot_checks(path: Path, result: Analysis, settings: Settings) -> Path:
+    """督查抽查名单: the inspection group's own list of the period's spot checks, never sent to a
+    community. It leaves the office with the group: names, phones and addresses to find the women,
+    IDs masked (the master workbook has them in full)."""
+    book = open_book(path, "督查抽查名单", settings, result.as_of)
+    spot_sheet(book, spot_check_frame(result.reconciled.spot_check, settings), mask=True)
+    explanation_sheet(book, run_info(result))
+    book.close()
+    return path
 
 
 def write_master(path: Path, result: Analysis, settings: Settings) -> Path:

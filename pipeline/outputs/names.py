@@ -88,6 +88,11 @@ def health_centre_filename(as_of: dt.date) -> str:
     return f"卫生院核对清单_{as_of.isoformat()}.xlsx"
 
 
+def spot_check_filename(as_of: dt.date) -> str:
+    """The inspection group's list (督查抽查名单): never attached to any mail."""
+    return f"督查抽查名单_{as_of.isoformat()}.xlsx"
+
+
 _UNSAFE_STEM = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from pipeline.load import default_workers
 from pipeline.model import Analysis
 from pipeline.outputs.community import CommunityView, community_views, write_community
-from pipeline.outputs.master import write_master
+from pipeline.outputs.master import write_master, write_spot_checks
 from pipeline.outputs.names import community_filename
 from pipeline.outputs.readers import write_health_centre, write_leaders, write_problems_workbook
 from pipeline.settings import Settings
@@ -30,6 +30,7 @@ _WRITERS: dict[str, Callable[[Path, Analysis, Settings], Path]] = {
     "leaders": write_leaders,
     "health_centre": write_health_centre,
     "problems": write_problems_workbook,
+    "spot_checks": write_spot_checks,
 }
 
 
@@ -74,7 +75,7 @@ def write_workbooks(
     on_written: Callable[[], None] | None = None,
 ) -> tuple[dict[str, Path], list[Path], dict[str, float]]:
     """Write the whole-result workbooks ``whole`` (kind -> path; kinds: master, leaders,
-    health_centre, problems) and every community's workbook into ``folder``, in ``workers``
+    health_centre, problems, spot_checks) and every community's workbook into ``folder``, in ``workers``
     processes (default one per core; 1: one after another). The big workbooks start first, so
     that the communities' workbooks fill the other cores meanwhile. Returns the whole-result
     paths, the community paths in config order, and the seconds spent per kind of workbook

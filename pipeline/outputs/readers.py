@@ -78,7 +78,8 @@ def _window_sheet(book: Book, result: Analysis) -> None:
 def _issue_sheets(book: Book, result: Analysis) -> None:
     """未在花名册 (screened, on no roster) and 重复筛查 (screened twice)."""
     rec, settings = result.reconciled, book.settings
-    none = issues_frame(issue_sources(rec, ("漏报", "无法归属")), settings, ("漏报", "无法归属"))
+    unlisted = ("漏报", "待核实", "无法归属")
+    none = issues_frame(issue_sources(rec, unlisted), settings, unlisted)
     write_table(
         book.workbook, book.fmt, "未在花名册", mask_people(none), ISSUE_COLUMNS,
         title=book.title("未在社区花名册上的筛查"),

@@ -282,9 +282,12 @@ def issues_sheet(book: Book, issues: pd.DataFrame, *, name: str, what: str, subt
 def spot_sheet(book: Book, spot: pd.DataFrame, *, mask: bool) -> None:
     """随机抽查名单 (``spot``: a :func:`~pipeline.outputs.frames.spot_check_frame`)."""
     s = book.settings.spot_check
+    period = int(spot["draw_period"].iloc[0]) if len(spot) and "draw_period" in spot.columns else None
+    drawn_for = f"第{period}期通报期" if period else "首期通报前"
     subtitle = (
-        f"每个社区从花名册中随机抽取{s.size}人（随机种子{s.seed}，同样的数据得到同样的名单），"
-        "请电话或入户核实其居住地、孕情和筛查情况，并填写抽查结果。"
+        f"督查组专用（不发通知、不打招呼），不得发给社区。{drawn_for}抽取：每个社区从最新花名册上未销号的孕妇中"
+        f"随机抽取{s.size}人（随机种子{s.seed}，同样的数据和配置得到同样的名单，每期另行抽取）；"
+        "由督查组核实其居住地、孕情和筛查情况，并填写抽查结果。"
     )
     write_table(
         book.workbook, book.fmt, "随机抽查名单", mask_frame_ids(spot, mask), SPOT_COLUMNS,

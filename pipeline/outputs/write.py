@@ -30,6 +30,7 @@ from pipeline.outputs.names import (
     leaders_filename,
     master_filename,
     run_folder,
+    spot_check_filename,
     staging_folder,
 )
 from pipeline.outputs.parallel import write_workbooks
@@ -60,7 +61,7 @@ def write_outputs(
     output_root.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if on_stage is not None:
-        on_stage("write", total=len(settings.communities) + 4)
+        on_stage("write", total=len(settings.communities) + 5)
     with output_lock(output_root):
         recover_outputs(output_root)
         written = _write_outputs_locked(result, settings, output_root, workers=workers, on_item=on_item)
@@ -84,7 +85,7 @@ def _write_outputs_locked(
     try:
         as_of = result.as_of
         # The workbooks are written in parallel (pipeline.outputs.parallel); the order of `written`
-        # stays: master, communities in config order, leaders, health centre, problems.
+        # stays: master, communities in config order, leaders, health centre, problems, spot checks.
         whole, communities, seconds = write_workbooks(
             tmp,
             result,
@@ -94,6 +95,7 @@ def _write_outputs_locked(
                 "leaders": tmp / leaders_filename(as_of),
                 "health_centre": tmp / health_centre_filename(as_of),
                 "problems": tmp / PROBLEMS_FILE,
+                "spot_checks": tmp / spot_check_filename(as_of),
             },
             workers=workers,
             on_written=on_item,
@@ -106,6 +108,7 @@ def _write_outputs_locked(
             whole["leaders"],
             whole["health_centre"],
             whole["problems"],
+            whole["spot_checks"],
             _write_json(tmp / SUMMARY_FILE, result.summary),
             *write_circular(tmp, result.summary, settings, result.as_of),
         ]

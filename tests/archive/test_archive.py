@@ -20,9 +20,11 @@ from docx import Document
 
 from pipeline import archive, store
 from pipeline.cli import main
+from pipeline.reconcile import reconcile
 from pipeline.score import score
 from pipeline.settings import Settings, load_settings
 from tests.conftest import CONFIG, DEMO_INPUT, demo_result
+from tests.factories import A, B, C, log_row, make_settings, normalized, person, quotas, roster_row
 
 JUNE_15 = dt.date(2020, 6, 15)
 JUNE_30 = dt.date(2020, 6, 30)
@@ -209,45 +211,52 @@ def test_resolve_period(settings: Settings) -> None:
         archive.resolve_period(settings, dt.date(2020, 4, 12))
 
 
-def _late_screenings(screenings: pd.DataFrame, community: str, day: str, count: int) -> pd.DataFrame:
-    """``count`` screenings for ``community`` dated ``day``, logged late (new women)."""
-    template = screenings[(screenings["community"] == community) & screenings["counted"]].iloc[[0]]
-    rows = []
-    for i in range(count):
-        row = template.copy()
-        row["pkey"] = f"ID:LATE{i:04d}"
-        row["test"] = "nt" if i % 2 == 0 else "serum"
-        row["screen_date"] = pd.Timestamp(day)
-        rows.append(row)
-    return pd.concat([screenings, *rows], ignore_index=True)
+def test_issued_lists_drive_the_streaks_after_late_data() -> None:
+    """A hand-built year (not the demo's): the lagging list of an issued circular stands when late
+    data changes the recomputation, and the "in a row" rules count from it.
 
+    Three communities, weekly 1 per test (expected 1/7 a day per test from 04-10), one lagging.
+    Combined expected: 05-15 (36 days) 10.29, 05-31 (52 days) 14.86, 06-15 (67 days) 19.14.
+    新民: 24 on 04-10, never below. 新安: 6 on 04-10, +6 on 05-20, +8 on 06-05 -> 6 (58 %) at 05-15,
+    12 (81 %) at 05-31, 20 (104 %) at 06-15. 新华: 8 on 04-10 -> 8 (78 %) at 05-15, 8 (54 %) at
+    05-31, 8 (42 %) at 06-15. Issued: 05-15 新安, 05-31 新华. Late data: 新华 +8 dated 05-20 -> 16
+    (108 %) at 05-31 (the recomputation names 新安 instead), 16 (84 %) at 06-15: lagging again."""
+    settings = make_settings(ranking={"lagging_count": 1})
+    plan = {A: [("2020-04-10", 24)], B: [("2020-04-10", 6), ("2020-05-20", 6), ("2020-06-05", 8)], C: [("2020-04-10", 8)]}
+    late = {C: [("2020-05-20", 8)]}
+    june_15 = dt.date(2020, 6, 15)
 
-def test_issued_lists_drive_the_streaks_after_late_data(two_issued: Path, settings: Settings) -> None:
-    issued = archive.issued_lagging(two_issued)
-    chang = "常花园社区"
-    assert chang in issued["2020-06-30"] and chang not in issued["2020-06-15"]
-    # Late data: six screenings dated 2020-06-20 for 常花园 arrive after the 06-30 circular was issued.
-    base = demo_result(JULY_15)
-    rec = base.reconciled
-    late = _late_screenings(rec.screenings, chang, "2020-06-20", 6)
-    with_issued = score(late, rec.submissions, base.quotas, settings, JULY_15, issued)
-    recomputed = score(late, rec.submissions, base.quotas, settings, JULY_15, None)
+    def scored(plans: list[dict[str, list[tuple[str, int]]]], issued: dict[str, list[str]] | None) -> pd.DataFrame:
+        roster, log, n = [], [], 0
+        for p in plans:
+            for key, batches in p.items():
+                for day, count in batches:
+                    for i in range(count):
+                        n += 1
+                        roster.append(roster_row(person(n), key, "2020-04-09"))
+                        log.append(log_row(person(n), "nt" if i % 2 == 0 else "serum", day))
+        rec = reconcile(normalized(roster, log), settings, june_15)
+        return score(rec.screenings, rec.submissions, quotas(settings), settings, june_15, issued).circulars
 
-    def row(scored: Any, period: int) -> pd.Series:
-        c = scored.circulars
-        return c[(c["period"] == period) & (c["community"] == chang)].iloc[0]
+    def row(circulars: pd.DataFrame, end: str, key: str = C) -> pd.Series:
+        return circulars[(circulars["period_end"] == pd.Timestamp(end)) & (circulars["community"] == key)].iloc[0]
 
-    # Period 5 (06-16..06-30): the recomputation no longer names 常花园, the issued circular did.
-    p6 = row(with_issued, 5)
-    assert bool(p6["issued"]) and bool(p6["lagging"])
-    assert not bool(p6["computed_lagging"]) and bool(p6["differs_from_issued"])
-    assert not bool(row(recomputed, 5)["lagging"])
-    # Period 6 (07-01..07-15, not issued): 常花园 is lagging again; as issued that is twice in a row.
-    p7, p7_recomputed = row(with_issued, 6), row(recomputed, 6)
-    assert bool(p7["lagging"]) and not bool(p7["issued"])
-    assert (int(p7["lag_streak"]), int(p7_recomputed["lag_streak"])) == (2, 1)
+    before = scored([plan], None)
+    assert [bool(row(before, e, k)["lagging"]) for e, k in (("2020-05-15", B), ("2020-05-31", C))] == [True, True]
+    issued = {"2020-05-15": [B], "2020-05-31": [C]}
+    with_issued = scored([plan, late], issued)
+    recomputed = scored([plan, late], None)
+    # 05-31: the recomputation no longer names 新华; the issued circular did, and that stands.
+    p_may = row(with_issued, "2020-05-31")
+    assert bool(p_may["issued"]) and bool(p_may["lagging"])
+    assert not bool(p_may["computed_lagging"]) and bool(p_may["differs_from_issued"])
+    assert not bool(row(recomputed, "2020-05-31")["lagging"]) and bool(row(recomputed, "2020-05-31", B)["lagging"])
+    # 06-15 (not issued): 新华 is lagging again; as issued that is twice in a row.
+    p_june, p_june_recomputed = row(with_issued, "2020-06-15"), row(recomputed, "2020-06-15")
+    assert bool(p_june["lagging"]) and not bool(p_june["issued"])
+    assert (int(p_june["lag_streak"]), int(p_june_recomputed["lag_streak"])) == (2, 1)
     texts = settings.ranking.lagging_texts
-    assert texts[1] in p7["consequences"] and texts[0] in p7_recomputed["consequences"]
+    assert texts[1] in p_june["consequences"] and texts[0] in p_june_recomputed["consequences"]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_generation_is_fast_and_complete(
         assert name in names
     rosters = [n for n, kind in truth["kinds"].items() if kind == "roster"]
     assert len(rosters) == len(truth["roster_submissions"]) > 100
-    assert 400 <= truth["women"] <= 520
+    assert 500 <= truth["women"] <= 650
 
 
 def test_deterministic(settings: Settings, generated: tuple[Path, list[Path], float], tmp_path: Path) -> None:
@@ -248,3 +248,21 @@ def test_year_shape(truth: dict[str, Any], settings: Settings) -> None:
     lag = [c.name for c in settings.communities if min(counts[c.name].values()) < 0.9 * c.quota_nt]
     assert len(met) >= 2 and len(lag) >= 1
     assert sum(truth["subsidy_cases_jan_apr9"].values()) > 0
+
+
+def test_a_programme_running_since_january(settings: Settings) -> None:
+    """Serum screenings follow the same women's NT screenings by 4-6 weeks, and both run evenly
+    through the year (serum about five weeks behind), as in a programme that has run since January."""
+    from pipeline.demo.plan import build
+
+    women = [w for w in build(settings, 2020).women if w.rostered and w.closure is None]
+    gaps = [(min(w.serum) - min(w.nt)).days for w in women if w.nt and w.serum]
+    assert sum(28 <= g <= 42 for g in gaps) >= 0.9 * len(gaps)
+    for test in ("nt", "serum"):
+        by_month = [sum(1 for w in women for d in getattr(w, test) if d.month == m) for m in range(1, 13)]
+        mean = sum(by_month[2:]) / 10
+        # From March on (the serum screenings of January and February are those of the women
+        # screened for NT in the December before, outside the logs), every month within a third of
+        # the mean.
+        assert all(abs(n - mean) <= mean / 3 for n in by_month[2:]), (test, by_month)
+        assert by_month[0] > 0

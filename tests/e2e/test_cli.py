@@ -44,15 +44,15 @@ def test_accounting_matches_the_demo_by_hand(demo_run, settings) -> None:  # typ
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     acc = summary["accounting"]
     truth = demo_truth(settings)
-    data_rows = sum(truth["files"].values())  # 7823 person/screening/quota/register rows by construction
+    data_rows = sum(truth["files"].values())  # 8953 person/screening/quota/register rows by construction
     # Subtotal rows are input rows too (rejected as 合计行): one in each of 新安's 26 rosters and
     # one in the quota table.
     xinan_rosters = sum(1 for f in truth["files"] if f.startswith("新安社区"))
     assert acc["input_rows"] == data_rows + xinan_rosters + 1
     # Rejected: the 27 subtotal rows; 2 IDs stored as numbers; the wrong check digits carried from
-    # roster to roster (唐雨丽 in 新民's 13 rosters from 08-28, 袁秋月 in 新华's 12 from 09-08,
-    # 梁爱洁 in 常花园's 22 from 05-18); the log row dated 2020-02-30.
-    assert acc["rejected_rows"] == 27 + 2 + (13 + 12 + 22) + 1
+    # roster to roster (罗雅莉 in 新民's 8 rosters from 10-16, 黄红 in 新华's 9 from 10-08,
+    # 何爱敏 in 常花园's 11 from 09-18); the log row dated 2020-02-30.
+    assert acc["rejected_rows"] == 27 + 2 + (8 + 9 + 11) + 1
     assert acc["input_rows"] == acc["accepted_rows"] + acc["rejected_rows"]
     assert acc["quota_rows"] == 5 and acc["register_rows"] == truth["register_rows"]
 

@@ -28,6 +28,7 @@ from pipeline import archive, store
 from pipeline import mail as deliver
 from pipeline.analyse import analyse
 from pipeline.cli import main
+from pipeline.outputs.names import spot_check_filename
 from pipeline.outputs.write import write_outputs
 from pipeline.settings import Community, Mail, Settings, load_settings
 from tests.conftest import CONFIG, DEMO_INPUT, demo_result
@@ -238,6 +239,10 @@ def test_dry_run_outbox_has_one_message_per_recipient(run_folder: Path, settings
     assert _attachments(seen["leader1@example.cn"]) == {"领导版_2020-06-30.xlsx": XLSX, "通报_2020-06-30.docx": DOCX}
     assert "草稿" in _body(seen["leader1@example.cn"])  # not issued yet
     assert _attachments(seen["weishengyuan@example.cn"]) == {"卫生院核对清单_2020-06-30.xlsx": XLSX}
+    # The inspection group's spot checks are in the run folder and in no message (不发通知、不打招呼).
+    assert (run_folder / spot_check_filename(AS_OF)).is_file()
+    assert all(spot_check_filename(AS_OF) not in _attachments(msg) for msg in seen.values())
+    assert all("抽查" not in _body(msg) for msg in seen.values())
     # The attachment is the workbook itself, byte for byte.
     part = next(seen["xinmin@example.cn"].iter_attachments())
     assert part.get_content() == (run_folder / "社区" / "新民社区.xlsx").read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -24,8 +25,8 @@ def test_a_view_holds_only_its_own_rows(settings: Settings) -> None:
     rec = result.reconciled
     for key, view in views.items():
         assert view.name == settings.community(key).name and view.as_of == AS_OF
-        for frame in (view.followup, view.high_risk, view.spot_check, view.timeliness.summary,
-                      view.timeliness.detail, view.timeliness.paper, view.issues["漏报"],
+        for frame in (view.followup, view.high_risk, view.timeliness.summary,
+                      view.timeliness.detail, view.timeliness.paper, view.issues["漏报"], view.issues["待核实"],
                       view.issues["花名册重复行"], view.issues["自报未核实"]):
             assert own_only(frame, key)
         assert set(view.issues) == set(COMMUNITY_ISSUES)
@@ -36,5 +37,7 @@ def test_a_view_holds_only_its_own_rows(settings: Settings) -> None:
         # The whole sub-district is one ranking block: every community, no personal columns used.
         assert view.ranking["community"].tolist() == settings.community_keys
         assert view.run.files == result.files
+        # The inspection group's spot checks are drawn "不发通知、不打招呼": in no community's view.
+        assert not any("spot" in f.name for f in dataclasses.fields(view))
     # Every follow-up row is in exactly one view.
     assert sum(len(v.followup) for v in views.values()) == len(rec.followup.dropna(subset=["community"]))

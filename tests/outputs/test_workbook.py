@@ -20,12 +20,13 @@ from pipeline.model import Analysis
 from pipeline.outputs import xlsx
 from pipeline.outputs.community import community_views, write_community
 from pipeline.outputs.frames import log_files, rank_change_text, weeks_text
-from pipeline.outputs.master import write_master
+from pipeline.outputs.master import write_master, write_spot_checks
 from pipeline.outputs.names import (
     community_filename,
     health_centre_filename,
     leaders_filename,
     master_filename,
+    spot_check_filename,
 )
 from pipeline.outputs.readers import write_health_centre, write_leaders
 from pipeline.settings import Privacy, Settings, load_settings
@@ -55,7 +56,6 @@ COMMUNITY = [
     "漏报与冲突",
     "花名册上报情况",
     "数据问题",
-    "随机抽查名单",
     "口径说明",
 ]
 LEADERS = ["汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明"]
@@ -451,6 +451,36 @@ def test_community_workbooks_hold_only_their_own_women(
             assert {r["联系电话"] for r in rows if r["联系电话"]} <= set(mine["phone"].dropna())
 
 
+def test_spot_checks_only_for_the_inspection_group(
+    books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings, tmp_path: Path
+) -> None:
+    """The spot checks are drawn "不发通知、不打招呼": in the office's master workbook and the
+    inspection group's own 督查抽查名单, never in a community's workbook."""
+    spot = result.reconciled.spot_check
+    assert len(spot) == settings.spot_check.size * len(settings.communities)
+    # Never a closed case or a woman off her community's latest roster.
+    women = result.reconciled.women.set_index("pkey")
+    assert women.loc[spot["pkey"], "in_latest"].all() and women.loc[spot["pkey"], "closed_reason"].isna().all()
+    for key in settings.community_keys:
+        assert "随机抽查名单" not in books[key].sheetnames
+        # (its 口径说明 may say that spot checks exist, as the plan does; never the list itself)
+        assert not any(w in text for _, _, text in string_cells(books[key]) for w in ("抽查结果", "督查组专用")), key
+    path = write_spot_checks(tmp_path / spot_check_filename(result.as_of), result, settings)
+    assert path.name == f"督查抽查名单_{result.as_of.isoformat()}.xlsx"
+    own = openpyxl.load_workbook(path)
+    assert own.sheetnames == ["随机抽查名单", "口径说明"]
+    for book in (own, books["master"]):
+        rows = data_rows(book["随机抽查名单"])
+        assert sorted(r["联系电话"] for r in rows) == sorted(spot["phone"])
+        assert {r["抽查期次"] for r in rows} == {result.summary["circular_period"]["number"]}
+        assert "不发通知、不打招呼" in str(book["随机抽查名单"]["A2"].value)
+    # Full IDs in the master workbook only; the group's own list masks them.
+    # (a woman known by name and phone only has no ID to show)
+    listed = sorted(r["身份证号"] or "" for r in data_rows(books["master"]["随机抽查名单"]))
+    assert listed == sorted(i if isinstance(i, str) else "" for i in spot["id"])
+    assert all(not FULL_ID.search(text) for _, _, text in string_cells(own) if not SHA256.match(text))
+
+
 def test_community_problems_are_its_own(
     books: dict[str, OpenpyxlWorkbook], result: Analysis, settings: Settings
 ) -> None:
@@ -512,8 +542,8 @@ def test_health_centre_checklist(books: dict[str, OpenpyxlWorkbook], result: Ana
     assert len(data_rows(book["窗口期外筛查"])) == int((scr["window_flag"] != "").sum())
     rec = result.reconciled
     not_listed = data_rows(book["未在花名册"])
-    assert len(not_listed) == len(rec.missing_from_roster) + len(rec.unassignable)
-    assert {r["类型"] for r in not_listed} <= {"漏报", "无法归属"}
+    assert len(not_listed) == len(rec.missing_from_roster) + len(rec.pending_roster) + len(rec.unassignable)
+    assert {r["类型"] for r in not_listed} <= {"漏报", "待核实", "无法归属"}
     assert len(data_rows(book["重复筛查"])) == len(rec.duplicates)
     assert {r["来源文件"] for r in not_listed} <= logs
 

@@ -148,7 +148,8 @@ def _community_row(
         "stage_actions": [x for x in consequences if x in stage_texts],
         "commendation": _clean(c["commendation"]) if c.get("commendation") else None,
         "roster_timeliness": c.get("roster_timeliness"),
-        "missing_from_roster": int(c.get("missing_from_roster") or 0),
+        # Women, not screenings; only those judged 漏报 (not the 待核实 ones).
+        "missing_from_roster": int(c.get("missing_from_roster_women", c.get("missing_from_roster")) or 0),
     }
 
 
@@ -254,10 +255,15 @@ def _goal_notes(tests: list[dict[str, Any]], summary: dict[str, Any], goal: Any)
 
 
 def _followup_counts(summary: dict[str, Any]) -> dict[str, int]:
+    """Women (not rows: a woman is listed once per test) in each follow-up status, summed over the
+    communities; "missed" counts only the women who can still be screened. A summary without
+    ``followup_women`` (written before it existed) gives its row counts."""
     follow = {"open": 0, "soon": 0, "missed": 0}
     for c in summary.get("communities") or []:
+        women = c.get("followup_women")
+        source = {**women, "missed": women.get("missed_screenable", 0)} if women else c.get("followup") or {}
         for k in follow:
-            follow[k] += int((c.get("followup") or {}).get(k) or 0)
+            follow[k] += int(source.get(k) or 0)
     return follow
 
 
