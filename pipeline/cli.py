@@ -267,7 +267,7 @@ class Group(_ChineseHelp, click.Group):
 def main() -> None:
     """两筛（免费孕期超声NT筛查和血清学筛查）进度统计工具。
 
-    把各社区报来的花名册、卫生院的筛查登记和任务分配表放进 input 文件夹，运行
+    把各社区报来的花名册、卫生院（卫生服务中心）的筛查登记和任务分配表放进 input 文件夹，运行
     `screening run`，结果写到 output/<截至日期>/ 下。
     """
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -295,7 +295,7 @@ def _common(func: F) -> F:
         default="input",
         show_default=True,
         type=FOLDER,
-        help="输入文件夹：各社区花名册、卫生院筛查登记、任务分配表、办事处登记（含子文件夹）。",
+        help="输入文件夹：各社区花名册、筛查登记、任务分配表、办事处登记（含子文件夹）。",
     )(func)
     return func
 
@@ -329,7 +329,7 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
     """读取全部输入表格，核对、统计、排名，生成结果。
 
     结果写到 output/<截至日期>/：办事处汇总表、各社区工作簿（身份证号打码）、领导版、
-    卫生院核对清单、数据问题清单、通报草稿（Word/网页/微信文字）、summary.json 和 manifest.json。
+    医疗机构核对清单、数据问题清单、通报草稿（Word/网页/微信文字）、summary.json 和 manifest.json。
     """
     # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
     from pipeline.analyse import analyse
@@ -353,7 +353,7 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
         written = write_outputs(result, settings, output_dir, on_stage=progress.stage, on_item=progress.item)
     finally:
         progress.close()
-    for line in run_report(result):
+    for line in run_report(result, settings):
         click.echo(line)
     click.echo(f"结果已写入：{written.folder}")
     for path in written.files:
@@ -374,7 +374,7 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_d
     settings = _settings(config)
     day = _as_of(as_of, settings)
     result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
-    for line in run_report(result):
+    for line in run_report(result, settings):
         click.echo(line)
     groups = result.problem_groups
     serious = for_display(groups[groups["severity"] != Severity.NOTE])
@@ -470,7 +470,8 @@ def archive_group() -> None:
 
 @archive_group.command("issue", context_settings=CONTEXT)
 @_common
-@click.option("--number", required=True, help="文号（办事处统一编号），如 7，印成“唐洲文〔2020〕7号”。必填。")
+@click.option("--number", required=True,
+              help="文号（办事处统一编号），如 7：印成配置中的文号前缀（[programme] doc_number_prefix）加“7号”。必填。")
 @click.option(
     "--period",
     default=None,
@@ -703,7 +704,7 @@ def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outb
 @click.option("--resend", is_flag=True, help="已经发给同一地址的相同附件也再发一次。")
 @guarded
 def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: bool, resend: bool) -> None:
-    """用邮件发送结果：各社区只收到本社区的工作簿，领导收到领导版和通报，卫生院收到核对清单。
+    """用邮件发送结果：各社区只收到本社区的工作簿，领导收到领导版和通报，医疗机构收到核对清单。
 
     默认只预览：邮件写成 .eml 文件放在 output/<截至日期>/outbox/，检查无误后加 --send 发送。
     SMTP 密码只从环境变量 SCREENING_SMTP_PASSWORD 读取或当场输入，从不保存。
@@ -734,7 +735,7 @@ def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: 
 def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_dir: Path, really: bool) -> None:
     """花名册截止日期前催报：提醒尚未上报的社区，以及有未结随访事项的社区。
 
-    截止日期见 config.toml 的 [rosters]（默认每月8日、18日、28日）。
+    截止日期见 config.toml 的 [rosters]：first_due（首次）和 update_days（此后每月的几号）。
 
     在截止日期前 [rosters] reminder_days_before 天内运行有效；同一截止日期不会重复催报。
     """

@@ -100,10 +100,10 @@ def test_settings_rows_name_their_source_line(settings) -> None:  # type: ignore
     assert "windows.nt_from" in rows
 
 
-def test_seed_notes_name_what_is_not_computed(settings) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.settings import seed_notes
+def test_plan_notes_name_what_is_not_computed(settings) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.wording import plan_notes
 
-    notes = dict(seed_notes(settings))
+    notes = dict(plan_notes(settings))
     assert "不计算" in notes["绩效工资浮动制"]
     assert "2020-07-10" in notes["季度奖惩"]
     assert "333" in notes["目标任务"]

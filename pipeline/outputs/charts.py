@@ -41,9 +41,9 @@ def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: i
     sheet.insert_chart(row, 0, chart)
 
 
-def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, label: str) -> None:
+def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, label: str, whole: str) -> None:
     """The cumulative done and expected per test by period (rows ``first``..``last`` of the
-    cumulative block), placed below the column chart."""
+    cumulative block), placed below the column chart; ``whole``: the organisation (全街道)."""
     name = sheet.get_name()
     index = {col.key: c for c, col in enumerate(CUMULATIVE_COLUMNS)}
     chart = book.add_chart({"type": "line"})
@@ -71,7 +71,7 @@ def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int
                 "line": {"color": colours[t], "width": 1.5, "dash_type": "dash"},
             }
         )
-    chart.set_title({"name": f"全街道累计完成与累计应完成（按{label}）", "name_font": {"size": 12}})
+    chart.set_title({"name": f"{whole}累计完成与累计应完成（按{label}）", "name_font": {"size": 12}})
     chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"rotation": -45}})
     chart.set_legend({"position": "bottom"})

@@ -162,7 +162,7 @@ def summary_frame(scored: Scored, settings: Settings) -> pd.DataFrame:
     else:
         st["lagging"] = [bool(last.at[k, "lagging"]) if k in last.index else False for k in keys]
         st["consequence"] = ["；".join(last.at[k, "consequences"]) if k in last.index else "" for k in keys]
-        st["commendation"] = [str(last.at[k, "commendation"]) if k in last.index else "" for k in keys]
+        st["commendation"] = [str(last.at[k, "commendation"] or "") if k in last.index else "" for k in keys]
     st["name"] = community_names(keys, settings)
     return st
 
@@ -346,11 +346,11 @@ def _name_of(r: Row, names: Mapping[str, str]) -> str:
 
 def _missing_detail(r: Row, names: Mapping[str, str]) -> str:
     where = _name_of(r, names)
-    return f"卫生院有{_test_text(r)}记录，住址在{where}，但不在该社区花名册上：已按住址计入{where}，请补报到花名册"
+    return f"筛查登记中有{_test_text(r)}记录，住址在{where}，但不在{where}的花名册上：已按住址计入{where}，请补报到花名册"
 
 
 def _unassignable_detail(r: Row, names: Mapping[str, str]) -> str:
-    return f"卫生院有{_test_text(r)}记录，但不在任何社区的花名册上，住址中也没有社区名称，未计入任何社区"
+    return f"筛查登记中有{_test_text(r)}记录，但不在任何花名册上，住址中也没有可识别的名称，未计入"
 
 
 def _conflict_detail(r: Row, names: Mapping[str, str]) -> str:
@@ -374,7 +374,7 @@ def _roster_duplicate_detail(r: Row, names: Mapping[str, str]) -> str:
 
 
 def _self_report_detail(r: Row, names: Mapping[str, str]) -> str:
-    return f"花名册中填报已做{_test_text(r)}，但卫生院登记中没有她的记录；请核实（在外地筛查的请提供报告）"
+    return f"花名册中填报已做{_test_text(r)}，但筛查登记中没有她的记录；请核实（在外地筛查的请提供报告）"
 
 
 # Issue type -> (the column holding its date, the 说明 text of one row).
