@@ -82,8 +82,8 @@ class Programme:
     count_from: dt.date = rule("从这一天起完成的筛查计入任务（之前的不累计）", "2021-03-01")
     assess_from: dt.date = rule("从这一天起考核，序时进度（应完成数）从这一天算起", "2021-03-01")
     subsidy: bool = rule("方案是否对计入起点之前完成的筛查另行补助（如“1—3月已完成的每例补助100元”；没有写 false）", "false")
-    subsidy_from: dt.date | None = rule("补助期开始日期", "2020-01-01", when="subsidy")
-    subsidy_to: dt.date | None = rule("补助期结束日期（一般为计入起点的前一天）", "2020-04-09", when="subsidy")
+    subsidy_from: dt.date | None = rule("补助期开始日期", "2021-01-01", when="subsidy")
+    subsidy_to: dt.date | None = rule("补助期结束日期（一般为计入起点的前一天）", "2021-02-28", when="subsidy")
     subsidy_per_case: float = rule("补助每例金额（元）", "100", when="subsidy", off=0.0)
     subsidy_case: Literal["both", "each"] = rule(
         "补助的“例”：每项筛查为一例（\"each\"），或两项均完成的孕妇为一例（\"both\"）", '"each"', when="subsidy", off="each"
@@ -133,7 +133,7 @@ _CADENCE = "{ kind = \"days\", every = 3 }（或 { kind = \"weekday\", weekday =
 class Cadences:
     summary: Cadence = rule("汇总周期（如三天一汇总）", _CADENCE)
     ranking: Cadence = rule("排序周期（如一周一排序）", _CADENCE)
-    circular: Cadence = rule("通报周期（如半月一通报、一旬一通报）", _CADENCE)
+    circular: Cadence = rule("通报周期（如每旬、每月一期）", _CADENCE)
     # The plan's own words for its cadence, quoted verbatim by the circular ("三天一汇总、一周一排序、
     # 半月一总结"); empty: the circular words it from the three cadences (wording.cadence_text).
     text: str = ""
