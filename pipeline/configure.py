@@ -326,13 +326,19 @@ def collect(given: dict[str, Any], ask: Ask | None) -> Answers:
     for q in QUESTIONS:
         if not q.when(answers):
             continue
-        default = q.default(answers) if q.default is not None else None
         if _given(given.get(q.name)):
             try:
                 answers[q.name] = _parse(q, given[q.name])
             except ValueError as exc:
                 raise InitError(f"{q.option} 的值有误：{exc}。") from None
-        elif ask is not None:
+            continue
+        try:
+            default = q.default(answers) if q.default is not None else None
+        except KeyError:  # proposed from an answer that is missing (and reported): nothing to propose
+            if missing:
+                continue
+            raise
+        if ask is not None:
             answers[q.name] = _ask(q, default, ask)
         elif q.default is not None:
             answers[q.name] = default

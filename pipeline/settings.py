@@ -126,14 +126,14 @@ class Cadence:
     ends: tuple[int, ...] = ()
 
 
-_CADENCE = "{ kind = \"days\", every = 3 }（或 { kind = \"weekday\", weekday = 1 }、{ kind = \"month_days\", ends = [10, 20, 31] }）"
+_KINDS = "kind = \"days\" 每 every 天一期，\"weekday\" 每周以星期 weekday 为期末，\"month_days\" 每月 ends 所列日期为期末"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Cadences:
-    summary: Cadence = rule("汇总周期（如三天一汇总）", _CADENCE)
-    ranking: Cadence = rule("排序周期（如一周一排序）", _CADENCE)
-    circular: Cadence = rule("通报周期（如每旬、每月一期）", _CADENCE)
+    summary: Cadence = rule(f"汇总周期，如三天一汇总（{_KINDS}）", '{ kind = "days", every = 3 }')
+    ranking: Cadence = rule(f"排序周期，如一周一排序（{_KINDS}）", '{ kind = "days", every = 7 }')
+    circular: Cadence = rule(f"通报周期，如每旬一期（{_KINDS}）", '{ kind = "month_days", ends = [10, 20, 31] }')
     # The plan's own words for its cadence, quoted verbatim by the circular ("三天一汇总、一周一排序、
     # 半月一总结"); empty: the circular words it from the three cadences (wording.cadence_text).
     text: str = ""
