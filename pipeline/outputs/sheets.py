@@ -201,7 +201,7 @@ def summary_sheet(
     row = write_block(
         sheet, book.fmt, row, cum, CUMULATIVE_COLUMNS, title=f"{whole}累计进度（各{label}末）", rules=[Rule("rate")]
     )
-    column_chart(book.workbook, sheet, first, last_row, row)
+    column_chart(book.workbook, sheet, first, last_row, row, org_words(book.settings).each)
     if len(cum):
         line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum), row, label, whole)
 
@@ -381,7 +381,7 @@ def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
     )[-1]
     row = HEADER_ROW + max(len(detail), 1) + 3
     totals = {"name": "合计", "cases": float(by_community["cases"].sum()), "amount": float(by_community["amount"].sum())}
-    write_block(sheet, book.fmt, row, by_community, SUBSIDY_SUM_COLUMNS, title="各社区补助合计", totals=totals)
+    write_block(sheet, book.fmt, row, by_community, SUBSIDY_SUM_COLUMNS, title=f"{org_words(book.settings).each}补助合计", totals=totals)
 
 
 # ----------------------------------------------------------------------------------------------
