@@ -20,11 +20,13 @@ import click
 
 from pipeline import __version__
 from pipeline.calendar import default_as_of
+from pipeline.configure import QUESTIONS, Question, collect, config_text, option_help, show, summary_lines
 from pipeline.fmt import terminal_width as _width
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import Severity, for_display
 from pipeline.progress import Progress
 from pipeline.settings import ScreeningError, Settings, load_settings
+from pipeline.wording import org_words
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -267,7 +269,7 @@ class Group(_ChineseHelp, click.Group):
 def main() -> None:
     """两筛（免费孕期超声NT筛查和血清学筛查）进度统计工具。
 
-    把各社区报来的花名册、卫生院的筛查登记和任务分配表放进 input 文件夹，运行
+    把各社区报来的花名册、卫生院（卫生服务中心）的筛查登记和任务分配表放进 input 文件夹，运行
     `screening run`，结果写到 output/<截至日期>/ 下。
     """
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -295,7 +297,7 @@ def _common(func: F) -> F:
         default="input",
         show_default=True,
         type=FOLDER,
-        help="输入文件夹：各社区花名册、卫生院筛查登记、任务分配表、办事处登记（含子文件夹）。",
+        help="输入文件夹：各社区花名册、筛查登记、任务分配表、办事处登记（含子文件夹）。",
     )(func)
     return func
 
@@ -329,7 +331,7 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
     """读取全部输入表格，核对、统计、排名，生成结果。
 
     结果写到 output/<截至日期>/：办事处汇总表、各社区工作簿（身份证号打码）、领导版、
-    卫生院核对清单、数据问题清单、通报草稿（Word/网页/微信文字）、summary.json 和 manifest.json。
+    医疗机构核对清单、数据问题清单、通报草稿（Word/网页/微信文字）、summary.json 和 manifest.json。
     """
     # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
     from pipeline.analyse import analyse
@@ -353,7 +355,7 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
         written = write_outputs(result, settings, output_dir, on_stage=progress.stage, on_item=progress.item)
     finally:
         progress.close()
-    for line in run_report(result):
+    for line in run_report(result, settings):
         click.echo(line)
     click.echo(f"结果已写入：{written.folder}")
     for path in written.files:
@@ -365,16 +367,26 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
 @_OUTPUT
 @guarded(writes_output=False)
 def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_dir: Path) -> None:
-    """只读取和检查输入表格，列出数据问题和行数核对，不生成任何文件。"""
+    """检查配置文件，再读取和检查输入表格，列出数据问题和行数核对，不生成任何文件。
+
+    输入文件夹还不存在或是空的（刚用 screening init 建好配置）时，只检查配置。
+    """
     # Imported here, not at the top: pandas would slow down `screening --help`.
     from pipeline.analyse import analyse
     from pipeline.archive import issued_from_archive
     from pipeline.terminal import location, run_report
 
     settings = _settings(config)
+    click.echo(
+        f"配置文件 {config} 检查通过：{settings.programme.issuer}，{len(settings.communities)}个"
+        f"{org_words(settings).unit}，项目 {settings.programme.start} 至 {settings.programme.end}。"
+    )
+    if not input_dir.is_dir() or not any(input_dir.iterdir()):
+        click.echo(f"输入文件夹 {input_dir} {'是空的' if input_dir.is_dir() else '不存在'}：还没有表格可检查。")
+        return
     day = _as_of(as_of, settings)
     result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
-    for line in run_report(result):
+    for line in run_report(result, settings):
         click.echo(line)
     groups = result.problem_groups
     serious = for_display(groups[groups["severity"] != Severity.NOTE])
@@ -432,6 +444,65 @@ def template_command(folder: Path, config: Path, force: bool) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# A new office's config
+
+
+def _init_options(func: F) -> F:
+    """One option per question of ``screening init`` (pipeline.configure.QUESTIONS)."""
+    for q in reversed(QUESTIONS):
+        if q.flag:
+            option = click.option(f"{q.option}/--no-{q.key}", q.name, default=None, help=option_help(q))
+        else:
+            option = click.option(q.option, q.name, multiple=q.multiple, metavar="文本", help=option_help(q))
+        func = option(func)
+    return func
+
+
+def _prompt(q: Question, default: Any, error: str) -> Any:
+    """Ask one question on the terminal; an empty answer takes the proposed default."""
+    if error:
+        click.echo(f"  {error}，请重新输入。", err=True)
+    if q.flag:
+        return click.confirm(q.prompt, default=bool(default))
+    shown = f"（直接回车：{show(default)}）" if default not in (None, "", ()) else ""
+    if not q.multiple:
+        return click.prompt(f"{q.prompt}{shown}", default="", show_default=False)
+    click.echo(f"{q.prompt}：每行一个，输完直接回车{shown}")
+    values: list[str] = []
+    while answer := click.prompt(f"  第{len(values) + 1}个", default="", show_default=False):
+        values.append(answer)
+    return tuple(values)
+
+
+@main.command("init", context_settings=CONTEXT)
+@click.argument("folder", type=FOLDER, default=".", metavar="[文件夹]")
+@click.option("--force", is_flag=True, help="覆盖文件夹中已有的 config.toml。")
+@_init_options
+@guarded(writes_output=False)
+def init_command(folder: Path, force: bool, **given: Any) -> None:
+    """为本单位生成配置文件 config.toml：在终端中逐项询问，或全部用选项给出。
+
+    方案的每一条规则（日期、周期、花名册报送日期、处理措施、奖惩）都写成带说明的配置项；
+    没有的部分（补助、季度评比、年终奖惩）明确写为 false。生成后请逐项核对，
+    再运行 screening check --config 检查。
+    """
+    target = folder / "config.toml"
+    if target.exists() and not force:
+        raise UserError(f"{target} 已存在。如确定要重新生成（原内容会丢失），请加 --force。")
+    answers = collect(given, _prompt if sys.stdin.isatty() else None)
+    from pipeline.outputs.folder import write_text_atomically  # here: keeps `--help` fast
+
+    write_text_atomically(target, config_text(answers))
+    settings = load_settings(target)  # what was written must load: checked before saying so
+    click.echo(f"已生成配置文件：{target}")
+    for line in summary_lines(answers):
+        click.echo(line)
+    click.echo("请打开逐项核对（尤其是处理措施和奖惩），然后：")
+    click.echo(f"  screening check --config {target}        检查配置（和 input 中已有的表格）")
+    click.echo(f"  screening template --config {target}     生成{len(settings.communities)}份花名册模板和办事处登记表")
+
+
+# ----------------------------------------------------------------------------------------------
 # The archive of issued circulars, email and reminders
 
 
@@ -470,7 +541,8 @@ def archive_group() -> None:
 
 @archive_group.command("issue", context_settings=CONTEXT)
 @_common
-@click.option("--number", required=True, help="文号（办事处统一编号），如 7，印成“唐洲文〔2020〕7号”。必填。")
+@click.option("--number", required=True,
+              help="文号（办事处统一编号），如 7：印成配置中的文号前缀（[programme] doc_number_prefix）加“7号”。必填。")
 @click.option(
     "--period",
     default=None,
@@ -703,7 +775,7 @@ def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outb
 @click.option("--resend", is_flag=True, help="已经发给同一地址的相同附件也再发一次。")
 @guarded
 def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: bool, resend: bool) -> None:
-    """用邮件发送结果：各社区只收到本社区的工作簿，领导收到领导版和通报，卫生院收到核对清单。
+    """用邮件发送结果：各社区只收到本社区的工作簿，领导收到领导版和通报，医疗机构收到核对清单。
 
     默认只预览：邮件写成 .eml 文件放在 output/<截至日期>/outbox/，检查无误后加 --send 发送。
     SMTP 密码只从环境变量 SCREENING_SMTP_PASSWORD 读取或当场输入，从不保存。
@@ -734,7 +806,7 @@ def send_command(config: Path, as_of: dt.date | None, output_dir: Path, really: 
 def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_dir: Path, really: bool) -> None:
     """花名册截止日期前催报：提醒尚未上报的社区，以及有未结随访事项的社区。
 
-    截止日期见 config.toml 的 [rosters]（默认每月8日、18日、28日）。
+    截止日期见 config.toml 的 [rosters]：first_due（首次）和 update_days（此后每月的几号）。
 
     在截止日期前 [rosters] reminder_days_before 天内运行有效；同一截止日期不会重复催报。
     """

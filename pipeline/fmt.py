@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 _CN_COUNT = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
@@ -30,17 +31,33 @@ def cn_count(n: Any) -> str:
     return _CN_COUNT.get(int(n), str(n)) if isinstance(n, int | float) else str(n)
 
 
+def round_half_up(value: float, places: int = 1, *, percent: bool = False) -> Decimal:
+    """``value`` rounded once, half away from zero, as Excel shows it under a ``0.0`` format: from
+    its shortest decimal form (0.5355 is 0.5355, not 0.53549999...), so 53.55 -> 53.6 everywhere.
+
+    Every figure people read is formatted from the unrounded value by this one rule: a rate is
+    never rounded for storage and then again for printing (28 / 52.2857 is 53.6%, in the terminal,
+    the circular, the WeChat text, the mail and the workbook alike)."""
+    exact = Decimal(repr(float(value)))
+    if percent:  # scaled exactly: 0.285 is 28.5 %, not 28.499999999999996
+        exact = exact.scaleb(2)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0  # + 0: no "-0.0"
+
+
 def fmt_num(value: Any) -> str:
     """23.4286 -> "23.4", 31 -> "31", None -> "—"."""
-    if value is None:
+    if value is None or value != value:  # None or NaN: nothing to show
         return "—"
     number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:.1f}"
+    return str(int(number)) if number.is_integer() else str(round_half_up(number))
 
 
 def fmt_pct(value: Any) -> str:
-    """1.1311 -> "113.1%", None -> "—"."""
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
+    """1.1311 -> "113.1%", 0.53552 -> "53.6%", None -> "—": the one function that prints a ratio
+    as a percentage (from the unrounded ratio; see :func:`round_half_up`)."""
+    if value is None or value != value:  # None or NaN: nothing to show
+        return "—"
+    return f"{round_half_up(float(value), percent=True)}%"
 
 
 def terminal_width(text: str) -> int:

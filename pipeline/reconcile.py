@@ -19,6 +19,7 @@ from pipeline.model import Normalized, Reconciled, SheetInfo
 from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 from pipeline.text import CommunityMatch, CommunityResolver, distinct_pairs
+from pipeline.wording import example_day
 
 FOLLOWUP_LABELS = {
     "open": "窗口期内未筛查",
@@ -158,9 +159,9 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
 
     display = settings.display
     problems = [
-        *_undated_problems(submissions),
+        *_undated_problems(submissions, settings),
         *_conflict_problems(conflicts, display),
-        *_unassignable_problems(unassignable, norm.rejected, display),
+        *_unassignable_problems(unassignable, norm.rejected, display, settings.directory.health_centre_short),
     ]
     return Reconciled(
         women=women,
@@ -187,14 +188,20 @@ def reconcile(norm: Normalized, settings: Settings, as_of: dt.date) -> Reconcile
 # Roster submissions and people
 
 
-def _undated_problems(submissions: pd.DataFrame) -> list[Problem]:
-    """One warning per undated roster sheet (however many communities it lists)."""
+def _undated_problems(submissions: pd.DataFrame, settings: Settings) -> list[Problem]:
+    """One warning per undated roster sheet (however many communities it lists); the example
+    date is the programme's own, the example file name its first community's."""
     undated = submissions[submissions["report_date"].isna()].drop_duplicates(["src_file", "src_sheet"])
+    day = example_day(settings)
+    fix = (
+        f"请在标题中写明“填报日期：{cn_date(day)}”，或在文件名中加上日期"
+        f"（如 {settings.communities[0].name}花名册{day:%Y%m%d}.xlsx）。"
+    )
     return [
         problem(
             "roster_undated",
             "花名册未注明填报日期（表中、标题和文件名中都没有），无法判断是哪一次上报",
-            "请在标题中写明“填报日期：2020年5月8日”，或在文件名中加上日期（如 新民社区花名册20200508.xlsx）。",
+            fix,
             severity=Severity.WARNING,
             file=rec["src_file"],
             sheet=rec["src_sheet"],
@@ -396,15 +403,22 @@ def _window_columns(scr: pd.DataFrame, women: pd.DataFrame, settings: Settings) 
     }
 
 
+def _in_window(dates: pd.Series, window: tuple[dt.date, dt.date] | None) -> pd.Series:
+    """Dates within ``window`` (inclusive); none without a window."""
+    if window is None:
+        return pd.Series(False, index=dates.index)
+    return (dates >= _as_ts(window[0])) & (dates <= _as_ts(window[1]))
+
+
 def _flags(scr: pd.DataFrame, community: pd.Series, settings: Settings) -> dict[str, Any]:
     """``counted`` (from ``count_from`` to the programme's end, for a community), ``subsidy`` (in the
-    subsidy window) and ``high_risk`` (the result names a high-risk word)."""
+    subsidy window; none when the plan has none) and ``high_risk`` (the result names a high-risk word)."""
     prog = settings.programme
     high_words = tuple(settings.tests.high_risk)
     in_programme = (scr["screen_date"] >= _as_ts(prog.count_from)) & (scr["screen_date"] <= _as_ts(prog.end))
     return {
         "counted": in_programme & community.notna(),
-        "subsidy": (scr["screen_date"] >= _as_ts(prog.subsidy_from)) & (scr["screen_date"] <= _as_ts(prog.subsidy_to)),
+        "subsidy": _in_window(scr["screen_date"], prog.subsidy_window),
         "high_risk": (
             scr["result"].fillna("").str.contains("|".join(high_words), regex=True) if high_words else False
         ),
@@ -438,16 +452,18 @@ def _out_of_programme(scr: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     after = scr["screen_date"] > _as_ts(p.end)
     before = (scr["screen_date"] < _as_ts(p.count_from)) & ~scr["subsidy"].astype(bool)
     rows = scr[(after | before) & scr["community"].notna()]
-    note = np.where(
-        after[rows.index],
-        f"项目截止日（{cn_date(p.end)}）以后的筛查，不计入本项目任务",
-        f"{cn_date(p.subsidy_from)}以前的筛查，不计入任务，也不在补助范围内",
+    window = p.subsidy_window
+    early = (
+        f"{cn_date(window[0])}以前的筛查，不计入任务，也不在补助范围内"
+        if window
+        else f"{cn_date(p.count_from)}以前的筛查，不计入任务"
     )
+    note = np.where(after[rows.index], f"项目截止日（{cn_date(p.end)}）以后的筛查，不计入本项目任务", early)
     return rows.assign(scope_note=note)
 
 
 def _unassignable_problems(
-    unassignable: pd.DataFrame, rejected: pd.DataFrame, display: dict[str, str]
+    unassignable: pd.DataFrame, rejected: pd.DataFrame, display: dict[str, str], centre: str
 ) -> list[Problem]:
     """One warning per screening no community can count; it names the rejected roster row with the
     same name and phone, when there is one (the usual cause: an ID the roster got wrong), or the
@@ -457,7 +473,7 @@ def _unassignable_problems(
     for rec in unassignable.to_dict("records"):
         named = isinstance(rec["name"], str) and isinstance(rec["phone"], str)
         hit = rejected_by_np.get(f"NP:{rec['name']}|{rec['phone']}" if named else "")
-        message, fix = _unassignable_text(rec, hit, display)
+        message, fix = _unassignable_text(rec, hit, display, centre)
         problems.append(
             problem(
                 "screening_unassignable",
@@ -474,9 +490,10 @@ def _unassignable_problems(
 
 
 def _unassignable_text(
-    rec: dict[str, Any], hit: dict[str, Any] | None, display: dict[str, str]
+    rec: dict[str, Any], hit: dict[str, Any] | None, display: dict[str, str], centre: str
 ) -> tuple[str, str]:
-    """(message, fix) of one screening no community can count."""
+    """(message, fix) of one screening no community can count (``centre``: the health centre as
+    people call it, 卫生院)."""
     test = TEST_LABELS[rec["test"]]
     if hit is not None:
         where = display.get(hit["community"], hit["community"]) if isinstance(hit["community"], str) else "某社区"
@@ -491,11 +508,11 @@ def _unassignable_text(
         return (
             f"{test}记录对应的孕妇不在任何社区的花名册上；登记的村（社区）名称在多个乡镇都有（{names}），"
             f"而此行无法确定乡镇，因此无法计入",
-            "请卫生院在登记中填写乡镇列（或在住址中写明乡镇，如“城关镇王庄村5组”），或请相关村（社区）把她补报到花名册。",
+            f"请{centre}在登记中填写乡镇列（或在住址中写明乡镇，如“城关镇王庄村5组”），或请相关村（社区）把她补报到花名册。",
         )
     return (
         f"{test}记录对应的孕妇不在任何社区的花名册上，住址中也没有社区名称，无法计入任何社区",
-        "请卫生院补填住址（写明社区），或请相关社区把她补报到花名册。",
+        f"请{centre}补填住址（写明社区），或请相关社区把她补报到花名册。",
     )
 
 

@@ -18,6 +18,7 @@ from pipeline.model import Normalized, Scored
 from pipeline.problems import Problem, problem
 from pipeline.score import CARRIED
 from pipeline.settings import STAGE_TARGET_LABELS, Settings
+from pipeline.wording import health_centre, org_words
 
 CHECK_READING = "请先核实输入数据是否齐全，并确认“阶段性目标”的口径（config.toml 中 [ranking] stage_target）后再印发通报。"
 ADVICE = "请核实数据是否齐全、口径是否合适后再印发。"
@@ -27,21 +28,25 @@ def review_inputs(norm: Normalized, settings: Settings, as_of: dt.date) -> list[
     """A whole kind of input missing: no screening log, no quota table, a community without any
     roster (only once the first roster is due)."""
     kinds = {s.kind for s in norm.sheets}
+    org, centre = org_words(settings), health_centre(settings)
     found: list[Problem] = []
     if norm.log.empty:
-        where = "筛查登记中没有一行可用的记录" if "log" in kinds else "输入中没有筛查登记（卫生院的超声NT筛查、血清学筛查记录）"
+        where = (
+            "筛查登记中没有一行可用的记录" if "log" in kinds
+            else f"输入中没有筛查登记（{centre}的超声NT筛查、血清学筛查记录）"
+        )
         found.append(
             problem(
                 "no_screening_log",
-                f"{where}：各社区完成数均为0，排名和处理意见没有依据。",
-                "请把卫生院的筛查登记放进输入文件夹后重新运行。",
+                f"{where}：{org.each}完成数均为0，排名和处理意见没有依据。",
+                f"请把{centre}的筛查登记放进输入文件夹后重新运行。",
             )
         )
     if norm.quota.empty:
         found.append(
             problem(
                 "no_quota_table",
-                "输入中没有任务分配表：各社区任务数使用配置文件（config.toml）中的数字。",
+                f"输入中没有任务分配表：{org.each}任务数使用配置文件（config.toml）中的数字。",
                 "请确认配置文件中的任务数与办事处下达的任务分配表一致，或把任务分配表放进输入文件夹。",
             )
         )
@@ -53,14 +58,15 @@ def review_inputs(norm: Normalized, settings: Settings, as_of: dt.date) -> list[
 def _communities_without_roster(norm: Normalized, settings: Settings) -> list[Problem]:
     """One problem per configured community with no roster sheet and no roster row at all (an
     empty roster with a 填报日期, a 零报告, is a roster)."""
+    unit = org_words(settings).unit
     sent = {s.community for s in norm.sheets if s.kind == "roster" and s.community}
     if len(norm.roster) and "community" in norm.roster.columns:
         sent |= set(norm.roster["community"].dropna())
     return [
         problem(
             "community_no_roster",
-            f"{settings.display_name(c.key)}没有报送任何花名册：无法核对该社区的孕妇名单、漏报和随访情况。",
-            "请督促该社区报送花名册，或确认其文件已放进输入文件夹。",
+            f"{settings.display_name(c.key)}没有报送任何花名册：无法核对该{unit}的孕妇名单、漏报和随访情况。",
+            f"请督促该{unit}报送花名册，或确认其文件已放进输入文件夹。",
             value=settings.display_name(c.key),
             details={"community": settings.display_name(c.key)},
         )
@@ -93,7 +99,7 @@ def review_period(last: pd.DataFrame, settings: Settings) -> list[Problem]:
         found.append(
             problem(
                 "review_all_penalised",
-                f"{period}所有{len(last)}个社区都将被通报批评或处理（{reading}）。{ADVICE}",
+                f"{period}所有{len(last)}个{org_words(settings).unit}都将被通报批评或处理（{reading}）。{ADVICE}",
                 CHECK_READING,
                 details={**details, "communities": [settings.display_name(k) for k in last.index]},
             )

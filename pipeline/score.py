@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.calendar import completed_circular_periods, completed_periods, due_dates, quarters
 from pipeline.model import Progress, Scored
 from pipeline.settings import TESTS, Ranking, Settings
+from pipeline.wording import org_words
 
 EPS = 1e-9
 # Appended to the lost-honours text in the periods after it was lost: a record, not a new sanction.
@@ -284,13 +285,15 @@ def _with_streaks(hist: pd.DataFrame, r: Ranking) -> pd.DataFrame:
         .astype(int)
     )
     texts = r.lagging_texts
-    honours_lost = (lag_streak >= len(texts)).groupby(hist["community"]).cummax() if texts else False
+    lasts = bool(texts) and r.last_text_lasts  # the plan's 取消年底评先资格: once lost, lost to the end
+    honours_lost = (lag_streak >= len(texts)).groupby(hist["community"]).cummax() if lasts else False
     return hist.assign(lag_streak=lag_streak, miss_streak=miss_streak, honours_lost=honours_lost)
 
 
 def _commendation(hist: pd.DataFrame, r: Ranking) -> list[str]:
     """Criticism for the lagging and the stage missers; praise for those at or above their
-    expected count; neither for a community that is neither."""
+    expected count; neither ("") for a community that is neither, or where the plan praises or
+    criticises nobody by name (an empty text)."""
     criticised = hist["lagging"].astype(bool) | hist["stage_missed"].astype(bool)
     praised = hist["on_target"].astype(bool) & hist["rate"].notna() & ~criticised
     return [
@@ -398,9 +401,10 @@ PAYMENT_COLUMNS = ["community", "name", "date", "kind", "met", "cases", "case_am
 
 def payments(quotas: pd.DataFrame, prog: Progress, screenings: pd.DataFrame, settings: Settings, as_of: dt.date) -> pd.DataFrame:
     """Quarterly evaluations and the year end, each with the rule that produced the figure."""
-    rows = _evaluation_payments(quotas, prog, screenings, settings, as_of)
-    if settings.rewards.year_end <= as_of:
-        rows += _year_end_payments(quotas, prog, settings)
+    rows = _evaluation_payments(quotas, prog, screenings, settings, as_of) if settings.rewards.quarterly else []
+    year_end = settings.rewards.year_end
+    if settings.rewards.year_end_money and year_end is not None and year_end <= as_of:
+        rows += _year_end_payments(quotas, prog, settings, year_end)
     return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
 
 
@@ -441,7 +445,9 @@ def _evaluation_payments(
                     "secretary_reward": 0.0,
                     "fine": 0.0,
                     "rule": (
-                        f"{span}完成{n_cases}{unit}×{rw.per_case:g}元，另奖励专干{rw.specialist:g}元（{met_text}）"
+                        f"{span}完成{n_cases}{unit}×{rw.per_case:g}元"
+                        + (f"，另奖励专干{rw.specialist:g}元" if rw.specialist else "")
+                        + f"（{met_text}）"
                         if ok
                         else unmet_text
                     ),
@@ -470,12 +476,15 @@ def _evaluation_met(
     return pd.Series(met, index=st.index), st["name"]
 
 
-def _year_end_payments(quotas: pd.DataFrame, prog: Progress, settings: Settings) -> list[dict[str, Any]]:
+def _year_end_payments(
+    quotas: pd.DataFrame, prog: Progress, settings: Settings, year_end: dt.date
+) -> list[dict[str, Any]]:
     """The year end: a community that met its annual quotas rewards its secretary and specialist;
     one that did not is fined."""
     rw = settings.rewards
     rows = []
-    st = standing(quotas, prog, settings, rw.year_end)
+    st = standing(quotas, prog, settings, year_end)
+    rewarded, fined = _year_end_rules(settings)
     for community, rec in st.iterrows():
         done = all(rec[f"done_{t}"] + EPS >= rec[f"quota_{t}"] for t in TESTS)
         reward = rw.year_end_reward * (2 if rw.year_end_reward_split == "each" else 1)
@@ -483,7 +492,7 @@ def _year_end_payments(quotas: pd.DataFrame, prog: Progress, settings: Settings)
             {
                 "community": community,
                 "name": rec["name"],
-                "date": pd.Timestamp(rw.year_end),
+                "date": pd.Timestamp(year_end),
                 "kind": "年终考核",
                 "met": done,
                 "cases": 0,
@@ -491,18 +500,24 @@ def _year_end_payments(quotas: pd.DataFrame, prog: Progress, settings: Settings)
                 "specialist": 0.0,
                 "secretary_reward": reward if done else 0.0,
                 "fine": 0.0 if done else rw.year_end_fine,
-                "rule": (
-                    (
-                        f"完成年度任务，一次性奖励支书和“两筛”专干共{rw.year_end_reward:g}元"
-                        if rw.year_end_reward_split == "together"
-                        else f"完成年度任务，一次性奖励支书和“两筛”专干各{rw.year_end_reward:g}元"
-                    )
-                    if done
-                    else f"未完成年度任务，罚社区{rw.year_end_fine:g}元（从经费中扣除）"
-                ),
+                "rule": rewarded if done else fined,
             }
         )
     return rows
+
+
+def _year_end_rules(settings: Settings) -> tuple[str, str]:
+    """The year-end rule as applied to a community that completed its task and to one that did not
+    (an amount of 0: the plan has no reward, or no fine)."""
+    rw, unit = settings.rewards, org_words(settings).unit
+    each = "共" if rw.year_end_reward_split == "together" else "各"
+    rewarded = (
+        f"完成年度任务，一次性奖励{rw.year_end_reward_to}{each}{rw.year_end_reward:g}元"
+        if rw.year_end_reward
+        else "完成年度任务"
+    )
+    fined = f"未完成年度任务，罚{unit}{rw.year_end_fine:g}元（从经费中扣除）" if rw.year_end_fine else "未完成年度任务"
+    return rewarded, fined
 
 
 def _case_dates(counted: pd.DataFrame, case: str) -> pd.DataFrame:
@@ -519,7 +534,8 @@ def _case_dates(counted: pd.DataFrame, case: str) -> pd.DataFrame:
 
 
 def subsidy(screenings: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Screenings in the subsidy window (1–3月 completions: not counted, 100 yuan per case)."""
+    """Screenings in the subsidy window (the plan's 1–3月 completions: not counted, paid per case);
+    none when the plan has no subsidy (reconcile flags none)."""
     p = settings.programme
     rows = screenings[screenings["subsidy"] & screenings["community"].notna()].copy()
     if p.subsidy_case == "each":

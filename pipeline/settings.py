@@ -36,23 +36,70 @@ class SettingsError(ScreeningError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
-class Programme:
-    name: str
-    issuer: str
-    start: dt.date
-    end: dt.date
-    goal: int
-    count_from: dt.date
-    assess_from: dt.date
-    subsidy_from: dt.date
-    subsidy_to: dt.date
-    recipients: str = "各社区、直属单位"
-    subsidy_per_case: float = 100
-    subsidy_case: Literal["both", "each"] = "each"
-    doc_number_prefix: str = ""
-    hotline: str = ""
+# ---------------------------------------------------------------------------------------------
+# Rules and settings
+#
+# Every field of the dataclasses below is one of:
+#
+# * a **rule of the plan**, declared with :func:`rule`: every config must state it. There is no
+#   silent default, because a rule a config leaves out would quietly become another office's (the
+#   Sizhou plan's 100-yuan subsidy, its due dates, its sanctions). The declaration says in Chinese
+#   what the rule is and what to write; a config without it gets an error naming the key with both,
+#   and ``screening init`` writes them as comments. A rule that belongs to a part of the plan an
+#   office may not have (the subsidy, the quarterly and the year-end money) names its switch,
+#   ``when="subsidy"``, a true/false rule of the same section: it is required only while the
+#   switch is on, and holds its ``off`` value while the switch is off. "Not used" is then written
+#   explicitly (``subsidy = false``, ``lagging_texts = []``), never implied by a missing line;
+# * a **setting with a default**: a plain dataclass default (or ``field(default=...)``) for what is
+#   technical (limits, retries, masks) or a reading of the plan with an agreed default.
+#
+# A new key declares itself one or the other; a field with no default and no declaration is
+# required too, with a generic message. Sections (``[columns]``) may be rules as well.
 
+
+def rule(what: str, example: str = "", *, when: str = "", off: Any = None) -> Any:
+    """Declare a rule of the plan (see the banner above): ``what`` (Chinese) says what it is,
+    ``example`` is a TOML value to write (empty for a whole section); ``when`` names the true/false
+    rule of the same section that switches this one on, ``off`` its value while switched off."""
+    metadata = {"rule": True, "what": what, "example": example, "when": when}
+    if not when:
+        return field(metadata=metadata)
+    if isinstance(off, dict):
+        return field(default_factory=dict, metadata=metadata)
+    return field(default=off, metadata=metadata)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Programme:
+    name: str = rule("项目名称（工作簿标题和 summary.json 中使用）", '"某某街道2021年免费产前筛查（两筛）"')
+    issuer: str = rule("发文机关（通报的版头和落款）", '"某某街道办事处"')
+    recipients: str = rule("通报的主送机关", '"各社区、直属单位"')
+    plan_title: str = rule("实施方案的标题（通报中引用，不加书名号）", '"某某街道办事处2021年免费产前筛查工作实施方案"')
+    plan_number: str = rule("实施方案的文号（通报中引用；方案没有文号写 \"\"）", '"某街文〔2021〕3号"')
+    start: dt.date = rule("项目开始日期", "2021-02-01")
+    end: dt.date = rule("项目结束日期", "2021-11-30")
+    goal: int = rule("方案规定的目标任务（人）", "300")
+    count_from: dt.date = rule("从这一天起完成的筛查计入任务（之前的不累计）", "2021-03-01")
+    assess_from: dt.date = rule("从这一天起考核，序时进度（应完成数）从这一天算起", "2021-03-01")
+    subsidy: bool = rule("方案是否对计入起点之前完成的筛查另行补助（如“1—3月已完成的每例补助100元”；没有写 false）", "false")
+    subsidy_from: dt.date | None = rule("补助期开始日期", "2021-01-01", when="subsidy")
+    subsidy_to: dt.date | None = rule("补助期结束日期（一般为计入起点的前一天）", "2021-02-28", when="subsidy")
+    subsidy_per_case: float = rule("补助每例金额（元）", "100", when="subsidy", off=0.0)
+    subsidy_case: Literal["both", "each"] = rule(
+        "补助的“例”：每项筛查为一例（\"each\"），或两项均完成的孕妇为一例（\"both\"）", '"each"', when="subsidy", off="each"
+    )
+    doc_number_prefix: str = rule("通报发文字号的前缀（草稿中文号留空：前缀加“ 号”）", '"某街文〔2021〕"')
+    hotline: str = ""  # 举报电话 printed in the circular: the office's own number, or none
+    # Rules of the plan the tool does not compute, listed in 口径说明 so that nobody mistakes
+    # silence for a zero (name -> how it is treated), e.g. the plan's 绩效工资浮动制.
+    listed_rules: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def subsidy_window(self) -> tuple[dt.date, dt.date] | None:
+        """(first, last) day of the subsidy window, or None when the plan has no subsidy."""
+        if self.subsidy and self.subsidy_from is not None and self.subsidy_to is not None:
+            return self.subsidy_from, self.subsidy_to
+        return None
 
 @dataclass(frozen=True)
 class Windows:
@@ -69,26 +116,39 @@ class Windows:
 
 @dataclass(frozen=True)
 class Cadence:
+    """How a kind of period is cut. The number a kind needs is required with it (0 / () = not
+    given, which validation names): ``every`` for "days", ``weekday`` for "weekday", ``ends`` for
+    "month_days"."""
+
     kind: Literal["days", "weekday", "month_days"]
-    every: int = 7
-    weekday: int = 7
-    ends: tuple[int, ...] = (15, 31)
+    every: int = 0
+    weekday: int = 0
+    ends: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+_KINDS = "kind = \"days\" 每 every 天一期，\"weekday\" 每周以星期 weekday 为期末，\"month_days\" 每月 ends 所列日期为期末"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Cadences:
-    summary: Cadence = Cadence(kind="days", every=3)
-    ranking: Cadence = Cadence(kind="days", every=7)
-    circular: Cadence = Cadence(kind="month_days", ends=(15, 31))
+    summary: Cadence = rule(f"汇总周期，如三天一汇总（{_KINDS}）", '{ kind = "days", every = 3 }')
+    ranking: Cadence = rule(f"排序周期，如一周一排序（{_KINDS}）", '{ kind = "days", every = 7 }')
+    circular: Cadence = rule(f"通报周期，如每旬一期（{_KINDS}）", '{ kind = "month_days", ends = [10, 20, 31] }')
+    # The plan's own words for its cadence, quoted verbatim by the circular ("三天一汇总、一周一排序、
+    # 半月一总结"); empty: the circular words it from the three cadences (wording.cadence_text).
+    text: str = ""
     # A first circular period shorter than this (the half-month's 04-10..04-15, a 旬报's single
     # day) is merged into the next one: a streak must not start on a few days' figures.
     min_period_days: int = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rosters:
-    first_due: dt.date
-    update_days: tuple[int, ...] = (8, 18, 28)
+    first_due: dt.date = rule("首次报送花名册的截止日期", "2021-03-10")
+    update_days: tuple[int, ...] = rule("此后每月报送更新名单的日期（月中的几号）", "[5, 20]")
+    paper: str = rule(
+        "方案要求另报的纸质花名册（如“社区党支部书记签字盖章的纸质花名册”；不要求写 \"\"）", '""'
+    )
     conflict_assign: Literal["latest", "first"] = "latest"
     reminder_days_before: int = 2
     # A screened woman on no roster is 漏报 once a due date has passed since her screening (the
@@ -121,32 +181,49 @@ STAGE_TARGET_NOTES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Ranking:
     rank_by: Literal["cumulative", "period"] = "cumulative"
     stage_target: StageTarget = "behind_and_slipping"
-    lagging_count: int = 2
-    lagging_texts: tuple[str, ...] = ("社区相关责任人表态发言", "社区党支部书记表态发言", "取消年底评先资格")
-    stage_miss_texts: dict[str, str] = field(
-        default_factory=lambda: {"2": "办事处主要领导约谈支书", "3": "交办事处纪工委问责"}
+    lagging_count: int = rule("每期通报的工作落后社区个数", "2")
+    lagging_texts: tuple[str, ...] = rule(
+        "工作落后一次、连续两次、连续三次……的处理措施（不设处理写 []）", '["社区相关责任人表态发言", "社区党支部书记表态发言"]'
     )
-    praise_text: str = "通报表扬"
-    criticism_text: str = "通报批评"
+    # The last lagging measure lasts to the end of the programme once reached (the plan's
+    # 取消年底评先资格): shown as "（延续）" in later periods.
+    last_text_lasts: bool = rule("最后一项处理措施（如取消年底评先资格）一经作出是否持续到项目结束", "false")
+    stage_miss_texts: dict[str, str] = rule(
+        "连续几期未完成阶段性目标任务的处理措施（不设写 {}）", '{ 2 = "约谈社区党支部书记" }'
+    )
+    praise_text: str = rule("完成阶段性目标任务的社区（不通报表扬写 \"\"）", '"通报表扬"')
+    criticism_text: str = rule("未完成阶段性目标任务的社区（不通报批评写 \"\"）", '"通报批评"')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rewards:
-    evaluations: tuple[dt.date, ...]
-    year_end: dt.date
-    case: Literal["both", "each"] = "both"
-    per_case: float = 100
-    specialist: float = 300
-    year_end_reward: float = 3000
-    year_end_reward_split: Literal["together", "each"] = "together"
-    year_end_fine: float = 2000
+    quarterly: bool = rule("方案是否有季度（定期）评比奖励（没有写 false）", "false")
+    evaluations: tuple[dt.date, ...] = rule("评比日期", "[2021-06-30, 2021-09-30]", when="quarterly", off=())
+    case: Literal["both", "each"] = rule(
+        "奖励的“例”：两项均完成的孕妇为一例（\"both\"），或每项筛查为一例（\"each\"）", '"both"', when="quarterly", off="both"
+    )
+    per_case: float = rule("评比达标的社区每例奖励（元）", "100", when="quarterly", off=0.0)
+    specialist: float = rule("评比达标的社区另奖励专干（元；不奖励写 0）", "300", when="quarterly", off=0.0)
+    year_end_money: bool = rule("方案是否有年终奖惩（奖励或罚款；没有写 false）", "false")
+    year_end: dt.date | None = rule("年终考核日期", "2021-11-30", when="year_end_money")
+    year_end_reward: float = rule("完成全年任务的奖励（元；不奖励写 0）", "3000", when="year_end_money", off=0.0)
+    year_end_reward_to: str = rule("年终奖励给谁", '"社区党支部书记和“两筛”专干"', when="year_end_money", off="")
+    year_end_reward_split: Literal["together", "each"] = rule(
+        "奖励金额为合计（\"together\"）还是每人（\"each\"）", '"together"', when="year_end_money", off="together"
+    )
+    year_end_fine: float = rule("未完成全年任务的社区罚款（元；不罚写 0）", "2000", when="year_end_money", off=0.0)
     # What a quarterly evaluation reads: the standing at the evaluation date ("standing") or the
     # completions of the quarter just ended against that quarter's expected count ("quarter").
     evaluation_basis: Literal["standing", "quarter"] = "standing"
+
+    @property
+    def used(self) -> bool:
+        """The plan pays or fines at all (the 奖惩 sheet and its sentences exist only then)."""
+        return self.quarterly or self.year_end_money
 
 
 @dataclass(frozen=True)
@@ -225,10 +302,14 @@ class Quota:
     table_title: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Organisation:
-    root: str = ""
-    levels: tuple[str, ...] = ("街道", "社区")
+    root: str = rule("本单位辖区的名称（花名册模板标题等处使用）", '"某某街道"')
+    levels: tuple[str, ...] = rule(
+        "各级的称呼，从上到下（用于“全街道”“各社区”等说法；县级如 [\"县\", \"乡镇\", \"村（社区）\"]）",
+        '["街道", "社区"]',
+    )
+    region_code: str = rule("本地6位行政区划代码（身份证号前6位，模板中的示例身份证号使用）", '"411328"')
 
 
 @dataclass(frozen=True)
@@ -262,48 +343,54 @@ class Person:
     role: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Directory:
     head: Person | None = None
     deputy: Person | None = None
     office_head: Person | None = None
     members: tuple[Person, ...] = ()
-    health_centre: str = ""
+    health_centre: str = rule("承担筛查的医疗机构全称（邮件等处使用）", '"某某社区卫生服务中心"')
+    health_centre_short: str = rule(
+        "该机构的简称（文件名、工作表和文字中使用，如“卫生院”“卫生服务中心”）", '"卫生服务中心"'
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Columns:
-    community: tuple[str, ...] = ()
+    """The header words (aliases) of every column the reader knows: every list is required, since a
+    config without them would read nothing and "succeed" with an all-zero circular."""
+
+    community: tuple[str, ...] = rule("社区（村）名称列的表头名称", '["社区", "社区名称", "所属社区", "村"]')
     # The parent of the community (乡镇 in a county's organisation): community names repeat across
-    # parents, so a row's community is resolved within its parent.
+    # parents, so a row's community is resolved within its parent. Only a county's config needs it.
     township: tuple[str, ...] = ()
-    name: tuple[str, ...] = ()
-    id: tuple[str, ...] = ()
-    phone: tuple[str, ...] = ()
-    lmp: tuple[str, ...] = ()
-    edd: tuple[str, ...] = ()
-    gest_weeks: tuple[str, ...] = ()
-    reg_date: tuple[str, ...] = ()
-    address: tuple[str, ...] = ()
-    residence: tuple[str, ...] = ()
-    test: tuple[str, ...] = ()
-    screen_date: tuple[str, ...] = ()
-    result: tuple[str, ...] = ()
-    report_date: tuple[str, ...] = ()
-    self_nt: tuple[str, ...] = ()
-    self_serum: tuple[str, ...] = ()
-    quota_nt: tuple[str, ...] = ()
-    quota_serum: tuple[str, ...] = ()
-    annual: tuple[str, ...] = ()
-    weekly: tuple[str, ...] = ()
-    register_kind: tuple[str, ...] = ()
-    reason: tuple[str, ...] = ()
-    event_date: tuple[str, ...] = ()
-    merge_id: tuple[str, ...] = ()
-    merge_name: tuple[str, ...] = ()
-    diagnosis: tuple[str, ...] = ()
-    note: tuple[str, ...] = ()
-    serial: tuple[str, ...] = ()
+    name: tuple[str, ...] = rule("孕妇姓名列的表头名称", '["姓名", "孕妇姓名"]')
+    id: tuple[str, ...] = rule("身份证号列的表头名称", '["身份证号", "身份证号码", "证件号码"]')
+    phone: tuple[str, ...] = rule("联系电话列的表头名称", '["联系电话", "电话", "手机号"]')
+    lmp: tuple[str, ...] = rule("末次月经列的表头名称", '["末次月经", "末次月经时间"]')
+    edd: tuple[str, ...] = rule("预产期列的表头名称", '["预产期"]')
+    gest_weeks: tuple[str, ...] = rule("孕周列的表头名称", '["孕周", "登记孕周"]')
+    reg_date: tuple[str, ...] = rule("登记日期列的表头名称", '["登记日期", "建档日期"]')
+    address: tuple[str, ...] = rule("住址列的表头名称", '["住址", "现住址"]')
+    residence: tuple[str, ...] = rule("户籍类型（常住/流动）列的表头名称", '["户籍类型", "人口类型"]')
+    test: tuple[str, ...] = rule("筛查项目列（筛查登记中写明 NT 或血清学）的表头名称", '["筛查项目", "检查项目"]')
+    screen_date: tuple[str, ...] = rule("筛查日期列的表头名称", '["筛查日期", "检查日期", "采血日期"]')
+    result: tuple[str, ...] = rule("筛查结果列的表头名称", '["筛查结果", "结果"]')
+    report_date: tuple[str, ...] = rule("花名册填报日期列的表头名称", '["填报日期", "上报日期"]')
+    self_nt: tuple[str, ...] = rule("花名册中自报已做NT筛查的列的表头名称", '["是否NT筛查", "NT筛查日期"]')
+    self_serum: tuple[str, ...] = rule("花名册中自报已做血清学筛查的列的表头名称", '["是否血清学筛查", "血清学筛查日期"]')
+    quota_nt: tuple[str, ...] = rule("任务分配表中超声NT筛查任务的列的表头名称", '["超声NT筛查", "NT筛查任务"]')
+    quota_serum: tuple[str, ...] = rule("任务分配表中血清学筛查任务的列的表头名称", '["血清学筛查", "血清学筛查任务"]')
+    annual: tuple[str, ...] = rule("任务分配表中全年任务数的列的表头名称", '["应完成人数", "年度任务"]')
+    weekly: tuple[str, ...] = rule("任务分配表中每周任务数的列的表头名称", '["每周应完成人数", "周任务"]')
+    register_kind: tuple[str, ...] = rule("办事处登记中登记类型的列的表头名称", '["登记类型"]')
+    reason: tuple[str, ...] = rule("办事处登记中销号原因的列的表头名称", '["销号原因"]')
+    event_date: tuple[str, ...] = rule("办事处登记中日期的列的表头名称", '["日期", "销号日期"]')
+    merge_id: tuple[str, ...] = rule("办事处登记中“合并到身份证号”的列的表头名称", '["合并到身份证号"]')
+    merge_name: tuple[str, ...] = rule("办事处登记中“合并到姓名”的列的表头名称", '["合并到姓名"]')
+    diagnosis: tuple[str, ...] = rule("办事处登记中产前诊断结果的列的表头名称", '["产前诊断结果"]')
+    note: tuple[str, ...] = rule("备注列的表头名称", '["备注"]')
+    serial: tuple[str, ...] = rule("序号列的表头名称", '["序号"]')
 
 
 @dataclass(frozen=True)
@@ -313,15 +400,18 @@ class TestWords:
     high_risk: tuple[str, ...] = ("高风险", "临界风险")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
-    programme: Programme
-    rosters: Rosters
-    rewards: Rewards
-    communities: tuple[Community, ...]
+    programme: Programme = rule("项目和实施方案（[programme] 一节）")
+    rosters: Rosters = rule("花名册报送（[rosters] 一节）")
+    rewards: Rewards = rule("奖惩兑现（[rewards] 一节）")
+    communities: tuple[Community, ...] = rule("社区及其任务数（[[communities]]，每个社区一节）")
+    cadence: Cadences = rule("汇总、排序和通报的周期（[cadence] 一节）")
+    ranking: Ranking = rule("排名、工作落后和处理措施（[ranking] 一节）")
+    organisation: Organisation = rule("本单位辖区和各级称呼（[organisation] 一节）")
+    directory: Directory = rule("领导小组名单和承担筛查的医疗机构（[directory] 一节）")
+    columns: Columns = rule("各列表头的名称（[columns] 一节）；没有它什么也读不到")
     windows: Windows = Windows()
-    cadence: Cadences = Cadences()
-    ranking: Ranking = Ranking()
     followup: Followup = Followup()
     spot_check: SpotCheck = SpotCheck()
     privacy: Privacy = Privacy()
@@ -329,9 +419,6 @@ class Settings:
     archive: ArchiveSettings = ArchiveSettings()
     mail: Mail = Mail()
     quota: Quota = Quota()
-    organisation: Organisation = Organisation()
-    directory: Directory = Directory()
-    columns: Columns = Columns()
     tests: TestWords = TestWords()
     # Where each key was set: "section.key" -> line number in the config file (for 口径说明).
     source: str = ""
@@ -469,9 +556,37 @@ def _build(cls: Any, data: dict[str, Any], prefix: str) -> Any:
         key = f"{prefix}.{name}" if prefix else name
         if name in data:
             kwargs[name] = _convert(hints[name], data[name], key)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise SettingsError(f"缺少必填配置项 {key}。")
+        elif _required(f, fields, data):
+            raise _missing(key, f, hints[name])
     return cls(**kwargs)
+
+
+def _required(f: dataclasses.Field[Any], fields: dict[str, dataclasses.Field[Any]], data: dict[str, Any]) -> bool:
+    """A rule switched on (its switch true in ``data``), or any field without a default."""
+    switch = f.metadata.get("when")
+    if switch:
+        return data.get(switch) is True
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _missing(key: str, f: dataclasses.Field[Any], tp: Any) -> SettingsError:
+    """The error for a rule a config leaves out: the key, what it is, what to write and where."""
+    what, example = f.metadata.get("what", ""), f.metadata.get("example", "")
+    about = f"（{what}）" if what else ""
+    section, _, name = key.rpartition(".")
+    if f.metadata.get("rule") and not example:  # a whole section
+        return SettingsError(
+            f"配置文件中缺少 {key}{about}。请从随程序提供的示例 config.toml 复制这一部分后按本单位的方案修改，"
+            "或用 screening init 生成完整的配置文件。"
+        )
+    if not example:
+        return SettingsError(f"缺少必填配置项 {key}。")
+    where = f"[{section}] 一节中" if section else "配置文件开头"
+    switch = f.metadata.get("when")
+    because = f"（{section}.{switch} = true 时必填）" if switch else ""
+    return SettingsError(
+        f"缺少必填配置项 {key}{about}{because}。方案的规则不设默认值，请在配置文件的{where}写明，例如：{name} = {example}"
+    )
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -502,7 +617,7 @@ def _key_lines(text: str) -> dict[str, int]:
 def _validate(s: Settings) -> None:
     """Checks across keys that types alone cannot express; the first failure raises."""
     for check in (_validate_programme, _validate_windows, _validate_communities, _validate_cadences,
-                  _validate_ranking, _validate_mail_fetch):
+                   _validate_ranking, _validate_mail_fetch, _validate_organisation):
         check(s)
 
 
@@ -510,11 +625,11 @@ def _validate_programme(s: Settings) -> None:
     p = s.programme
     if p.start > p.end:
         raise SettingsError(f"配置项 programme.start ({p.start}) 晚于 programme.end ({p.end})。")
-    for key in ("count_from", "assess_from", "subsidy_to"):
+    for key in ("count_from", "assess_from", *(("subsidy_to",) if p.subsidy else ())):
         value = getattr(p, key)
         if not (dt.date(p.start.year - 1, 1, 1) <= value <= p.end):
             raise SettingsError(f"配置项 programme.{key} ({value}) 不在项目期间 {p.start} 至 {p.end} 附近。")
-    if p.subsidy_from > p.subsidy_to:
+    if p.subsidy and p.subsidy_from is not None and p.subsidy_to is not None and p.subsidy_from > p.subsidy_to:
         raise SettingsError("配置项 programme.subsidy_from 晚于 programme.subsidy_to。")
 
 
@@ -546,11 +661,18 @@ def _validate_communities(s: Settings) -> None:
 def _validate_cadences(s: Settings) -> None:
     for name, cad in (("summary", s.cadence.summary), ("ranking", s.cadence.ranking), ("circular", s.cadence.circular)):
         if cad.kind == "days" and cad.every < 1:
-            raise SettingsError(f"配置项 cadence.{name}.every 应为正整数。")
+            raise SettingsError(
+                f"配置项 cadence.{name}.every 应为正整数（kind = \"days\" 时必填，每几天为一期），如 {name} = {{ kind = \"days\", every = 3 }}。"
+            )
         if cad.kind == "weekday" and not 1 <= cad.weekday <= 7:
-            raise SettingsError(f"配置项 cadence.{name}.weekday 应为 1（周一）到 7（周日）。")
+            raise SettingsError(
+                f"配置项 cadence.{name}.weekday 应为 1（周一）到 7（周日）（kind = \"weekday\" 时必填，每周以星期几为期末）。"
+            )
         if cad.kind == "month_days" and (not cad.ends or any(not 1 <= d <= 31 for d in cad.ends)):
-            raise SettingsError(f"配置项 cadence.{name}.ends 应为 1 到 31 之间的日期列表。")
+            raise SettingsError(
+                f"配置项 cadence.{name}.ends 应为 1 到 31 之间的日期列表（kind = \"month_days\" 时必填，每月哪几天为期末，"
+                "31 为月底），如 ends = [15, 31]。"
+            )
     if not 0 <= s.cadence.min_period_days <= 366:
         raise SettingsError("配置项 cadence.min_period_days 应为 0 到 366 之间的天数（0 = 首期不合并）。")
     if any(not 1 <= d <= 31 for d in s.rosters.update_days):
@@ -577,6 +699,15 @@ def _validate_mail_fetch(s: Settings) -> None:
         raise SettingsError("配置项 mail.fetch.folder 不能为空（收件箱一般为 \"INBOX\"）。")
     if f.max_message_mb <= 0:
         raise SettingsError("配置项 mail.fetch.max_message_mb 应为正数（单位 MB）。")
+
+
+def _validate_organisation(s: Settings) -> None:
+    if not s.organisation.levels or not all(s.organisation.levels):
+        raise SettingsError('配置项 organisation.levels 应列出各级的称呼，如 ["街道", "社区"]。')
+    if not re.fullmatch(r"\d{6}", s.organisation.region_code):
+        raise SettingsError(
+            f"配置项 organisation.region_code 应为6位数字的行政区划代码（身份证号的前6位），现为 {s.organisation.region_code!r}。"
+        )
 
 
 def load_settings(path: str | Path) -> Settings:
@@ -613,6 +744,9 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
 
     def emit(section: str, obj: Any) -> None:
         for f in dataclasses.fields(obj):
+            switch = f.metadata.get("when")
+            if switch and not getattr(obj, switch):
+                continue  # a rule of a part of the plan switched off: not in force
             value = getattr(obj, f.name)
             label = f"{section}.{f.name}" if section else f.name
             if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -645,57 +779,3 @@ def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
-
-
-def _cadence_note(cad: Cadence) -> str:
-    if cad.kind == "days":
-        return f"每 {cad.every} 天为一期"
-    if cad.kind == "weekday":
-        return f"每周以星期{'一二三四五六日'[cad.weekday - 1]}为期末"
-    return "每月" + "、".join("月底" if d >= 31 else f"{d}日" for d in cad.ends) + "为期末"
-
-
-def _people_notes(settings: Settings) -> list[tuple[str, str]]:
-    """How women are counted and listed: 漏报 and 待核实, missed windows, the programme's bounds,
-    零报告 (for the 口径说明 sheet)."""
-    p, f = settings.programme, settings.followup
-    missing = (
-        "筛查后已到花名册上报日仍未列入的为漏报，尚未到上报日的为待核实（不计为漏报）"
-        if settings.rosters.missing_from == "next_due"
-        else "一经发现即为漏报"
-    )
-    return [
-        ("漏报", f"卫生院有筛查记录、不在任何社区花名册上的孕妇，按登记的社区或住址计入该社区；{missing}。"),
-        ("人数", "通报、汇总和各表中的“人”均为不重复的孕妇人数（同一孕妇两项筛查或多行记录只计一人）。"),
-        ("错过窗口期", f"窗口期已过仍未筛查的孕妇列入随访督促名单并注明能否补筛：超过末次月经后 {f.past_term_days} 天、已不在本社区最新花名册上、列入花名册时窗口期已过的，不可补筛；通报中只统计可补筛的人数。已销号的不列入名单。"),
-        ("项目期外", f"{p.end} 以后（或 {p.subsidy_from} 以前）的筛查不计入任务，在“漏报与冲突”中列为项目期外；统计截止日期晚于 {p.end} 时，进度按 {p.end} 计算。"),
-        ("零报告", "注明填报日期、没有人员的花名册（零报告）视为一次上报（按应报日判断是否按时），不减少已列入的孕妇。"),
-    ]
-
-
-def seed_notes(settings: Settings) -> list[tuple[str, str]]:
-    """How each rule of the plan is treated, for the 口径说明 sheet: including the ones the tool
-    deliberately does not compute, so nobody mistakes silence for a zero."""
-    p, r, rw = settings.programme, settings.ranking, settings.rewards
-    nt_lo, nt_hi = settings.windows.nt_from, settings.windows.nt_to
-    se_lo, se_hi = settings.windows.serum_from, settings.windows.serum_to
-    return [
-        ("目标任务", f"方案目标 {p.goal} 人；各社区任务数以任务分配表为准（表中合计与目标不一致时只提示，不自行取舍）。"),
-        ("计入起点", f"{p.count_from} 起完成的筛查计入任务；{p.subsidy_from} 至 {p.subsidy_to} 完成的不计入任务，列入补助名单（方案称“1—3月已完成的数量”），每例 {p.subsidy_per_case:g} 元（{'每项筛查为一例' if p.subsidy_case == 'each' else '两项均完成为一例'}）。"),
-        ("序时进度", f"应完成数 = 每周任务数 × 自 {p.assess_from} 起（含当日）的天数 ÷ 7，不超过年度任务数。"),
-        ("筛查时间窗", f"超声NT {nt_lo} 至 {nt_hi} 周，血清学 {se_lo} 至 {se_hi} 周（按末次月经；只有预产期时按预产期前 {settings.windows.edd_to_lmp_days} 天推算）。窗口外的筛查照常计入并标注。"),
-        ("同一孕妇", "以身份证号识别；无身份证号时按姓名+电话；每人每项只计一次，以最早的筛查日期为准。"),
-        ("排名", f"按{'累计' if r.rank_by == 'cumulative' else '本期'}两项合计完成率排序，并列同名次；尚无应完成数时不排名。"),
-        ("达到序时进度", "社区期末两项合计累计完成数不低于两项合计累计应完成数（综合完成率≥100%，即排名所用的口径）为达到序时进度。达到者在该期不列为工作落后、不作阶段性目标未完成、不通报批评、不受任何处理，无论下列口径如何设定。"),
-        ("通报期", f"{_cadence_note(settings.cadence.circular)}，首期自 {p.assess_from} 起；首期因起始日被截短（短于下一期）且不足 {settings.cadence.min_period_days} 天的，并入下一期，直至满 {settings.cadence.min_period_days} 天（cadence.min_period_days，0 = 不合并；只适用于通报期，周排序和三日汇总不合并）。"),
-        ("落后社区", f"每期排名最后 {r.lagging_count} 名（并列者一并列入；达到序时进度的社区不列入）：" + "；".join(f"连续{i + 1}次：{t}" for i, t in enumerate(r.lagging_texts)) + "；取消评先资格持续到年底（以后各期标注“（延续）”，不属于该期新的处理）。"),
-        ("阶段性目标", f"方案未规定阶段性目标任务的口径，现按“{STAGE_TARGET_LABELS[r.stage_target]}”（ranking.stage_target = {r.stage_target}）：{STAGE_TARGET_RULES[r.stage_target]}。" + "；".join(f"连续{k}次未完成：{v}" for k, v in sorted(r.stage_miss_texts.items(), key=lambda kv: int(kv[0]))) + "。方案中“长期工作滞后”按连续未完成阶段性目标处理。可选口径：" + "；".join(f"{k}（{STAGE_TARGET_LABELS[k]}）：{STAGE_TARGET_RULES[k]}{STAGE_TARGET_NOTES.get(k, '')}" for k in STAGE_TARGET_LABELS) + "。各口径在示范数据上的结果对比见 docs/readings.md。"),
-        ("通报表扬/批评", f"工作落后的社区和未完成阶段性目标的社区予以{r.criticism_text}；达到序时进度的社区予以{r.praise_text}；两者都不是的社区不表扬也不批评。"),
-        ("季度奖惩", f"评比日 {'、'.join(str(d) for d in rw.evaluations)}：" + ("按评比日的累计进度评定（rewards.evaluation_basis = standing）：两项累计完成数均达到序时进度的社区" if rw.evaluation_basis == "standing" else "按刚结束的季度评定（rewards.evaluation_basis = quarter）：季度内两项完成数均达到该季度应完成数的社区") + f"，上次评比后完成的每例 {rw.per_case:g} 元（{'两项均完成的孕妇为一例' if rw.case == 'both' else '每项筛查为一例'}），另奖励专干 {rw.specialist:g} 元。另一口径：" + ("按刚结束的季度评定（quarter）。" if rw.evaluation_basis == "standing" else "按评比日的累计进度评定（standing）。")),
-        ("年终奖惩", f"{rw.year_end}：两项均完成年度任务的社区奖励支书和专干{'共' if rw.year_end_reward_split == 'together' else '各'} {rw.year_end_reward:g} 元；未完成的罚社区 {rw.year_end_fine:g} 元。"),
-        ("绩效工资浮动制", "方案要求对社区支书、妇女主任或计生专干实行绩效工资浮动制，但未给出金额或办法：本工具不计算，仅在此列明。"),
-        ("纸质花名册", "方案要求报送支部书记签字盖章的纸质花名册：在办事处登记中记为“纸质花名册”，于花名册上报情况中列出，不影响统计。"),
-        *_people_notes(settings),
-        ("随机抽查", f"督查组随机抽查名单（不发通知、不打招呼）：每个通报期另行抽取，每个社区 {settings.spot_check.size} 人，从最新花名册上未销号的孕妇中抽取（随机种子 {settings.spot_check.seed}，同样的数据和配置得到同样的名单）；只列在办事处汇总表和单独的督查抽查名单中，不发给社区。"),
-        ("举报电话", f"{p.hotline}（办事处对外电话，不属于个人信息）。"),
-    ]

@@ -112,7 +112,9 @@ def _num(value: Any) -> float | int | None:
     if isinstance(value, bool):
         return int(value)
     as_float = float(value)
-    return int(as_float) if as_float.is_integer() else round(as_float, 4)
+    # Unrounded: whoever prints a figure rounds it once (pipeline.fmt); a rate stored as 0.5355 and
+    # printed again would read 53.5 % where the workbook, from the exact ratio, shows 53.6 %.
+    return int(as_float) if as_float.is_integer() else as_float
 
 
 def _by_test(rec: Any, prefix: str) -> dict[str, float | int | None]:
@@ -218,7 +220,7 @@ def community_summaries(result: Analysis, settings: Settings) -> list[dict[str, 
                     "year_end_reward": pay(key, "secretary_reward"),
                     "fine": pay(key, "fine"),
                 },
-                "subsidy": _num(subsidy_sum.get(key, 0)),
+                "subsidy": _num(subsidy_sum.get(key, 0)) if settings.programme.subsidy else None,
             }
         )
     return out

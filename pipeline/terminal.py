@@ -6,15 +6,17 @@ import re
 from collections import Counter
 from typing import Any
 
-from pipeline.fmt import fmt_pct, terminal_width
+from pipeline.fmt import fmt_num, fmt_pct, terminal_width
 from pipeline.model import KIND_LABELS, Analysis
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import Severity, for_display, is_programme_scope
+from pipeline.settings import Settings
+from pipeline.wording import OrgWords, org_words
 
 TOP_PROBLEMS = 8
 
 
-def run_report(result: Analysis) -> list[str]:
+def run_report(result: Analysis, settings: Settings) -> list[str]:
     acc = result.summary["accounting"]
     norm = result.normalized
     readable = sum(1 for f in result.files if f.readable)
@@ -31,7 +33,7 @@ def run_report(result: Analysis) -> list[str]:
     lines.extend(quota_source_lines(result.summary))
     for w in result.warnings:
         lines.append(f"注意：{w['message']}")
-    lines.extend(ranking_lines(result.summary))
+    lines.extend(ranking_lines(result.summary, org_words(settings)))
     return lines
 
 
@@ -88,17 +90,18 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - terminal_width(text), 1)
 
 
-def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
-    """The ranking as of the as-of date and the lagging communities of the last circular period."""
+def ranking_lines(summary: dict, org: OrgWords) -> list[str]:  # type: ignore[type-arg]
+    """The ranking as of the as-of date and the lagging communities of the last circular period,
+    in the organisation's words (``org``: 社区, 村（社区）)."""
     communities = summary.get("communities") or []
     if not communities:
         return []
     lines = ["", f"排名（截至 {summary['as_of']}，按两项合计完成率）："]
-    lines.append("  名次  社区        NT 完成/应完成   血清学 完成/应完成    完成率")
+    lines.append(f"  名次  {_pad(org.unit, 12)}NT 完成/应完成   血清学 完成/应完成    完成率")
     for c in sorted(communities, key=lambda c: (c["rank"] is None, c["rank"] or 0, c["name"])):
         rank = "—" if c["rank"] is None else str(c["rank"])
-        nt = f"{c['done']['nt']}/{c['expected']['nt']:.1f}"
-        serum = f"{c['done']['serum']}/{c['expected']['serum']:.1f}"
+        nt = f"{c['done']['nt']}/{fmt_num(c['expected']['nt'])}"
+        serum = f"{c['done']['serum']}/{fmt_num(c['expected']['serum'])}"
         lines.append(f"  {rank:>3}   {_pad(display_name(c), 12)}{nt:>10}   {serum:>14}      {fmt_pct(c['rate']):>6}")
     period = summary.get("circular_period")
     if period is None:
@@ -108,9 +111,9 @@ def ranking_lines(summary: dict) -> list[str]:  # type: ignore[type-arg]
     lines.append(f"第{period['number']}期通报（{period['start']} 至 {period['end']}）：")
     lagging = [c for c in communities if c["lagging"]]
     if lagging:
-        lines.append("  工作落后的社区：" + "、".join(display_name(c) for c in lagging))
+        lines.append(f"  工作落后的{org.unit}：" + "、".join(display_name(c) for c in lagging))
     else:
-        lines.append("  本期没有落后社区（均达到序时进度或无可比排名）。")
+        lines.append(f"  本期没有落后{org.unit}（均达到序时进度或无可比排名）。")
     # 通报表扬 / 通报批评 (the configured texts), each with its communities; neither for the rest.
     by_text: dict[str, list[str]] = {}
     for c in communities:

@@ -24,6 +24,14 @@ def test_counts_numbers_and_percentages() -> None:
     assert [fmt_pct(v) for v in (1.1311, 0, None)] == ["113.1%", "0.0%", "—"]
 
 
+def test_rounding_is_once_and_half_up_as_excel_shows_it() -> None:
+    # Excel's 0.0 / 0.0% formats round half away from zero on the decimal value; Python's own
+    # formatting rounds the binary value half to even: 0.25 -> "0.2", 0.5355 -> "53.5%".
+    assert [fmt_num(v) for v in (0.25, 52.25, 2.35, -0.04)] == ["0.3", "52.3", "2.4", "0.0"]
+    assert [fmt_pct(v) for v in (0.5355, 0.285, 28 / (2 * 183 / 7), 0.00049)] == ["53.6%", "28.5%", "53.6%", "0.0%"]
+    assert fmt_pct(float("nan")) == fmt_num(float("nan")) == "—"
+
+
 def test_widths() -> None:
     assert terminal_width("新华社区 ab") == 4 * 2 + 3  # four CJK characters, a space and two letters
     assert excel_width("社区") == 4.0

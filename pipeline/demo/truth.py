@@ -8,6 +8,7 @@ community by home, independently of the pipeline's reconciliation).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ def _screened_by_construction(demo: Demo) -> tuple[dict[str, dict[str, int]], di
     programme = demo.settings.programme
     counts: dict[str, dict[str, int]] = {}
     subsidy: dict[str, int] = {}
+    first, last = programme.subsidy_window or (dt.date.max, dt.date.min)  # no window: nobody
     for index, c in enumerate(demo.settings.communities):
         counts[c.name] = {}
         mine = [w for w in demo.women if w.home == index]
@@ -67,7 +69,7 @@ def _screened_by_construction(demo: Demo) -> tuple[dict[str, dict[str, int]], di
             for w in mine
             if w.nt
             and w.serum
-            and programme.subsidy_from <= max(min(w.nt), min(w.serum)) <= programme.subsidy_to
+            and first <= max(min(w.nt), min(w.serum)) <= last
         )
     return counts, subsidy
 

@@ -36,7 +36,7 @@ Kind = Literal["community", "leaders", "health_centre", "remind"]
 KIND_LABELS: dict[str, str] = {
     "community": "社区工作簿",
     "leaders": "领导版和通报",
-    "health_centre": "卫生院核对清单",
+    "health_centre": "核对清单",
     "remind": "催报提醒",
 }
 Status = Literal["draft", "sent", "failed", "skipped"]

@@ -27,6 +27,7 @@ from pipeline.outputs.names import (
     leaders_filename,
 )
 from pipeline.settings import TEST_LABELS, TESTS, Settings
+from pipeline.wording import health_centre, org_words
 
 TEMPLATE_COMMUNITY = "mail_community.txt.j2"
 TEMPLATE_LEADERS = "mail_leaders.txt.j2"
@@ -164,7 +165,9 @@ def mail_context(summary: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "programme": settings.programme.name,
         "issuer": settings.programme.issuer,
         "sender_name": settings.mail.sender_name or settings.programme.issuer,
-        "health_centre": settings.directory.health_centre or "卫生院",
+        "health_centre": settings.directory.health_centre,
+        "health_centre_short": health_centre(settings),
+        "org": org_words(settings).context(),
         "as_of": as_of.isoformat(),
         "as_of_text": cn_date(as_of),
         "period": period,
@@ -280,7 +283,7 @@ def plan_send(
         plan.unaddressed = True
         plan.problems.append(f"{centre}：未配置邮箱地址（config.toml [mail] health_centre），核对清单未发送。")
     else:
-        att = attachment(run_folder / health_centre_filename(as_of), centre)
+        att = attachment(run_folder / health_centre_filename(settings, as_of), centre)
         if att is not None:
             subject, body = render_mail(TEMPLATE_HEALTH_CENTRE, {**ctx, "attachment_names": [att.name]}, settings)
             for address in to:
@@ -374,9 +377,9 @@ def address_example(settings: Settings) -> list[str]:
         'user = "jsb@163.com"                  # 登录邮箱（密码用环境变量 SCREENING_SMTP_PASSWORD 或运行时输入）',
         'sender = "jsb@163.com"',
         'leaders = ["leader@example.cn"]       # 领导版和通报',
-        'health_centre = ["wsy@example.cn"]    # 卫生院核对清单',
+        f'health_centre = ["wsy@example.cn"]    # {health_centre(settings)}核对清单',
         "",
-        "[mail.communities]                    # 每个社区的专干邮箱",
+        f"[mail.communities]                    # 每个{org_words(settings).unit}的专干邮箱",
         *(f'"{n}" = ["{i + 1}@example.cn"]' for i, n in enumerate(names[:3])),
         *(["# ……其余社区同样填写"] if len(names) > 3 else []),
     ]

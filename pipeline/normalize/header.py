@@ -44,6 +44,7 @@ class Vocabulary:
             (c.key, c.name, c.short, c.variants) for c in settings.communities
         )
         self.communities = list(settings.communities)
+        self.health_centre = settings.directory.health_centre_short  # 卫生院: who corrects a log
         self._fields_cache: dict[str, frozenset[str]] = {}
         # Parents (乡镇) of a multi-level organisation; empty for a flat one.
         self.parents = ParentResolver(c.parent for c in settings.communities)

@@ -85,7 +85,7 @@ def _roster_community(rows: Rows, vocab: Vocabulary) -> pd.Series:
         severity=Severity.ERROR,
         field_name="community",
         message="无法确定此行属于哪个社区（表中无社区列，工作表名、标题和文件名中也没有社区名称）",
-        fix="请在文件名或标题中写明社区名称（如“新民社区花名册”），或增加“社区”列。",
+        fix=f"请在文件名或标题中写明社区名称（如“{vocab.communities[0].name}花名册”），或增加“社区”列。",
         reject="无法确定所属社区",
     )
     return community
@@ -250,7 +250,7 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> t
         message=who.ids["id_message"].fillna("缺少身份证号").astype(object).map(
             lambda m: f"{m}；且姓名或电话不全，无法确定是哪一位孕妇"
         ),
-        fix="请卫生院核对登记本，补全身份证号或姓名+手机号。",
+        fix=f"请{vocab.health_centre}核对登记本，补全身份证号或姓名+手机号。",
         reject="身份证号不可用且姓名或电话不全",
     )
     rows.note(
@@ -259,7 +259,7 @@ def _validate_log(frame: pd.DataFrame, vocab: Vocabulary, headers: Headers) -> t
         severity=Severity.WARNING,
         field_name="id",
         message=who.ids["id_message"].fillna("").astype(object).map(lambda m: f"{m}；已按姓名+电话匹配"),
-        fix=who.ids["id_fix"].fillna("请卫生院核对身份证号后在登记本中改正。").astype(object),
+        fix=who.ids["id_fix"].fillna(f"请{vocab.health_centre}核对身份证号后在登记本中改正。").astype(object),
     )
     lmp = dates_of(rows, "lmp", "末次月经", severity=Severity.NOTE)
     # The row's 乡镇, within which its community column or address is looked up (reconcile).

@@ -28,6 +28,7 @@ from pipeline.normalize.ids import check_digit
 from pipeline.outputs.names import REGISTER_TEMPLATE, roster_template_name
 from pipeline.outputs.xlsx import Formats, new_workbook
 from pipeline.settings import Community, Settings
+from pipeline.wording import example_day
 
 ROSTER_SHEET = "花名册"
 REGISTER_SHEET = "办事处登记"
@@ -78,10 +79,23 @@ def _date_range(settings: Settings) -> tuple[dt.date, dt.date]:
     return dt.date(settings.programme.start.year - 1, 1, 1), dt.date(settings.programme.end.year + 1, 12, 31)
 
 
-def _example_id(birth: dt.date) -> str:
-    """A fake ID with a valid check digit and an even 17th digit (a woman)."""
-    body = f"411328{birth:%Y%m%d}002"
+def _example_id(settings: Settings, birth: dt.date) -> str:
+    """A fake ID of the office's own region (``[organisation] region_code``) with a valid check
+    digit and an even 17th digit (a woman)."""
+    body = f"{settings.organisation.region_code}{birth:%Y%m%d}002"
     return body + check_digit(body)
+
+
+def _as_excel_number(settings: Settings) -> str:
+    """What Excel makes of an ID typed into a number cell: 4.11328E+17 (the region code shows)."""
+    code = settings.organisation.region_code
+    return f"{code[0]}.{code[1:]}E+17"
+
+
+def _dates_hint(settings: Settings) -> str:
+    """How to write a date, with an example in the programme's own year and the accepted range."""
+    lo, hi = _date_range(settings)
+    return f"按 {example_day(settings):%Y-%m-%d} 的格式填写（年-月-日），{lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 之间。"
 
 
 def _community_choices(settings: Settings, own: Community | None) -> tuple[str, ...]:
@@ -96,12 +110,11 @@ def _community_choices(settings: Settings, own: Community | None) -> tuple[str, 
 
 def roster_columns(settings: Settings, community: Community) -> list[TemplateColumn]:
     vocab = Vocabulary(settings)
-    year = settings.programme.start.year
-    lo, hi = _date_range(settings)
-    lmp = dt.date(year, 3, 2)
-    reg = lmp + dt.timedelta(days=8 * 7 + 3)
+    # The example woman: registered in her 9th week around the programme's example day.
+    reg = example_day(settings)
+    lmp = reg - dt.timedelta(days=8 * 7 + 3)
     edd = lmp + dt.timedelta(days=settings.windows.edd_to_lmp_days)
-    dates = f"按 2020-04-08 的格式填写（年-月-日），{lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 之间。"
+    dates = _dates_hint(settings)
 
     def col(field: str, preferred: str, kind: str, width: float, hint: str, example: Any = None,
             choices: tuple[str, ...] = ()) -> TemplateColumn:
@@ -114,7 +127,7 @@ def roster_columns(settings: Settings, community: Community) -> list[TemplateCol
         col("name", "姓名", "text", 10, "孕妇本人姓名。", "王某某"),
         col("id", "身份证号", "id", 21,
             "18位居民身份证号（末位可为X）。本列为文本格式，请直接输入，不要改成数字格式，否则后几位会丢失。",
-            _example_id(dt.date(1995, 3, 8))),
+            _example_id(settings, dt.date(1995, 3, 8))),
         col("phone", "联系电话", "phone", 14, "11位手机号。本列为文本格式。", "13912345678"),
         col("lmp", "末次月经", "date", 12, f"末次月经第一天。{dates}不详的请填预产期，或填孕周和登记日期。", lmp),
         col("edd", "预产期", "date", 12, f"{dates}", edd),
@@ -131,29 +144,31 @@ def roster_columns(settings: Settings, community: Community) -> list[TemplateCol
 
 def register_columns(settings: Settings) -> list[TemplateColumn]:
     vocab = Vocabulary(settings)
-    lo, hi = _date_range(settings)
     first = settings.communities[0]
-    dates = f"按 2020-04-08 的格式填写（年-月-日），{lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 之间。"
+    dates = _dates_hint(settings)
 
     def col(field: str, preferred: str, kind: str, width: float, hint: str, example: Any = None,
             choices: tuple[str, ...] = ()) -> TemplateColumn:
         return TemplateColumn(field, _header(vocab, settings, field, preferred), kind, width, hint, example, choices)
 
     reasons = "、".join(CLOSE_REASONS)
+    # Paper rosters are registered only where the plan asks for them.
+    paper = bool(settings.rosters.paper)
+    kinds = REGISTER_KIND_CHOICES if paper else REGISTER_KIND_CHOICES[:-1]
     return [
         col("register_kind", "登记类型", "list", 13,
-            "从下拉列表中选择：个案销号、人工合并、产前诊断结果、纸质花名册。", REGISTER_KIND_CHOICES[0],
-            REGISTER_KIND_CHOICES),
-        col("community", "社区", "list", 12, "孕妇所在社区；纸质花名册必填（报送的社区）。", first.name,
-            _community_choices(settings, None)),
+            f"从下拉列表中选择：{'、'.join(kinds)}。", kinds[0], kinds),
+        col("community", "社区", "list", 12, "孕妇所在社区" + ("；纸质花名册必填（报送的社区）。" if paper else "。"),
+            first.name, _community_choices(settings, None)),
         col("name", "姓名", "text", 10, "孕妇姓名。", "王某某"),
         col("id", "身份证号", "id", 21,
-            "孕妇的18位身份证号（末位可为X）。本列为文本格式。纸质花名册不填。", _example_id(dt.date(1995, 3, 8))),
+            "孕妇的18位身份证号（末位可为X）。本列为文本格式。" + ("纸质花名册不填。" if paper else ""),
+            _example_id(settings, dt.date(1995, 3, 8))),
         col("phone", "联系电话", "phone", 14, "11位手机号。无身份证号时，按姓名+电话识别孕妇。", "13912345678"),
         col("reason", "销号原因", "list", 11, f"个案销号必填，从下拉列表中选择：{reasons}。", "分娩",
             CLOSE_REASONS),
-        col("event_date", "日期", "date", 12, f"销号、诊断或接收纸质花名册的日期。{dates}",
-            dt.date(settings.programme.start.year, 10, 12)),
+        col("event_date", "日期", "date", 12, f"销号、诊断{'或接收纸质花名册' if paper else ''}的日期。{dates}",
+            example_day(settings) + dt.timedelta(days=187)),
         col("diagnosis", "产前诊断结果", "text", 16, "登记类型为产前诊断结果时填写，如 未见异常。"),
         col("merge_id", "合并到身份证号", "id", 21,
             "登记类型为人工合并时填写：本行这位孕妇应并入的正确身份证号（18位）。本列为文本格式。"),
@@ -206,7 +221,7 @@ def _validation(column: TemplateColumn, settings: Settings, top_left: str) -> di
             "minimum": dt.datetime(lo.year, lo.month, lo.day),
             "maximum": dt.datetime(hi.year, hi.month, hi.day),
             "error_title": "日期不正确",
-            "error_message": f"请填写 {lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 之间的日期，格式如 2020-04-08（年-月-日）。",
+            "error_message": f"请填写 {lo:%Y-%m-%d} 至 {hi:%Y-%m-%d} 之间的日期，格式如 {example_day(settings):%Y-%m-%d}（年-月-日）。",
         }
     if column.kind == "list" and column.choices:
         return {
@@ -317,41 +332,48 @@ def _contact(settings: Settings) -> str:
     return f"如有疑问，请联系{settings.programme.issuer}计生办{who}{phone}。"
 
 
+def _numbered(lines: Sequence[str]) -> list[str]:
+    return [f"{i}. {line}" for i, line in enumerate(lines, start=1)]
+
+
 def _roster_lines(settings: Settings, community: Community) -> list[str]:
     r = settings.rosters
     days = "、".join(str(d) for d in r.update_days)
-    return [
-        f"1. 本表由{community.name}填报辖区内所有已孕对象（含常住人口和外来居住半年以上的流动人口），每人一行。",
-        f"2. 报送时间：{cn_date(r.first_due, year=False)}前首次报送；此后每月{days}日报送更新后的名单。",
-        "3. 每次报送前，请在标题下一行“填报日期：”后填写本次填报日期（如 2020年4月15日）。"
+    day = example_day(settings)
+    return _numbered([
+        f"本表由{community.name}填报辖区内所有已孕对象（含常住人口和外来居住半年以上的流动人口），每人一行。",
+        f"报送时间：{cn_date(r.first_due, year=False)}前首次报送；此后每月{days}日报送更新后的名单。",
+        f"每次报送前，请在标题下一行“填报日期：”后填写本次填报日期（如 {cn_date(day)}）。"
         "系统按此日期判断是哪一次报送，未填写的会被列为数据问题。",
-        "4. 身份证号填写18位号码（末位可为X）。该列已设为文本格式，请直接输入或粘贴，不要改成数字格式，"
-        "否则Excel会把号码变成 4.11328E+17，后几位永久丢失。联系电话填写11位手机号。",
-        "5. 日期一律按 2020-04-08 的格式填写（年-月-日）。末次月经不详的填写预产期；都不详的填写孕周和登记日期。",
-        f"6. 社区、户籍类型、是否NT筛查请从下拉列表中选择；社区一栏保持“{community.name}”。",
-        f"7. 第{_EXAMPLE}行（序号为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第{_EXAMPLE + 1}行起填写，"
+        "身份证号填写18位号码（末位可为X）。该列已设为文本格式，请直接输入或粘贴，不要改成数字格式，"
+        f"否则Excel会把号码变成 {_as_excel_number(settings)}，后几位永久丢失。联系电话填写11位手机号。",
+        f"日期一律按 {day:%Y-%m-%d} 的格式填写（年-月-日）。末次月经不详的填写预产期；都不详的填写孕周和登记日期。",
+        f"社区、户籍类型、是否NT筛查请从下拉列表中选择；社区一栏保持“{community.name}”。",
+        f"第{_EXAMPLE}行（序号为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第{_EXAMPLE + 1}行起填写，"
         "不要在示例行中填写真实信息。",
-        f"8. 请不要删除或修改标题和第{_EXAMPLE - 1}行表头，不要在表中插入合计行或说明行。",
-        "9. 已分娩、流产、迁出的孕妇请在备注中注明，并报办事处计生办办理个案销号。",
-        "10. 纸质版花名册须经社区党支部书记签字并加盖公章后报办事处。本“填表说明”工作表无需填写。",
-        f"11. {_contact(settings)}",
-    ]
+        f"请不要删除或修改标题和第{_EXAMPLE - 1}行表头，不要在表中插入合计行或说明行。",
+        "已分娩、流产、迁出的孕妇请在备注中注明，并报办事处计生办办理个案销号。",
+        *([f"另须报送{r.paper}。"] if r.paper else []),
+        "本“填表说明”工作表无需填写。",
+        _contact(settings),
+    ])
 
 
 def _register_lines(settings: Settings) -> list[str]:
     reasons = "、".join(CLOSE_REASONS)
-    return [
-        "1. 本表由办事处计生办填写，记录需要长期保留的决定；每次统计时与各社区花名册一起放入 input 文件夹读取。",
-        f"2. 个案销号：孕妇已{reasons}的，填写姓名、身份证号、销号原因和日期；销号后不再列入随访督促名单。",
-        "3. 人工合并：同一孕妇有两条记录（如身份证号录错）时，本行填写错误记录的身份证号（或姓名+电话），"
+    paper = settings.rosters.paper
+    return _numbered([
+        "本表由办事处计生办填写，记录需要长期保留的决定；每次统计时与各社区花名册一起放入 input 文件夹读取。",
+        f"个案销号：孕妇已{reasons}的，填写姓名、身份证号、销号原因和日期；销号后不再列入随访督促名单。",
+        "人工合并：同一孕妇有两条记录（如身份证号录错）时，本行填写错误记录的身份证号（或姓名+电话），"
         "“合并到身份证号”填写正确的身份证号。",
-        "4. 产前诊断结果：高风险孕妇完成产前诊断后，填写身份证号、诊断日期和产前诊断结果。",
-        "5. 纸质花名册：收到社区党支部书记签字盖章的纸质花名册时，填写社区和接收日期。",
-        "6. 身份证号填写18位号码，该列为文本格式；日期按 2020-04-08 的格式填写（年-月-日）。",
-        f"7. 第{_EXAMPLE}行（备注为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第{_EXAMPLE + 1}行起填写。",
-        f"8. 请不要删除或修改第{_EXAMPLE - 1}行表头。本“填表说明”工作表无需填写。",
-        f"9. {_contact(settings)}",
-    ]
+        "产前诊断结果：高风险孕妇完成产前诊断后，填写身份证号、诊断日期和产前诊断结果。",
+        *([f"纸质花名册：收到{paper}时，填写社区和接收日期。"] if paper else []),
+        f"身份证号填写18位号码，该列为文本格式；日期按 {example_day(settings):%Y-%m-%d} 的格式填写（年-月-日）。",
+        f"第{_EXAMPLE}行（备注为“示例”的灰色行）是填表示例，系统读取时自动跳过，可以保留；请从第{_EXAMPLE + 1}行起填写。",
+        f"请不要删除或修改第{_EXAMPLE - 1}行表头。本“填表说明”工作表无需填写。",
+        _contact(settings),
+    ])
 
 
 def _target(path: Path, name: str) -> Path:
@@ -395,7 +417,7 @@ def write_register_template(path: Path, settings: Settings) -> Path:
     title = f"{settings.programme.issuer}“两筛”工作登记（办事处登记）"
     book, fmt = new_workbook(str(target), title=title)
     styles = _Styles(book, fmt)
-    subtitle = "登记个案销号、人工合并、产前诊断结果和纸质花名册接收情况，长期保留"
+    subtitle = "登记个案销号、人工合并、产前诊断结果" + ("和纸质花名册接收情况" if settings.rosters.paper else "") + "，长期保留"
     _write_form(book, styles, settings, REGISTER_SHEET, [title, subtitle], columns)
     _write_instructions(book, styles, "办事处登记填表说明", _register_lines(settings), columns)
     book.close()

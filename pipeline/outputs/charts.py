@@ -15,9 +15,9 @@ from pipeline.outputs.columns import CUMULATIVE_COLUMNS, SHORT, SUMMARY_COLUMNS
 from pipeline.settings import TESTS
 
 
-def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int) -> None:
+def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, each: str) -> None:
     """Each community's done and expected per test (rows ``first``..``last`` of 汇总's table),
-    placed at ``row``."""
+    placed at ``row``; ``each``: the communities as people say it (各社区)."""
     name = sheet.get_name()
     index = {col.key: c for c, col in enumerate(SUMMARY_COLUMNS)}
     chart = book.add_chart({"type": "column"})
@@ -34,16 +34,16 @@ def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: i
                     "border": {"none": True},
                 }
             )
-    chart.set_title({"name": "各社区已完成与应完成（人）", "name_font": {"size": 12}})
+    chart.set_title({"name": f"{each}已完成与应完成（人）", "name_font": {"size": 12}})
     chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 340})
     sheet.insert_chart(row, 0, chart)
 
 
-def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, label: str) -> None:
+def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, label: str, whole: str) -> None:
     """The cumulative done and expected per test by period (rows ``first``..``last`` of the
-    cumulative block), placed below the column chart."""
+    cumulative block), placed below the column chart; ``whole``: the organisation (全街道)."""
     name = sheet.get_name()
     index = {col.key: c for c, col in enumerate(CUMULATIVE_COLUMNS)}
     chart = book.add_chart({"type": "line"})
@@ -71,7 +71,7 @@ def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int
                 "line": {"color": colours[t], "width": 1.5, "dash_type": "dash"},
             }
         )
-    chart.set_title({"name": f"全街道累计完成与累计应完成（按{label}）", "name_font": {"size": 12}})
+    chart.set_title({"name": f"{whole}累计完成与累计应完成（按{label}）", "name_font": {"size": 12}})
     chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"rotation": -45}})
     chart.set_legend({"position": "bottom"})

@@ -45,6 +45,7 @@ from pipeline.outputs.sheets import (
 from pipeline.outputs.xlsx import header_row_of, write_block, write_table
 from pipeline.score import rank_rates
 from pipeline.settings import Community, Settings, settings_rows
+from pipeline.wording import health_centre, org_words
 
 COMMUNITY_SHEETS = (
     "汇总",
@@ -57,11 +58,15 @@ COMMUNITY_SHEETS = (
 )
 # A community is shown the issues it can act on (无法归属 and 重复筛查 are the health centre's).
 COMMUNITY_ISSUES = ("漏报", "待核实", "花名册冲突", "花名册重复行", "自报未核实")
-ISSUES_SUBTITLE = (
-    "漏报：卫生院有筛查记录、住址在本社区，筛查后已到花名册上报日但仍未列入花名册，请补报；待核实：筛查后尚未到"
-    "花名册上报日，请在下次上报时列入；花名册冲突：同一人也在其他社区花名册上，请核实居住地；"
-    "自报未核实：花名册称已筛查但卫生院没有记录，请核实。"
-)
+
+
+def issues_subtitle(settings: Settings) -> str:
+    unit, centre = org_words(settings).unit, health_centre(settings)
+    return (
+        f"漏报：{centre}有筛查记录、住址在本{unit}，筛查后已到花名册上报日但仍未列入花名册，请补报；待核实：筛查后尚未到"
+        f"花名册上报日，请在下次上报时列入；花名册冲突：同一人也在其他{unit}花名册上，请核实居住地；"
+        f"自报未核实：花名册称已筛查但{centre}没有记录，请核实。"
+    )
 
 
 @dataclass(frozen=True)
@@ -158,21 +163,8 @@ class _Peers:
     overall: pd.DataFrame | None  # the whole organisation's summary_frame rows (multi-level only)
 
 
-def _level_words(settings: Settings) -> tuple[str, str]:
-    """(the organisation's level, the communities' level) as people say them: 街道 and 社区 for a
-    sub-district, 县 and 村（社区） for a county (``[organisation] levels``). Where the levels do not
-    fit the communities' paths, no level is named (全部 … 个社区)."""
-    levels = settings.organisation.levels
-    depth = max((len(c.key.split("/")) for c in settings.communities), default=1)
-    flat = not any(c.parent for c in settings.communities)
-    if len(levels) >= 2 and (flat or len(levels) == depth):
-        return levels[0], levels[-1]
-    return "", "社区"
-
-
 def _whole(settings: Settings) -> str:
-    top, _ = _level_words(settings)
-    return f"全{top}" if top else "全部"
+    return org_words(settings).whole
 
 
 def _peer_groups(settings: Settings, ranking: pd.DataFrame) -> list[_Peers]:
@@ -205,7 +197,7 @@ def _peer_groups(settings: Settings, ranking: pd.DataFrame) -> list[_Peers]:
 def _rank_text(key: str, name: str, peers: _Peers, settings: Settings) -> str:
     """Where the community stands, over a set that is named: "新民社区在全街道5个社区中排名第1位。"
     and, in a multi-level organisation, its township's and the whole organisation's places."""
-    _, unit = _level_words(settings)
+    unit = org_words(settings).unit
 
     def place(frame: pd.DataFrame, scope: str) -> str | None:
         mine = frame.loc[frame["community"] == key, "rank"]
@@ -240,7 +232,7 @@ def _view(
     if peers.own_files_only:
         run = dataclasses.replace(run, files=_own_files(rows.submissions(key), files_by_path))
     name = peers.settings.display_name(key)
-    _, unit = _level_words(peers.settings)
+    unit = org_words(peers.settings).unit
     return CommunityView(
         key=key,
         name=name,
@@ -312,7 +304,7 @@ def write_community(path: Path, view: CommunityView) -> Path:
     high_risk_sheet(book, view.high_risk, mask=mask)
     issues = issues_frame(view.issues, settings, COMMUNITY_ISSUES, community=view.key)
     issues_sheet(
-        book, issues, name="漏报与冲突", what=f"{view.name}漏报、冲突与待核实", subtitle=ISSUES_SUBTITLE, mask=mask
+        book, issues, name="漏报与冲突", what=f"{view.name}漏报、冲突与待核实", subtitle=issues_subtitle(view.settings), mask=mask
     )
     timeliness_sheet(book, view.timeliness, view.key)
     problems_sheet(book, mask_problem_ids(view.problems) if mask else view.problems)

@@ -162,7 +162,7 @@ def summary_frame(scored: Scored, settings: Settings) -> pd.DataFrame:
     else:
         st["lagging"] = [bool(last.at[k, "lagging"]) if k in last.index else False for k in keys]
         st["consequence"] = ["；".join(last.at[k, "consequences"]) if k in last.index else "" for k in keys]
-        st["commendation"] = [str(last.at[k, "commendation"]) if k in last.index else "" for k in keys]
+        st["commendation"] = [str(last.at[k, "commendation"] or "") if k in last.index else "" for k in keys]
     st["name"] = community_names(keys, settings)
     return st
 
@@ -355,7 +355,7 @@ def _missing_detail(r: Row, names: Mapping[str, str]) -> str:
     where = _name_of(r, names)
     due = _due_text(r)
     return (
-        f"卫生院有{_test_text(r)}记录，住址在{where}，但{due + '应报的' if due else ''}花名册中没有她："
+        f"筛查登记中有{_test_text(r)}记录，住址在{where}，但{due + '应报的' if due else ''}花名册中没有她："
         f"已按住址计入{where}，请补报到花名册"
     )
 
@@ -364,7 +364,7 @@ def _pending_detail(r: Row, names: Mapping[str, str]) -> str:
     where = _name_of(r, names)
     due = _due_text(r)
     return (
-        f"卫生院有{_test_text(r)}记录，住址在{where}，筛查后尚未到花名册上报日：已按住址计入{where}，"
+        f"筛查登记中有{_test_text(r)}记录，住址在{where}，筛查后尚未到花名册上报日：已按住址计入{where}，"
         f"请在{due + '上报的' if due else '下次上报的'}花名册中列入（届时仍未列入的为漏报）"
     )
 
@@ -374,7 +374,7 @@ def _out_of_programme_detail(r: Row, names: Mapping[str, str]) -> str:
 
 
 def _unassignable_detail(r: Row, names: Mapping[str, str]) -> str:
-    return f"卫生院有{_test_text(r)}记录，但不在任何社区的花名册上，住址中也没有社区名称，未计入任何社区"
+    return f"筛查登记中有{_test_text(r)}记录，但不在任何花名册上，住址中也没有可识别的名称，未计入"
 
 
 def _conflict_detail(r: Row, names: Mapping[str, str]) -> str:
@@ -398,7 +398,7 @@ def _roster_duplicate_detail(r: Row, names: Mapping[str, str]) -> str:
 
 
 def _self_report_detail(r: Row, names: Mapping[str, str]) -> str:
-    return f"花名册中填报已做{_test_text(r)}，但卫生院登记中没有她的记录；请核实（在外地筛查的请提供报告）"
+    return f"花名册中填报已做{_test_text(r)}，但筛查登记中没有她的记录；请核实（在外地筛查的请提供报告）"
 
 
 # Issue type -> (the column holding its date, the 说明 text of one row).

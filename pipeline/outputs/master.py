@@ -44,6 +44,7 @@ from pipeline.outputs.sheets import (
 )
 from pipeline.outputs.xlsx import write_table
 from pipeline.settings import Settings
+from pipeline.wording import health_centre, org_words
 
 MASTER_SHEETS = (
     "汇总",
@@ -53,18 +54,22 @@ MASTER_SHEETS = (
     "随访督促名单",
     "高风险追踪",
     "花名册上报情况",
-    "奖惩",
-    "1-3月补助",
+    "奖惩",  # only when the plan has quarterly or year-end money
+    "1-3月补助",  # only when the plan has a subsidy
     "漏报与冲突",
     "随机抽查名单",
     "数据问题",
     "口径说明",
 )
-ISSUES_SUBTITLE = (
-    "类型：漏报（已筛查、筛查后已到花名册上报日仍未列入花名册，按住址计入社区）、待核实（已筛查、尚未到花名册上报日）、"
-    "无法归属、项目期外（筛查日期在项目期外，不计入任务）、花名册冲突（同一人在两个社区）、"
-    "重复筛查、花名册重复行、自报未核实（花名册称已做但卫生院无记录）。"
-)
+
+
+def issues_subtitle(settings: Settings) -> str:
+    unit, centre = org_words(settings).unit, health_centre(settings)
+    return (
+        f"类型：漏报（已筛查、筛查后已到花名册上报日仍未列入花名册，按住址计入{unit}）、待核实（已筛查、尚未到花名册上报日）、"
+        f"无法归属、项目期外（筛查日期在项目期外，不计入任务）、花名册冲突（同一人在两个{unit}）、"
+        f"重复筛查、花名册重复行、自报未核实（花名册称已做但{centre}无记录）。"
+    )
 
 
 def women_per_community(frame: pd.DataFrame) -> tuple[pd.Series, int]:
@@ -120,9 +125,12 @@ def _people_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> 
 
 
 def _roster_and_payment_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> None:
-    """花名册上报情况, 奖惩, 1-3月补助."""
+    """花名册上报情况, 奖惩 and 1-3月补助 (the last two only when the plan has them)."""
     timeliness_sheet(book, RosterTimeliness.of(result.scored, result.reconciled))
-    payments_sheet(book, result.scored.payments)
+    if book.settings.rewards.used:  # a plan without money has no 奖惩 sheet
+        payments_sheet(book, result.scored.payments)
+    if not book.settings.programme.subsidy:  # nor a subsidy sheet without a subsidy
+        return
     if large:
         counts_sheet(book, "1-3月补助", subsidy_heading(book.settings), result.scored.subsidy)
     else:
@@ -137,7 +145,8 @@ def _check_sheets(book: Book, result: Analysis, *, large: bool, mask: bool) -> N
         counts_sheet(book, "漏报与冲突", "漏报、冲突与待核实", issues)
         counts_sheet(book, "随机抽查名单", "随机抽查名单", rec.spot_check)
     else:
-        issues_sheet(book, issues, name="漏报与冲突", what="漏报、冲突与待核实", mask=mask, subtitle=ISSUES_SUBTITLE)
+        issues_sheet(book, issues, name="漏报与冲突", what="漏报、冲突与待核实", mask=mask,
+                     subtitle=issues_subtitle(book.settings))
         spot_sheet(book, spot_check_frame(rec.spot_check, book.settings), mask=mask)
     groups = result.problem_groups
     problems_sheet(book, mask_problem_ids(groups) if mask else groups)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.settings import Community, Settings
+from pipeline.wording import health_centre
 
 # ----------------------------------------------------------------------------------------------
 # The run folder: output/<as-of>/, written beside itself and swapped into place
@@ -84,16 +85,17 @@ def leaders_filename(as_of: dt.date) -> str:
     return f"领导版_{as_of.isoformat()}.xlsx"
 
 
-def health_centre_filename(as_of: dt.date) -> str:
-    return f"卫生院核对清单_{as_of.isoformat()}.xlsx"
-
-
 def spot_check_filename(as_of: dt.date) -> str:
     """The inspection group's list (督查抽查名单): never attached to any mail."""
     return f"督查抽查名单_{as_of.isoformat()}.xlsx"
 
 
 _UNSAFE_STEM = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def health_centre_filename(settings: Settings, as_of: dt.date) -> str:
+    """``<the health centre's short name>核对清单_<as-of>.xlsx`` (卫生院核对清单_2020-12-31.xlsx)."""
+    return f"{_UNSAFE_STEM.sub('_', health_centre(settings))}核对清单_{as_of.isoformat()}.xlsx"
 
 
 def community_filename(settings: Settings, key: str) -> str:

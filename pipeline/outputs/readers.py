@@ -39,6 +39,7 @@ from pipeline.outputs.sheets import (
 )
 from pipeline.outputs.xlsx import write_table
 from pipeline.settings import Settings
+from pipeline.wording import health_centre
 
 LEADER_SHEETS = ("汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明")
 HEALTH_CENTRE_SHEETS = ("数据问题", "窗口期外筛查", "未在花名册", "重复筛查", "口径说明")
@@ -52,7 +53,8 @@ def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
     history_sheet(book, "周排序", sc.weekly, "每周排序", "ranking")
     circulars_sheet(book, sc.circulars)
     timeliness_sheet(book, RosterTimeliness.of(sc, result.reconciled), mask_notes=True)
-    payments_sheet(book, sc.payments)
+    if settings.rewards.used:
+        payments_sheet(book, sc.payments)
     explanation_sheet(book, run_info(result))
     book.close()
     return path
@@ -97,7 +99,7 @@ def write_health_centre(path: Path, result: Analysis, settings: Settings) -> Pat
     """The health centre's checklist: problems in its own log rows, its screenings outside the
     gestational window, on no roster, and repeated, so that it can correct its records. Rows are
     found by file, sheet and row number; ID numbers are masked (the list travels by email)."""
-    book = open_book(path, "卫生院核对清单", settings, result.as_of, constant_memory=large_result(result))
+    book = open_book(path, f"{health_centre(settings)}核对清单", settings, result.as_of, constant_memory=large_result(result))
     _health_centre_problems_sheet(book, result)
     _window_sheet(book, result)
     _issue_sheets(book, result)

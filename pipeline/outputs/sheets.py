@@ -70,7 +70,8 @@ from pipeline.outputs.frames import (
 )
 from pipeline.outputs.xlsx import Formats, Rule, header_row_of, new_workbook, write_block, write_table
 from pipeline.problems import Severity, for_display
-from pipeline.settings import Settings, seed_notes, settings_rows
+from pipeline.settings import Settings, settings_rows
+from pipeline.wording import org_words, period_word, plan_notes
 
 # Every sheet here has a title and a subtitle row: the (0-based) header row of its main table.
 HEADER_ROW = header_row_of("title", "subtitle")
@@ -196,12 +197,13 @@ def summary_sheet(
     row = _warning_lines(book, sheet, last_row + 3, warnings)
     cum, label = cumulative_frame(scored)
     block_first = row + 1
+    whole = org_words(book.settings).whole
     row = write_block(
-        sheet, book.fmt, row, cum, CUMULATIVE_COLUMNS, title=f"全街道累计进度（各{label}末）", rules=[Rule("rate")]
+        sheet, book.fmt, row, cum, CUMULATIVE_COLUMNS, title=f"{whole}累计进度（各{label}末）", rules=[Rule("rate")]
     )
-    column_chart(book.workbook, sheet, first, last_row, row)
+    column_chart(book.workbook, sheet, first, last_row, row, org_words(book.settings).each)
     if len(cum):
-        line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum), row, label)
+        line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum), row, label, whole)
 
 
 def _recent_periods(frame: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str]:
@@ -234,12 +236,13 @@ def circulars_sheet(book: Book, circulars: pd.DataFrame) -> None:
     frame = circulars_frame(circulars, book.settings)
     r = book.settings.ranking
     subtitle = (
-        f"{_cadence_text('circular', book.settings)}；每期综合完成率最低的{r.lagging_count}个社区为工作落后"
-        f"（两项合计达到序时进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
+        f"{_cadence_text('circular', book.settings)}；每期综合完成率最低的{r.lagging_count}个{org_words(book.settings).unit}"
+        f"为工作落后（两项合计达到序时进度的不列入）；已印发通报的期次以印发的名单为准。{note}"
     )
     write_table(
         book.workbook, book.fmt, "通报期", frame, CIRCULAR_COLUMNS,
-        title=book.title("半月通报情况"), subtitle=subtitle, rules=CIRCULAR_RULES,
+        title=book.title(f"{period_word(book.settings.cadence.circular)}通报情况"), subtitle=subtitle,
+        rules=CIRCULAR_RULES,
     )
 
 
@@ -324,27 +327,17 @@ def timeliness_sheet(
     else:
         detail_title = "逐次上报明细"
     row = write_block(sheet, book.fmt, row, detail, TIMELINESS_COLUMNS, title=detail_title, rules=TIMELINESS_RULES)
-    write_block(
-        sheet, book.fmt, row, paper, PAPER_COLUMNS, title="纸质花名册（支部书记签字盖章）签收登记",
-        note="" if len(paper) else "办事处登记簿中没有纸质花名册签收记录。",
-    )
+    if r.paper or len(paper):  # the plan asks for paper rosters (or the register records some anyway)
+        write_block(
+            sheet, book.fmt, row, paper, PAPER_COLUMNS, title=f"纸质花名册签收登记（{r.paper or '纸质花名册'}）",
+            note="" if len(paper) else "办事处登记簿中没有纸质花名册签收记录。",
+        )
 
 
 def payments_sheet(book: Book, payments: pd.DataFrame) -> None:
     """奖惩: the quarterly evaluations and the year-end rewards and fines."""
     frame = payments_frame(payments, book.settings)
-    rw = book.settings.rewards
-    evaluations = "、".join(cn_date(d) for d in rw.evaluations)
-    basis = (
-        "按评比日的累计进度评定，两项累计完成数均达到应完成进度的社区"
-        if rw.evaluation_basis == "standing"
-        else "按刚结束的季度评定，季度内两项完成数均达到该季度应完成数的社区"
-    )
-    subtitle = (
-        f"季度评比（{evaluations}）：{basis}按每例{rw.per_case:g}元补助并奖励专干{rw.specialist:g}元"
-        f"（rewards.evaluation_basis = {rw.evaluation_basis}）；"
-        f"年终（{cn_date(rw.year_end)}）完成全年任务奖励{rw.year_end_reward:g}元，未完成罚{rw.year_end_fine:g}元。"
-    )
+    subtitle = _payments_rules(book.settings)
     if frame.empty:
         subtitle += "截至统计日尚未到第一次评比。"
     totals = {
@@ -361,9 +354,36 @@ def payments_sheet(book: Book, payments: pd.DataFrame) -> None:
 
 def subsidy_heading(settings: Settings) -> str:
     """The subsidy sheet's heading with its real window: "1月1日—4月9日已完成筛查补助"."""
-    p = settings.programme
-    same_year = p.subsidy_from.year == p.subsidy_to.year
-    return f"{cn_date(p.subsidy_from, year=not same_year)}—{cn_date(p.subsidy_to, year=not same_year)}已完成筛查补助"
+    window = settings.programme.subsidy_window
+    if window is None:
+        return "补助"
+    first, last = window
+    same_year = first.year == last.year
+    return f"{cn_date(first, year=not same_year)}—{cn_date(last, year=not same_year)}已完成筛查补助"
+
+
+def _payments_rules(settings: Settings) -> str:
+    """The money rules of the plan in force, as the 奖惩 sheet states them (with the quarterly
+    evaluation's reading, ``rewards.evaluation_basis``)."""
+    rw, unit = settings.rewards, org_words(settings).unit
+    parts = []
+    if rw.quarterly:
+        evaluations = "、".join(cn_date(d) for d in rw.evaluations)
+        basis = (
+            f"按评比日的累计进度评定，两项累计完成数均达到应完成进度的{unit}"
+            if rw.evaluation_basis == "standing"
+            else f"按刚结束的季度评定，季度内两项完成数均达到该季度应完成数的{unit}"
+        )
+        extra = f"并奖励专干{rw.specialist:g}元" if rw.specialist else ""
+        parts.append(
+            f"季度评比（{evaluations}）：{basis}按每例{rw.per_case:g}元补助{extra}"
+            f"（rewards.evaluation_basis = {rw.evaluation_basis}）"
+        )
+    if rw.year_end_money and rw.year_end is not None:
+        money = [f"完成全年任务奖励{rw.year_end_reward:g}元" if rw.year_end_reward else "",
+                 f"未完成罚{rw.year_end_fine:g}元" if rw.year_end_fine else ""]
+        parts.append(f"年终（{cn_date(rw.year_end)}）" + "，".join(m for m in money if m))
+    return "；".join(parts) + "。"
 
 
 def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
@@ -371,9 +391,10 @@ def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
     detail, by_community = subsidy_frames(subsidy, book.settings)
     p = book.settings.programme
     unit = "每项筛查" if p.subsidy_case == "each" else "两项均完成的孕妇"
+    first, last = p.subsidy_window or (p.count_from, p.count_from)  # written only when there is one
     subtitle = (
-        f"{cn_date(p.subsidy_from)}至{cn_date(p.subsidy_to)}已完成的筛查不计入任务进度，"
-        f"按{unit}每例{p.subsidy_per_case:g}元补助（方案称“1—3月已完成的数量”，补助期以配置为准）。"
+        f"{cn_date(first)}至{cn_date(last)}已完成的筛查不计入任务进度，"
+        f"按{unit}每例{p.subsidy_per_case:g}元补助。"
     )
     sheet = write_table(
         book.workbook, book.fmt, "1-3月补助", mask_frame_ids(detail, mask), SUBSIDY_COLUMNS,
@@ -382,7 +403,7 @@ def subsidy_sheet(book: Book, subsidy: pd.DataFrame, *, mask: bool) -> None:
     )[-1]
     row = HEADER_ROW + max(len(detail), 1) + 3
     totals = {"name": "合计", "cases": float(by_community["cases"].sum()), "amount": float(by_community["amount"].sum())}
-    write_block(sheet, book.fmt, row, by_community, SUBSIDY_SUM_COLUMNS, title="各社区补助合计", totals=totals)
+    write_block(sheet, book.fmt, row, by_community, SUBSIDY_SUM_COLUMNS, title=f"{org_words(book.settings).each}补助合计", totals=totals)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -460,7 +481,7 @@ def explanation_sheet(book: Book, run: RunInfo, *, rows: Sequence[tuple[str, str
     """口径说明: the settings in force (``rows``: a precomputed subset; default all), the plan's
     rules, run information, the input files and the questions left to the office."""
     sheet, row = _settings_table(book, settings_rows(book.settings) if rows is None else rows)
-    notes = pd.DataFrame(seed_notes(book.settings), columns=["c0", "c1"])
+    notes = pd.DataFrame(plan_notes(book.settings), columns=["c0", "c1"])
     row = write_block(
         sheet, book.fmt, row, notes, PLAN_NOTE_COLUMNS, title="实施方案各条款的处理方式（含不计算的条款）"
     )

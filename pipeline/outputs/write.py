@@ -93,7 +93,7 @@ def _write_outputs_locked(
             {
                 "master": tmp / master_filename(as_of),
                 "leaders": tmp / leaders_filename(as_of),
-                "health_centre": tmp / health_centre_filename(as_of),
+                "health_centre": tmp / health_centre_filename(settings, as_of),
                 "problems": tmp / PROBLEMS_FILE,
                 "spot_checks": tmp / spot_check_filename(as_of),
             },

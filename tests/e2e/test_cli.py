@@ -123,6 +123,23 @@ def test_bad_config_is_one_chinese_line(tmp_path: Path) -> None:
     assert "配置文件" in result.output and "Traceback" not in result.output
 
 
+def test_a_config_without_columns_does_not_run(tmp_path: Path) -> None:
+    # Nothing would be read and the run would "succeed" with an all-zero circular: refused instead.
+    text = CONFIG.read_text(encoding="utf-8")
+    cut = tmp_path / "config.toml"
+    cut.write_text(text[: text.index("[columns]")] + text[text.index("[tests]") :], encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "--config", str(cut), "--input", str(DEMO_INPUT),
+                                       "--output", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "columns" in result.output and "各列表头的名称" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_before_there_is_input_checks_the_config(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--config", str(CONFIG), "--input", str(tmp_path / "input")])
+    assert result.exit_code == 0, result.output
+    assert "检查通过" in result.output and "还没有表格可检查" in result.output
+
+
 def test_missing_input_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "o"),
                                        "--config", str(CONFIG)])
@@ -223,7 +240,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     proc.stdout.close()  # like `head -1` exiting
     err = proc.stderr.read().decode("utf-8")
     assert proc.wait(timeout=300) == 0, err
-    assert "截至日期" in first.decode("utf-8")
+    assert "检查通过" in first.decode("utf-8")  # the config's line; the report then meets a closed pipe
     assert "Traceback" not in err and "BrokenPipe" not in err and "程序内部错误" not in err
     assert list(tmp_path.iterdir()) == []
 
@@ -276,3 +293,12 @@ def test_check_logs_an_internal_error_outside_the_project(tmp_path: Path, monkey
     assert logged and Path(logged.group(1)).parent == Path(tempfile.gettempdir())
     assert "411328199001011234" not in Path(logged.group(1)).read_text(encoding="utf-8")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        subcommands = getattr(command, "commands", None)
+        for sub in subcommands or [None]:
+            words = f"screening {name}" + (f" {sub}" if sub else "")
+            assert f"`{words}" in readme, words

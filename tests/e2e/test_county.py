@@ -226,8 +226,10 @@ def test_a_county_run_names_every_community_unambiguously(
     wechat = (folder / f"通报摘要_{AS_OF.isoformat()}.txt").read_text(encoding="utf-8")
     docx = "\n".join(p.text for p in Document(str(folder / f"通报_{AS_OF.isoformat()}.docx")).paragraphs)
     # The three tied at the lowest rate (1/6) are all lagging, each by its unambiguous name.
-    assert "本期工作落后的社区为城关镇新华社区、张庄村、李店镇新华社区" in docx
-    assert "工作落后的社区：城关镇新华社区、张庄村、李店镇新华社区" in run.output
+    # In the county's own words (levels = 县, 乡镇, 村（社区）): 全县, 村（社区）.
+    assert "本期工作落后的村（社区）为城关镇新华社区、张庄村、李店镇新华社区" in docx
+    assert "全县“两筛”" in docx and "全街道" not in docx + wechat + run.output
+    assert "工作落后的村（社区）：城关镇新华社区、张庄村、李店镇新华社区" in run.output
     assert "任务数来源：配置文件 6 个" in run.output
     # The terminal's ranking and lagging lines (its problem lines quote the cells as written).
     ranking = run.output[run.output.index("排名（截至") :]

@@ -12,14 +12,14 @@ from pipeline.settings import Community, Settings
 AS_OF = dt.date(2020, 6, 30)
 
 
-def test_run_folder_and_its_files() -> None:
+def test_run_folder_and_its_files(settings: Settings) -> None:
     root = Path("out")
     assert names.run_folder(root, AS_OF) == Path("out/2020-06-30")
     assert names.staging_folder(root, AS_OF, 42) == Path("out/.tmp-2020-06-30-42")
     assert names.superseded_folder(Path("out/2020-06-30"), 42) == Path("out/.old-2020-06-30-42")
     assert names.master_filename(AS_OF) == "两筛进度汇总_2020-06-30.xlsx"
     assert names.leaders_filename(AS_OF) == "领导版_2020-06-30.xlsx"
-    assert names.health_centre_filename(AS_OF) == "卫生院核对清单_2020-06-30.xlsx"
+    assert names.health_centre_filename(settings, AS_OF) == "卫生院核对清单_2020-06-30.xlsx"
     assert tuple(names.circular_names(AS_OF)) == ("通报_2020-06-30.docx", "通报_2020-06-30.html", "通报摘要_2020-06-30.txt")
     assert (names.SUMMARY_FILE, names.MANIFEST_FILE, names.PROBLEMS_FILE) == ("summary.json", "manifest.json", "数据问题.xlsx")
     assert names.community_attachment_name("新华社区", AS_OF) == "新华社区_两筛进度_2020-06-30.xlsx"

@@ -111,7 +111,7 @@ def written(
     paths = {
         "master": write_master(out / master_filename(result.as_of), result, settings),
         "leaders": write_leaders(out / leaders_filename(result.as_of), result, settings),
-        "health": write_health_centre(out / health_centre_filename(result.as_of), result, settings),
+        "health": write_health_centre(out / health_centre_filename(settings, result.as_of), result, settings),
     }
     views = community_views(result, settings)
     for key in settings.community_keys:

@@ -210,6 +210,10 @@ UNMERGED = {"min_period_days": 0}
 
 
 def _streak_scenario(**overrides: Any) -> pd.DataFrame:
+    return _streak_scenario_with(ranking={"lagging_count": 1}, **overrides)
+
+
+def _streak_scenario_with(ranking: dict[str, Any], **overrides: Any) -> pd.DataFrame:
     # Stage target: each test's cumulative count; the first period 04-10..04-15 kept on its own.
     # weekly 0.5 per test, quota 10, one lagging community per circular (lagging_count = 1).
     # Expected per test at the ends of the four periods: 0.5 × 6/7 = 0.43 (04-15), 0.5 × 21/7 = 1.5
@@ -221,7 +225,7 @@ def _streak_scenario(**overrides: Any) -> pd.DataFrame:
     # 新华: nothing until two NTs on 05-20: rate 0, 0, 0, then 2/(52/7) = 0.27 > 新安's 0.13.
     s = make_settings(
         [community(A, weekly=0.5), community(B, weekly=0.5), community(C, weekly=0.5)],
-        ranking={"lagging_count": 1, **LITERAL},
+        ranking={**LITERAL, **ranking},
         cadence=UNMERGED,
     )
     ws = [
@@ -444,6 +448,34 @@ def test_payments_direct_call_year_end_reward_each() -> None:
     assert pay.loc[B, "fine"] == 2000
 
 
+def test_money_switched_off_pays_and_fines_nothing() -> None:
+    # The same women as _payments: with quarterly and year-end money switched off there is no row
+    # at all (not rows of zero); with only the year end on, only its rows, worded without the part
+    # that is 0 (no reward: "完成年度任务"; fine 500: 罚社区500元).
+    women = _payment_women()
+    s = make_settings([community(A, quota=2), community(B, quota=2), community(C, quota=2)],
+                      rewards={"quarterly": False, "year_end_money": False})
+    assert scored(women, s, D(2020, 12, 31)).payments.empty
+    s = make_settings([community(A, quota=2), community(B, quota=2), community(C, quota=2)],
+                      rewards={"quarterly": False, "year_end_reward": 0.0, "year_end_fine": 500.0})
+    pay = scored(women, s, D(2020, 12, 31)).payments.set_index("community")
+    assert set(pay["kind"]) == {"年终考核"}
+    assert pay.loc[A, ["secretary_reward", "fine", "rule"]].tolist() == [0, 0, "完成年度任务"]
+    assert pay.loc[C, ["fine", "rule"]].tolist() == [500, "未完成年度任务，罚社区500元（从经费中扣除）"]
+
+
+def test_sanctions_and_commendations_switched_off() -> None:
+    # No lasting last measure: 新华 lags in periods 1-3, then not: nothing carried into period 4.
+    circ = _streak_scenario_with(ranking={"lagging_count": 1, "last_text_lasts": False})
+    assert _by(circ, C)["consequences"].tolist() == [[LAG1], [LAG2, TALK], [LAG3, DISCIPLINE], [DISCIPLINE]]
+    # No measures, no praise or criticism by name: streaks still counted, nothing said.
+    circ = _streak_scenario_with(ranking={"lagging_count": 1, "lagging_texts": (), "stage_miss_texts": {},
+                                          "praise_text": "", "criticism_text": ""})
+    assert _by(circ, C)["lag_streak"].tolist() == [1, 2, 3, 0]
+    assert circ["consequences"].map(len).sum() == 0
+    assert (circ["commendation"] == "").all()  # said by nobody (summary.json: null)
+
+
 def _flat(women: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> tuple[list, list]:
     return [r for rs, _ in women for r in rs], [r for _, ls in women for r in ls]
 
@@ -451,8 +483,8 @@ def _flat(women: Sequence[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) ->
 # --- January-March subsidy -------------------------------------------------------------------------
 
 
-def _subsidy(case: str) -> pd.DataFrame:
-    s = make_settings(programme={"subsidy_case": case})
+def _subsidy(case: str, **programme: Any) -> pd.DataFrame:
+    s = make_settings(programme={"subsidy_case": case, **programme})
     roster, log = _flat(
         [
             woman(1, A, nt="2020-03-01", serum="2020-03-20"),  # both tests in the window
@@ -480,6 +512,11 @@ def test_subsidy_per_woman_with_both_tests() -> None:
     assert sub["amount"].sum() == 100
     paid = sub[sub["amount"] > 0]
     assert paid["name"].tolist() == ["孕妇01"]
+
+
+def test_no_subsidy_when_the_plan_has_none() -> None:
+    # The same screenings, subsidy = false: none is listed (and none counts: they precede count_from).
+    assert _subsidy("each", subsidy=False).empty
 
 
 # --- property: per-community done counts add up ----------------------------------------------------

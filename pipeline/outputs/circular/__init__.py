@@ -25,6 +25,7 @@ from pipeline.outputs.circular.render import (
     body_blocks,
     parse_body,
     render,
+    template_dirs,
     templates_dir,
 )
 from pipeline.outputs.names import circular_names
@@ -40,6 +41,7 @@ __all__ = [
     "document_number",
     "parse_body",
     "render",
+    "template_dirs",
     "templates_dir",
     "write_circular",
     "write_docx",

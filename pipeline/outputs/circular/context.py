@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.calendar import circular_periods, due_dates
 from pipeline.fmt import cn_count, cn_date, cn_span, fmt_num, fmt_pct
 from pipeline.settings import STAGE_TARGET_LABELS, STAGE_TARGET_RULES, TEST_LABELS, TESTS, Ranking, Settings
+from pipeline.wording import cadence_requirement, every_period, health_centre, org_words, plan_citation
 
 TITLE_FORMAT = "关于{period}“两筛”工作进展情况的通报"
 TITLE_NO_PERIOD = "关于“两筛”工作进展情况的通报"
@@ -322,6 +323,7 @@ def circular_context(
     tests = _test_totals(summary, communities, goal, from_rows=at_period_end)
     draft = number is None or not str(number).strip()
     return {
+        **_plan_words(settings),
         "draft": draft,
         # The plausibility review: a page before the draft, never part of the issued text.
         "review": [_clean(w["message"]) for w in summary.get("warnings") or [] if w.get("message")] if draft else [],
@@ -366,10 +368,25 @@ def circular_context(
             {"name": c["name"], "count": c["missing_from_roster"]} for c in communities if c["missing_from_roster"]
         ],
         "next_roster_due": _next_text(_next_after(due_dates(settings, p.end), date), date),
-        "next_evaluation": _next_text(_next_after(list(settings.rewards.evaluations), date), date),
+        "next_evaluation": (
+            _next_text(_next_after(list(settings.rewards.evaluations), date), date) if settings.rewards.quarterly else None
+        ),
         "rewards": {
             "per_case": fmt_num(settings.rewards.per_case),
-            "specialist": fmt_num(settings.rewards.specialist),
+            "specialist": fmt_num(settings.rewards.specialist) if settings.rewards.specialist else None,
             "case": settings.rewards.case,
         },
+    }
+
+
+def _plan_words(settings: Settings) -> dict[str, Any]:
+    """The plan's own words (:mod:`pipeline.wording`): what the circular cites and how it names
+    the organisation, the period and the health centre."""
+    return {
+        "plan": plan_citation(settings),
+        "cadence_requirement": cadence_requirement(settings),
+        "circular_every": every_period(settings.cadence.circular),
+        "org": org_words(settings).context(),
+        "health_centre": health_centre(settings),
+        "paper_roster": settings.rosters.paper,
     }

@@ -1,9 +1,14 @@
-"""The circular's wording: the Jinja templates in ``templates/`` and the line-based body format
-the Word and HTML writers lay out.
+"""The circular's wording: the Jinja templates and the line-based body format the Word and HTML
+writers lay out.
 
-Takes a template name, a context dict and the settings (which ``templates/`` folder to use);
-gives rendered text, and the body template's lines as blocks (:func:`parse_body`). The environment
-uses StrictUndefined (a key missing from the context is an error, never an empty string) and
+The templates ship inside the package (``pipeline/templates/``, package data, so that an installed
+``screening`` finds them from any folder). An office that wants its own wording puts a copy of a
+template in a ``templates/`` folder beside its config file: a template found there is used instead
+of the shipped one of the same name, the others still come from the package.
+
+Takes a template name, a context dict and the settings (where the config file is); gives rendered
+text, and the body template's lines as blocks (:func:`parse_body`). The environment uses
+StrictUndefined (a key missing from the context is an error, never an empty string) and
 autoescapes HTML templates. Reads templates only; writes nothing.
 
 Templates (the office can edit them without touching code):
@@ -20,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from pipeline.fmt import cn_count
 from pipeline.settings import Settings
@@ -30,19 +35,30 @@ HTML_TEMPLATE = "circular.html.j2"
 TEXT_TEMPLATE = "circular.txt.j2"
 
 
-def templates_dir(settings: Settings) -> Path:
-    """``templates/`` beside the config file, else the project's own ``templates/``."""
+# The templates shipped with the package (package data: pyproject.toml [tool.setuptools.package-data]).
+PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+OVERRIDE_FOLDER = "templates"  # beside the config file: the office's own versions of some templates
+
+
+def templates_dir(settings: Settings) -> Path | None:
+    """The office's override folder, ``templates/`` beside the config file, when there is one."""
     if settings.source:
-        beside = Path(settings.source).resolve().parent / "templates"
+        beside = Path(settings.source).resolve().parent / OVERRIDE_FOLDER
         if beside.is_dir():
             return beside
-    return Path(__file__).resolve().parents[3] / "templates"
+    return None
+
+
+def template_dirs(settings: Settings) -> list[Path]:
+    """Where templates are looked up, in order: the override folder (if any), then the package's."""
+    override = templates_dir(settings)
+    return [override, PACKAGE_TEMPLATES] if override is not None else [PACKAGE_TEMPLATES]
 
 
 def environment(settings: Settings) -> Environment:
     """The templates' environment: StrictUndefined, HTML autoescaped, the ``cn`` count filter."""
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir(settings))),
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs(settings)]),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "htm")),
         keep_trailing_newline=True,

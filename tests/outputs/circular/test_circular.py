@@ -21,6 +21,7 @@ from pipeline.outputs.circular import (
     circular_context,
     parse_body,
     render,
+    template_dirs,
     templates_dir,
     write_circular,
     write_docx,
@@ -71,8 +72,22 @@ def test_writes_the_three_files(written: list[Path]) -> None:
     assert all(p.stat().st_size > 0 for p in written)
 
 
-def test_templates_dir_is_beside_the_config(settings: Settings) -> None:
-    assert templates_dir(settings) == REPO / "templates"
+def test_templates_ship_with_the_package_and_a_folder_beside_the_config_overrides_one(
+    settings: Settings, summary: dict[str, Any], tmp_path: Path
+) -> None:
+    # The repo's config has no templates/ beside it: every template is the package's own.
+    assert templates_dir(settings) is None
+    assert template_dirs(settings) == [REPO / "pipeline" / "templates"]
+    config = tmp_path / "config.toml"
+    config.write_text((REPO / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "circular.txt.j2").write_text("本单位自己的摘要：{{ issuer }}\n", encoding="utf-8")
+    own = load_settings(config)
+    assert template_dirs(own) == [tmp_path / "templates", REPO / "pipeline" / "templates"]
+    context = circular_context(summary, own)
+    assert render("circular.txt.j2", context, own) == "本单位自己的摘要：泗洲街道办事处\n"
+    # The other templates still come from the package.
+    assert render("circular_body.txt.j2", context, own) == render("circular_body.txt.j2", context, settings)
 
 
 def test_docx_heading_number_title_and_signature(written: list[Path], summary: dict[str, Any]) -> None:
