@@ -51,15 +51,10 @@ class DateParam(click.ParamType):
 DATE = DateParam()
 
 
-def _log_path(output: Path | None, as_of: dt.date | None, config: Path | None) -> Path:
-    """``output/<as-of>/run.log``: beside the results the failed run was making."""
-    base = output if output is not None else Path("output")
-    if as_of is None and config is not None:
-        try:
-            as_of = default_as_of(dt.date.today(), load_settings(config))
-        except Exception:  # noqa: BLE001 - a broken config: the log goes to the output folder itself
-            return base / "run.log"
-    return base / as_of.isoformat() / "run.log" if as_of is not None else base / "run.log"
+def _log_path(output: Path | None) -> Path:
+    """``output/run.log``: in the output folder itself, never in ``output/<as-of>/`` (a failed run
+    must neither leave a result folder holding only its log nor add a file to a complete result)."""
+    return (output if output is not None else Path("output")) / "run.log"
 
 
 def _write_log(path: Path, text: str) -> Path | None:
@@ -91,10 +86,7 @@ def guarded(func: F) -> F:
             click.echo("已中断，输出文件夹保持上一次的完整结果。", err=True)
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
-            log = _write_log(
-                _log_path(kwargs.get("output_dir"), kwargs.get("as_of"), kwargs.get("config")),
-                traceback.format_exc(),
-            )
+            log = _write_log(_log_path(kwargs.get("output_dir")), traceback.format_exc())
             where = f"，详细信息已写入 {log}" if log else ""
             click.echo(f"程序内部错误（{type(exc).__name__}）{where}。请把该文件发给维护人员。", err=True)
             sys.exit(1)
