@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,56 @@ def test_seed_notes_name_what_is_not_computed(settings) -> None:  # type: ignore
     assert "不计算" in notes["绩效工资浮动制"]
     assert "2020-07-10" in notes["季度奖惩"]
     assert "333" in notes["目标任务"]
+
+
+# Values TOML accepts that no programme can mean: NaN and inf, zero or negative limits, negative
+# quotas, an absurd 1e308. Each is refused on load with a Chinese message naming the key (before,
+# `quota_nt = nan` ended in an internal error after writing a summary.json with NaN).
+TRAPS = [
+    ("quota_nt = 72", "quota_nt = nan", "communities[1].quota_nt"),
+    ("quota_nt = 72", "quota_nt = inf", "communities[1].quota_nt"),
+    ("quota_nt = 72", "quota_nt = -inf", "communities[1].quota_nt"),
+    ("quota_nt = 72", "quota_nt = 1e308", "communities[1].quota_nt"),
+    ("quota_nt = 72", "quota_nt = -1", "communities[1].quota_nt"),
+    ("max_cells = 20000000", "max_cells = 0", "limits.max_cells"),
+    ("max_cells = 20000000", "max_cells = -5", "limits.max_cells"),
+    ("max_file_mb = 100", "max_file_mb = 0", "limits.max_file_mb"),
+    ("max_file_mb = 100", "max_file_mb = nan", "limits.max_file_mb"),
+    ("max_sheets = 200", "max_sheets = 0", "limits.max_sheets"),
+    ("max_compression_ratio = 200", "max_compression_ratio = 0.5", "limits.max_compression_ratio"),
+    ("max_csv_line_chars = 100000", "max_csv_line_chars = -1", "limits.max_csv_line_chars"),
+    ("subsidy_per_case = 100", "subsidy_per_case = -100", "programme.subsidy_per_case"),
+    ("\nper_case = 100", "\nper_case = -100", "rewards.per_case"),
+    ("\nper_case = 100", "\nper_case = 1e308", "rewards.per_case"),
+    ("opening_within_days = 7", "opening_within_days = -7", "followup.opening_within_days"),
+    ("size = 5 ", "size = -5 ", "spot_check.size"),
+    ("port = 465", "port = 0", "mail.port"),
+    ("retries = 3", "retries = -1", "mail.retries"),
+    ("declared_total = 333", "declared_total = -333", "quota.declared_total"),
+    ("declared_total = 333", "declared_total = 99999999999999999999", "quota.declared_total"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "key"), TRAPS, ids=[t[1] + " " + t[2] for t in TRAPS])
+def test_out_of_range_numbers_are_refused_naming_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(key)) as info:
+        load_settings(_config_with(tmp_path, old, new))
+    assert re.search(r"[\u4e00-\u9fff]", str(info.value))
+
+
+def test_out_of_range_number_is_one_chinese_line_on_the_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    config = _config_with(tmp_path, "quota_nt = 72", "quota_nt = nan")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "--config", str(config), "--input", str(tmp_path), "--output", str(out)])
+    assert result.exit_code == 2
+    assert result.output.startswith("错误：配置项 communities[1].quota_nt") and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_the_edges_of_the_ranges_are_accepted(tmp_path: Path) -> None:
+    config = _config_with(tmp_path, "quota_nt = 72", "quota_nt = 0")
+    assert load_settings(config).communities[0].quota_nt == 0
