@@ -1,4 +1,4 @@
-"""The output folder: one writer at a time (a lock file), results written beside the folder and
+"""The output folder: one writer at a time (an OS lock), results written beside the folder and
 swapped into place, and recovery of what a killed run left behind.
 
 Takes the output root (and the folders to swap); the names of the lock, staging and superseded
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.model import RunError
-from pipeline.outputs.names import LOCK_NAME, leftover_of, superseded_folder
+from filelock import FileLock, Timeout
 
-STALE_LOCK_SECONDS = 6 * 3600
+from pipeline.model import RunError
+from pipeline.outputs.names import LOCK_NAME, WRITER_NAME, leftover_of, superseded_folder
 
 
 def _pid_alive(pid: int) -> bool:
@@ -33,7 +32,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _lock_holder(path: Path) -> int | None:
+def _writer_pid(path: Path) -> int | None:
     try:
         return int(path.read_text(encoding="ascii").split()[0])
     except (OSError, ValueError, IndexError):
@@ -42,31 +41,31 @@ def _lock_holder(path: Path) -> int | None:
 
 @contextmanager
 def output_lock(output_root: Path) -> Iterator[None]:
-    """Refuse a second writer on the same output folder; a lock left by a dead process is taken over."""
-    path = output_root / LOCK_NAME
-    for _attempt in range(3):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            holder = _lock_holder(path)
-            age = time.time() - path.stat().st_mtime if path.exists() else 0.0
-            if holder is not None and holder != os.getpid() and _pid_alive(holder) and age < STALE_LOCK_SECONDS:
-                raise RunError(
-                    f"另一个 screening 正在写入输出文件夹 {output_root}（进程号 {holder}）。请等它结束后再运行；"
-                    f"如确认没有程序在运行，删除 {path} 后重试。"
-                ) from None
-            path.unlink(missing_ok=True)
-            continue
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(f"{os.getpid()}\n")
-        break
-    else:
-        raise RunError(f"无法锁定输出文件夹 {output_root}，请稍后重试。")
+    """Refuse a second writer on the same output folder. The lock is the operating system's
+    (``flock``; ``msvcrt.locking`` on Windows, through filelock): it is released when its holder
+    ends however it ends, so a lock file left behind (stale, empty or naming a dead process)
+    never blocks, and two processes can never both hold it. The holder's process number is kept
+    beside it only to name it in the refusal."""
+    lock = FileLock(str(output_root / LOCK_NAME), timeout=0)
+    writer = output_root / WRITER_NAME
     try:
+        lock.acquire()
+    except Timeout:
+        holder = _writer_pid(writer)
+        who = f"（进程号 {holder}）" if holder else ""
+        raise RunError(
+            f"另一个 screening 正在写入输出文件夹 {output_root}{who}。请等它结束后再运行。"
+        ) from None
+    try:
+        try:
+            writer.write_text(f"{os.getpid()}\n", encoding="ascii")
+        except OSError:
+            pass  # only the refusal's wording depends on it
         yield
     finally:
-        if _lock_holder(path) == os.getpid():
-            path.unlink(missing_ok=True)
+        if _writer_pid(writer) == os.getpid():
+            writer.unlink(missing_ok=True)
+        lock.release()
 
 
 def recover_outputs(output_root: Path) -> list[str]:

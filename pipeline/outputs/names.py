@@ -20,7 +20,8 @@ from pipeline.settings import Community, Settings
 # The run folder: output/<as-of>/, written beside itself and swapped into place
 
 
-LOCK_NAME = ".screening.lock"  # in the output root: one writer at a time
+LOCK_NAME = ".screening.lock"  # in the output root: one writer at a time (an OS lock on this file)
+WRITER_NAME = ".screening.writer"  # beside it: the process number of the writer holding the lock
 STAGING_PREFIX = ".tmp-"  # a run being written: .tmp-<as-of>-<pid>
 SUPERSEDED_PREFIX = ".old-"  # the previous result while it is replaced: .old-<as-of>-<pid>
 
