@@ -18,6 +18,7 @@ import click
 
 from pipeline import __version__
 from pipeline.calendar import default_as_of
+from pipeline.fmt import printable
 from pipeline.fmt import terminal_width as _width
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import Severity, for_display
@@ -248,8 +249,8 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_d
         for rec in frame[result.problems["severity"] != Severity.NOTE].to_dict("records"):
             row = f" 第{int(rec['row'])}行" if rec["row"] == rec["row"] and rec["row"] is not None else ""
             sheet = f" [{rec['sheet']}]" if rec["sheet"] else ""
-            click.echo(mask_text(f"  [{rec['severity']}] {rec['file']}{sheet}{row} {rec['column']} "
-                                 f"{rec['value']}：{rec['message']}；{rec['fix']}"))
+            click.echo(printable(mask_text(f"  [{rec['severity']}] {rec['file']}{sheet}{row} {rec['column']} "
+                                           f"{rec['value']}：{rec['message']}；{rec['fix']}")))
 
 
 @main.command("demo", context_settings=CONTEXT)

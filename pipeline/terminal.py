@@ -1,10 +1,11 @@
-"""What the terminal shows after a run: short, Chinese, and never a full ID number or phone."""
+"""What the terminal shows after a run: short, Chinese, never a full ID number or phone, and never a
+control character from a file name, sheet name or cell (escaped: a name cannot forge a line)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.fmt import fmt_pct, terminal_width
+from pipeline.fmt import fmt_pct, printable, terminal_width
 from pipeline.model import KIND_LABELS, Analysis
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import Severity, for_display, is_programme_scope
@@ -45,12 +46,12 @@ def run_report(result: Analysis) -> list[str]:
             where += f" {rec['column']}"
         value = f"“{rec['value']}”" if rec["value"] else ""
         more = f"（另有 {len(block) - 1} 处相同）" if len(block) > 1 else ""
-        lines.append(mask_text(f"  [{rec['severity']}] {where} {value}：{rec['message']}{more}"))
+        lines.append(printable(mask_text(f"  [{rec['severity']}] {where} {value}：{rec['message']}{more}")))
         shown += 1
     if groups.ngroups > shown:
         lines.append(f"  …… 另有 {groups.ngroups - shown} 类问题，完整清单见 数据问题.xlsx")
     for w in result.warnings:
-        lines.append(f"注意：{w['message']}")
+        lines.append(printable(f"注意：{w['message']}"))
     lines.extend(ranking_lines(result.summary))
     return lines
 
