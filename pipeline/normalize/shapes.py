@@ -54,13 +54,25 @@ def _filled(value: Any) -> bool:
 
 
 def _blocks(rows: list[list[Any]], header: Header) -> list[tuple[int, int]]:
-    """Column ranges [start, end) of the runs of header columns between columns that are empty
-    in every header row."""
+    """Column ranges [start, end) of the runs of columns named in the header rows (the columns
+    between two runs are empty in every header row)."""
     width = max(len(r) for r in rows)
     named = [any(_filled(rows[r][c]) for r in range(header.first_row, header.row + 1) if c < len(rows[r]))
              for c in range(width)]
-    starts = [c for c in range(width) if named[c] and (c == 0 or not named[c - 1])]
-    return [(s, starts[i + 1] if i + 1 < len(starts) else width) for i, s in enumerate(starts)]
+    runs: list[tuple[int, int]] = []
+    for c in range(width):
+        if named[c] and (c == 0 or not named[c - 1]):
+            runs.append((c, c + 1))
+        elif named[c]:
+            runs[-1] = (runs[-1][0], c + 1)
+    return runs
+
+
+def _gaps_are_empty(rows: list[list[Any]], header: Header, blocks: list[tuple[int, int]]) -> bool:
+    """Whether the columns between the tables are empty below the header too: a column without a
+    header inside one table (its cells filled) does not make two tables of it."""
+    gaps = [c for (_s, end), (start, _e) in zip(blocks, blocks[1:], strict=False) for c in range(end, start)]
+    return not any(_filled(row[c]) for row in rows[header.row + 1 :] for c in gaps if c < len(row))
 
 
 def _block_kind(rows: list[list[Any]], header: Header, start: int, end: int, vocab: Vocabulary) -> str:
@@ -80,7 +92,7 @@ def split_side_by_side(sheet: RawSheet, vocab: Vocabulary) -> tuple[list[RawShee
     if header is None or header.kind == "unknown":
         return [sheet], []
     blocks = [b for b in _blocks(rows, header) if _block_kind(rows, header, *b, vocab) != "unknown"]
-    if len(blocks) < 2:
+    if len(blocks) < 2 or not _gaps_are_empty(rows, header, blocks):
         return [sheet], []
     # Each table from its first header column to the next table's (columns left of the first table,
     # e.g. a serial number without a header, stay with it).

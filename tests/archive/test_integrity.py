@@ -322,3 +322,25 @@ def test_a_kill_after_the_commit_is_completed_by_verify(
     assert "已完成上次中断的存档：2020-06-30_8_r1" in result.output
     assert (folder / "2020-06-30_8_r1" / "record.json").is_file()
     assert not list(folder.glob(".placing-*"))
+
+
+def test_a_full_disk_while_filing_leaves_the_archive_as_it_was(
+    project: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from pipeline.model import RunError
+
+    folder = project / "archive"
+    before = archive.verify(folder)
+
+    def full(sources: list[Path], target: Path) -> None:
+        shutil.copyfile(sources[0], target / sources[0].name)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(archive, "_place", full)
+    with pytest.raises(RunError, match="磁盘空间不足，无法写入档案文件夹"):
+        _issue(folder, settings, JUNE_30, "8", reason="补报")
+    monkeypatch.undo()
+    assert archive.verify(folder) == before == (8, [])
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["2020-06-15_7_r0", "2020-06-30_8_r0"]

@@ -124,6 +124,18 @@ def test_a_second_table_beside_the_first_is_read(tmp_path: Path, settings: Setti
     assert note["severity"] == "note" and "A:F列、G:J列" in note["message"]
 
 
+def test_a_column_without_a_header_inside_one_table_does_not_split_it(tmp_path: Path, settings: Settings) -> None:
+    # Both halves would name a register on their own; the unnamed column C holds data.
+    rows = [
+        ["登记类型", "姓名", None, "社区", "销号原因", "日期"],
+        ["个案销号", "孕妇01", "补充说明", "新民", "流产", "2020-06-01"],
+        ["个案销号", "孕妇02", None, "新民", "分娩", "2020-06-02"],
+    ]
+    _save(tmp_path, "办事处登记.xlsx", rows)
+    result = _analyse(tmp_path, settings)
+    assert list(_sheets(result)) == ["Sheet1"] and _problems(result, "tables_side_by_side") == []
+
+
 def test_a_header_below_row_40_is_counted_and_rejected(tmp_path: Path, settings: Settings) -> None:
     rows = [[TITLE], *([f"第{i}条填表说明：请如实填写。"] for i in range(1, 45)), HEADER, *(person(n) for n in range(1, 6))]
     _save(tmp_path, "新民社区花名册20200418.xlsx", rows)
