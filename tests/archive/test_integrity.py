@@ -55,11 +55,18 @@ def sealed_once(tmp_path_factory: pytest.TempPathFactory, settings: Settings) ->
 
 @pytest.fixture()
 def project(sealed_once: Path, tmp_path: Path) -> Path:
-    """A project folder: config.toml and a private copy of the sealed archive beside it."""
+    """A project folder: config.toml, a private copy of the sealed archive beside it, and a small
+    input folder (``input``: three of the demo's files) for the commands that analyse."""
     shutil.copy2(CONFIG, tmp_path / "config.toml")
     shutil.copytree(sealed_once, tmp_path / "archive")
     shutil.copy2(sealed_once.parent / "after_first.db", tmp_path / "after_first.db")
+    (tmp_path / "input").mkdir()
+    for name in SMALL_INPUT:
+        shutil.copy2(DEMO_INPUT / name, tmp_path / "input" / name)
     return tmp_path
+
+
+SMALL_INPUT = ("新民社区已孕对象花名册20200417.xlsx", "卫生院超声NT筛查登记2020.xlsx", "任务分配表.xlsx")
 
 
 @contextmanager
@@ -132,9 +139,9 @@ def test_rewritten_lagging_list_and_issuer_are_caught(project: Path, settings: S
     # Later runs do not follow the forged list: they say so and recompute.
     issued = archive.read_issued(folder)
     assert issued.lagging == {} and "校验不通过" in issued.warnings[0]
-    check = _cli(project, "check", "--input", str(DEMO_INPUT), "--as-of", "2020-07-15")
+    check = _cli(project, "check", "--input", str(project / "input"), "--as-of", "2020-07-15")
     assert check.exit_code == 0 and "校验不通过" in check.stderr
-    refused = _cli(project, "archive", "issue", "--number", "9", "--input", str(DEMO_INPUT), "--as-of", "2020-07-15")
+    refused = _cli(project, "archive", "issue", "--number", "9", "--input", str(project / "input"), "--as-of", "2020-07-15")
     assert refused.exit_code == 1 and "档案库校验不通过" in refused.stderr and "Traceback" not in refused.output
     assert _cli(project, "archive", "verify").exit_code == 3
 
@@ -205,7 +212,7 @@ def test_a_deleted_database_is_caught_and_not_started_afresh(project: Path) -> N
     assert result.exit_code == 3 and "archive.db 不见了" in result.output
     issued = archive.read_issued(folder)
     assert issued.lagging == {} and "不见了" in issued.warnings[0]
-    refused = _cli(project, "archive", "issue", "--number", "9", "--input", str(DEMO_INPUT), "--as-of", "2020-07-15")
+    refused = _cli(project, "archive", "issue", "--number", "9", "--input", str(project / "input"), "--as-of", "2020-07-15")
     assert refused.exit_code == 1 and "不见了" in refused.stderr
     assert not (folder / store.DB_NAME).exists()
 
@@ -232,16 +239,16 @@ def test_a_corrupt_database_does_not_stop_run_check_or_remind(project: Path) -> 
         (folder / f"{store.DB_NAME}{suffix}").unlink(missing_ok=True)
     (folder / store.DB_NAME).write_bytes(b"this is not a database" * 100)
     out = project / "output"
-    run = _cli(project, "run", "--input", str(DEMO_INPUT), "--output", str(out), "--as-of", "2020-07-15")
+    run = _cli(project, "run", "--input", str(project / "input"), "--output", str(out), "--as-of", "2020-07-15")
     assert run.exit_code == 0, run.output
     assert "无法读取" in run.stderr and "本次按重新计算的落后名单" in run.stderr and "Traceback" not in run.output
-    check = _cli(project, "check", "--input", str(DEMO_INPUT), "--as-of", "2020-07-15")
+    check = _cli(project, "check", "--input", str(project / "input"), "--as-of", "2020-07-15")
     assert check.exit_code == 0 and "无法读取" in check.stderr
     text = (project / "config.toml").read_text(encoding="utf-8")
     text = text.replace("[mail.communities]", '[mail.communities]\n"新民社区" = ["xinmin@example.cn"]', 1)
     text = text.replace('sender = ""', 'sender = "jsb@example.cn"', 1)
     (project / "config.toml").write_text(text, encoding="utf-8")
-    remind = _cli(project, "remind", "--input", str(DEMO_INPUT), "--output", str(out), "--as-of", "2020-07-06")
+    remind = _cli(project, "remind", "--input", str(project / "input"), "--output", str(out), "--as-of", "2020-07-06")
     assert remind.exit_code == 0, remind.output
     assert "无法读取" in remind.stderr and "只预览" in remind.stderr
     verify = _cli(project, "archive", "verify")
@@ -291,7 +298,7 @@ def test_a_folder_left_by_an_interrupted_issue_is_moved_aside(project: Path) -> 
     wedge = folder / "2020-07-15_9_r0"
     wedge.mkdir()
     (wedge / "summary.json").write_text("{}", encoding="utf-8")
-    result = _cli(project, "archive", "issue", "--number", "9", "--input", str(DEMO_INPUT), "--as-of", "2020-07-15")
+    result = _cli(project, "archive", "issue", "--number", "9", "--input", str(project / "input"), "--as-of", "2020-07-15")
     assert result.exit_code == 0, result.output
     assert "已移到 .unrecorded-2020-07-15_9_r0-" in result.output
     assert (folder / "2020-07-15_9_r0" / "record.json").is_file()
