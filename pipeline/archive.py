@@ -16,7 +16,6 @@ the OS user.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -28,12 +27,50 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.calendar import circular_periods
+from pipeline.integrity import (
+    IssuedLists,
+    VerifyProblem,
+    check_chain,
+    read_issued,
+    recover,
+    recover_locked,
+    refuse_without_database,
+    remove_tree,
+    sha256_file,
+    verify,
+)
 from pipeline.model import Analysis
 from pipeline.outputs.circular import document_number, write_circular
+from pipeline.outputs.folder import guard_writing
 from pipeline.outputs.master import write_master
-from pipeline.outputs.names import SUMMARY_FILE, issue_folder_name, master_filename
+from pipeline.outputs.names import (
+    PLACING_PREFIX,
+    RECORD_FILE,
+    SUMMARY_FILE,
+    issue_folder_name,
+    master_filename,
+    placing_folder_name,
+)
 from pipeline.settings import Settings
-from pipeline.store import ArchiveError, archive_folder, db_path, open_db, transaction
+from pipeline.store import ArchiveError, archive_folder, db_path, open_db, seal, transaction
+
+__all__ = [
+    "ArchivedFile",
+    "Circular",
+    "IssuedLists",
+    "VerifyProblem",
+    "check_issue",
+    "issue",
+    "issued_from_archive",
+    "issued_lagging",
+    "list_circulars",
+    "read_issued",
+    "recover",
+    "resolve_period",
+    "sha256_file",
+    "show",
+    "verify",
+]
 
 # ----------------------------------------------------------------------------------------------
 # Records
@@ -123,29 +160,21 @@ def show(folder: Path, circular_id: int) -> Circular:
         conn.close()
 
 
-def issued_from_archive(settings: Settings) -> dict[str, list[str]]:
-    """The lagging lists of the circulars issued so far, by period end (empty without an archive):
-    pass them to :func:`pipeline.analyse.analyse` so that issued periods drive the "in a row" rules."""
-    return issued_lagging(archive_folder(settings))
+def issued_from_archive(settings: Settings) -> IssuedLists:
+    """The lagging lists of the circulars issued so far, by period end (empty without an archive,
+    or with a warning when the archive cannot be read or trusted): pass ``.lagging`` to
+    :func:`pipeline.analyse.analyse` so that issued periods drive the "in a row" rules."""
+    return read_issued(archive_folder(settings))
 
 
 def issued_lagging(folder: Path) -> dict[str, list[str]]:
     """Period end ("YYYY-MM-DD") -> the community keys named lagging in the issued circular (the
-    latest revision of each period). Empty when there is no archive; never creates one."""
-    if not db_path(folder).is_file():
-        return {}
-    conn = open_db(folder)
-    try:
-        rows = conn.execute(
-            """
-            SELECT c.period_end, c.lagging_json FROM circulars c
-            WHERE c.revision = (SELECT MAX(revision) FROM circulars WHERE period_end = c.period_end)
-            ORDER BY c.period_end
-            """
-        ).fetchall()
-    finally:
-        conn.close()
-    return {r["period_end"]: list(json.loads(r["lagging_json"])) for r in rows}
+    latest revision of each period). Empty when there is no archive; never creates one.
+    :class:`ArchiveError` when the archive cannot be read or its records do not verify."""
+    issued = read_issued(folder)
+    if issued.warnings:
+        raise ArchiveError(issued.warnings[0].removeprefix("注意："))
+    return issued.lagging
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,26 +207,29 @@ def resolve_period(settings: Settings, as_of: dt.date, text: str | None = None) 
     raise ArchiveError(f"{text} 不是一个通报期。通报期按 [cadence] circular 划分，例如 {listing} ……")
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def check_issue(folder: Path, settings: Settings, period_end: dt.date, number: str, reason: str = "") -> list[str]:
     """Before the (slow) rendering: :class:`ArchiveError` if the issue cannot go ahead (a re-issue
     without a reason, an empty number); warnings (Chinese) for a number already used."""
     if not str(number).strip():
         raise ArchiveError("请用 --number 给出文号（办事处统一编号，如 7）。")
+    refuse_without_database(folder)
     if not db_path(folder).is_file():
         return []
     conn = open_db(folder)
     try:
+        _refuse_broken_chain(conn)
         return _check(conn, settings, period_end.isoformat(), document_number(settings, number), reason)[1]
     finally:
         conn.close()
+
+
+def _refuse_broken_chain(conn: sqlite3.Connection) -> None:
+    problems = check_chain(conn)
+    if problems:
+        raise ArchiveError(
+            f"档案库校验不通过（编号 {problems[0].circular_id}：{problems[0].problem}），不能在其后继续存档。"
+            "请运行 screening archive verify 查看，并从备份恢复 archive.db。"
+        )
 
 
 def _check(
@@ -283,6 +315,18 @@ def _place(sources: list[Path], target: Path) -> list[ArchivedFile]:
     return placed
 
 
+def _write_record(target: Path, sealed: dict[str, Any]) -> None:
+    """The sealed record as ``record.json`` in its folder, read-only: verify compares it with the
+    database, so replacing or editing the database alone shows."""
+    path = target / RECORD_FILE
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(sealed, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(path, 0o444)
+
+
 def issue(
     folder: Path,
     settings: Settings,
@@ -295,7 +339,8 @@ def issue(
 ) -> Circular:
     """File the circular of the period ending at ``result.as_of`` (the figures must be as of the
     period's end) with document number ``number``. Returns the record, with warnings (a number
-    already used, earlier periods never archived)."""
+    already used, earlier periods never archived, what recovery did). A full disk or an archive
+    folder that cannot be written is one Chinese :class:`RunError`."""
     period = result.summary.get("circular_period")
     if not period or period["end"] != result.as_of.isoformat():
         raise ArchiveError(
@@ -303,47 +348,75 @@ def issue(
         )
     if not str(number).strip():
         raise ArchiveError("请用 --number 给出文号（办事处统一编号，如 7）。")
+    return guard_writing(
+        folder,
+        lambda: _issue(folder, settings, result, number=number, issued_at=issued_at, issued_by=issued_by,
+                       reason=reason),
+        what="档案文件夹",
+    )
+
+
+def _issue(
+    folder: Path,
+    settings: Settings,
+    result: Analysis,
+    *,
+    number: str,
+    issued_at: dt.datetime,
+    issued_by: str,
+    reason: str,
+) -> Circular:
+    period = result.summary["circular_period"]
     doc_number = document_number(settings, number)
     lagging = [c["key"] for c in result.summary["communities"] if c["lagging"]]
     folder.mkdir(parents=True, exist_ok=True)
+    refuse_without_database(folder)
     staging = folder / f".tmp-issue-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     conn = open_db(folder)
-    target: Path | None = None
+    committed = False
     try:
         sources = _render(staging, result, settings, number)
         with transaction(conn):
-            # Holding the writer lock, any staging folder left here belongs to a killed issue.
-            _sweep_abandoned(folder)
-            revision, warnings = _check(conn, settings, period["end"], doc_number, reason)
-            warnings += _gaps(conn, settings, result.as_of)
+            # Holding the writer lock, no other issue is half-way: finish or move aside what a killed one left.
+            warnings = recover_locked(conn, folder)
+            _refuse_broken_chain(conn)
+            revision, found = _check(conn, settings, period["end"], doc_number, reason)
+            warnings += found + _gaps(conn, settings, result.as_of)
             name = issue_folder_name(result.as_of, str(number), revision)
             if (folder / name).exists():
                 raise ArchiveError(f"档案文件夹 {folder / name} 已存在，拒绝覆盖。请检查档案库（screening archive verify）。")
-            # Files are filed under a hidden staging name and renamed into place just before the
-            # record is committed: a kill while copying leaves nothing that looks like a circular.
-            placing = _new_folder(folder / f"{_PLACING}{name}-{os.getpid()}")
+            # Files are filed under a hidden name, recorded and sealed, and the folder is renamed into
+            # place only after the commit: a kill before it leaves nothing that looks like a circular,
+            # a kill after it is completed by the next command (recover).
+            placing = _new_folder(folder / placing_folder_name(name, os.getpid()))
             placed = _place(sources, placing)
-            os.rename(placing, folder / name)
-            target = folder / name  # only a folder created here is ever cleaned up
             circular_id = _insert_record(
                 conn, period, number=number, doc_number=doc_number, revision=revision, reason=reason,
                 issued_at=issued_at, issued_by=issued_by, as_of=result.as_of, lagging=lagging, folder=name,
                 placed=placed,
             )
+            _write_record(placing, seal(conn, circular_id))
+        committed = True
+        _into_place(placing, folder / name)
         record = _circular(conn.execute("SELECT * FROM circulars WHERE id = ?", (circular_id,)).fetchone(), placed)
         record.warnings = warnings
         return record
-    except BaseException:
-        # Files placed by this call but never recorded are removed: the index and the folders agree.
-        if target is not None and target.exists() and not _recorded(conn, target.name):
-            _remove_tree(target)
-        raise
     finally:
         conn.close()
         shutil.rmtree(staging, ignore_errors=True)
-        for leftover in folder.glob(f"{_PLACING}*-{os.getpid()}"):
-            _remove_tree(leftover)
+        if not committed:  # filed but never recorded: removed, so the index and the folders agree
+            for leftover in folder.glob(f"{PLACING_PREFIX}*-{os.getpid()}"):
+                remove_tree(leftover)
+
+
+def _into_place(placing: Path, final: Path) -> None:
+    """Rename a recorded circular's folder into place (another command's recovery may have done it)."""
+    try:
+        os.rename(placing, final)
+    except FileNotFoundError:
+        if not final.is_dir():
+            raise
 
 
 def _insert_record(
@@ -391,78 +464,3 @@ def _insert_record(
         [(circular_id, f.name, f.sha256, f.size) for f in placed],
     )
     return circular_id
-
-
-_PLACING = ".placing-"
-
-
-def _sweep_abandoned(folder: Path) -> None:
-    for path in folder.glob(f"{_PLACING}*"):
-        if path.is_dir():
-            _remove_tree(path)
-
-
-def _recorded(conn: sqlite3.Connection, name: str) -> bool:
-    try:
-        return conn.execute("SELECT 1 FROM circulars WHERE folder = ?", (name,)).fetchone() is not None
-    except sqlite3.Error:
-        return False
-
-
-def _remove_tree(path: Path) -> None:
-    for item in path.iterdir():
-        os.chmod(item, 0o644)
-    shutil.rmtree(path, ignore_errors=True)
-
-
-# ----------------------------------------------------------------------------------------------
-# Verifying
-
-
-@dataclass(frozen=True)
-class VerifyProblem:
-    circular_id: int | None
-    doc_number: str
-    revision: int | None
-    file: str  # relative to the archive folder
-    problem: str  # Chinese
-
-
-def verify(folder: Path) -> tuple[int, list[VerifyProblem]]:
-    """Re-hash every archived file: (number of files checked, problems: changed, missing, or
-    files in an archive folder that the index does not know)."""
-    if not db_path(folder).is_file():
-        return 0, []
-    conn = open_db(folder)
-    try:
-        circulars = conn.execute("SELECT * FROM circulars ORDER BY period_end, revision").fetchall()
-        checked = 0
-        problems: list[VerifyProblem] = []
-        for row in circulars:
-            cid, doc, rev = int(row["id"]), row["doc_number"], int(row["revision"])
-            base = folder / row["folder"]
-            known = set()
-            for f in _files(conn, cid):
-                known.add(f.name)
-                checked += 1
-                path = base / f.name
-                rel = f"{row['folder']}/{f.name}"
-                if not path.is_file():
-                    problems.append(VerifyProblem(cid, doc, rev, rel, "文件缺失"))
-                elif sha256_file(path) != f.sha256:
-                    problems.append(VerifyProblem(cid, doc, rev, rel, "文件内容已被改动（sha256 与存档时不一致）"))
-            if base.is_dir():
-                for extra in sorted(p.name for p in base.iterdir() if p.name not in known):
-                    problems.append(
-                        VerifyProblem(cid, doc, rev, f"{row['folder']}/{extra}", "存档文件夹中多出未登记的文件")
-                    )
-            elif not known:
-                problems.append(VerifyProblem(cid, doc, rev, row["folder"], "存档文件夹缺失"))
-        # A folder the index does not know: an issue interrupted before it was recorded, or a copy.
-        indexed = {row["folder"] for row in circulars}
-        for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if path.name not in indexed:
-                problems.append(VerifyProblem(None, "", None, path.name, "存档库中有未登记的文件夹"))
-        return checked, problems
-    finally:
-        conn.close()

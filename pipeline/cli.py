@@ -21,6 +21,7 @@ import click
 from pipeline import __version__
 from pipeline.calendar import default_as_of
 from pipeline.configure import QUESTIONS, Question, collect, config_text, option_help, show, summary_lines
+from pipeline.fmt import printable
 from pipeline.fmt import terminal_width as _width
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import Severity, for_display
@@ -55,15 +56,10 @@ class DateParam(click.ParamType):
 DATE = DateParam()
 
 
-def _log_path(output: Path | None, as_of: dt.date | None, config: Path | None) -> Path:
-    """``output/<as-of>/run.log``: beside the results the failed run was making."""
-    base = output if output is not None else Path("output")
-    if as_of is None and config is not None:
-        try:
-            as_of = default_as_of(dt.date.today(), load_settings(config))
-        except Exception:  # noqa: BLE001 - a broken config: the log goes to the output folder itself
-            return base / "run.log"
-    return base / as_of.isoformat() / "run.log" if as_of is not None else base / "run.log"
+def _log_path(output: Path | None) -> Path:
+    """``output/run.log``: in the output folder itself, never in ``output/<as-of>/`` (a failed run
+    must neither leave a result folder holding only its log nor add a file to a complete result)."""
+    return (output if output is not None else Path("output")) / "run.log"
 
 
 def _temp_log_path() -> Path:
@@ -95,7 +91,7 @@ def _quiet_closed_pipe() -> None:
 def guarded(func: F | None = None, *, writes_output: bool = True) -> Any:
     """Turn every failure into one Chinese line (details in a log file) and a non-zero exit.
 
-    The log goes to ``output/<as-of>/run.log``; a command that writes nothing (``writes_output=False``)
+    The log goes to ``output/run.log``; a command that writes nothing (``writes_output=False``)
     logs to a temporary file instead and names it."""
 
     def decorate(command: F) -> F:
@@ -116,7 +112,7 @@ def guarded(func: F | None = None, *, writes_output: bool = True) -> Any:
                 sys.exit(130)
             except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
                 target = (
-                    _log_path(kwargs.get("output_dir"), kwargs.get("as_of"), kwargs.get("config"))
+                    _log_path(kwargs.get("output_dir"))
                     if writes_output
                     else _temp_log_path()
                 )
@@ -195,6 +191,14 @@ def _show_usage_error(exc: click.UsageError) -> None:
 
 def _settings(config: Path) -> Settings:
     return load_settings(config)
+
+
+def _issued(issued: Any) -> dict[str, list[str]]:
+    """The archive's issued lagging lists (a :class:`pipeline.integrity.IssuedLists`), saying why
+    they are not used when the archive cannot be read or trusted: the run goes on without them."""
+    for warning in issued.warnings:
+        click.echo(warning, err=True)
+    return dict(issued.lagging)
 
 
 class _ChineseHelp:
@@ -341,6 +345,7 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
 
     settings = _settings(config)
     day = _as_of(as_of, settings)
+    issued = _issued(issued_from_archive(settings))
     progress = Progress()  # one status line on a terminal; silent in pipes, logs and tests
     try:
         result = analyse(
@@ -348,7 +353,7 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
             settings,
             day,
             exclude=[output_dir],
-            issued=issued_from_archive(settings),
+            issued=issued,
             on_stage=progress.stage,
             on_file=progress.file_read,
         )
@@ -385,7 +390,8 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_d
         click.echo(f"输入文件夹 {input_dir} {'是空的' if input_dir.is_dir() else '不存在'}：还没有表格可检查。")
         return
     day = _as_of(as_of, settings)
-    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
+    issued = _issued(issued_from_archive(settings))
+    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued)
     for line in run_report(result, settings):
         click.echo(line)
     groups = result.problem_groups
@@ -395,7 +401,9 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_d
         click.echo("全部错误和警告（同一问题在多份花名册中重复出现的只列一次，列出最新的位置）：")
         for rec in serious.to_dict("records"):
             where = f"；{rec['where']}" if rec["where"] else ""
-            click.echo(mask_text(f"  [{rec['severity']}] {location(rec)}：{rec['message']}；{rec['fix'].rstrip('。')}{where}"))
+            click.echo(printable(mask_text(
+                f"  [{rec['severity']}] {location(rec)}：{rec['message']}；{rec['fix'].rstrip('。')}{where}"
+            )))
 
 
 @main.command("demo", context_settings=CONTEXT)
@@ -677,29 +685,51 @@ def archive_show_command(circular_id: int, config: Path) -> None:
 @guarded
 def archive_verify_command(config: Path) -> None:
     """重新计算每个存档文件的 sha256，报告被改动、丢失或多出的文件（有问题时退出码为 3）。"""
-    from pipeline.archive import archive_folder, verify  # here: keeps `--help` fast
+    from pipeline.archive import archive_folder, recover, verify  # here: keeps `--help` fast
+    from pipeline.integrity import archive_head
+    from pipeline.store import ArchiveUnreadable
 
     settings = _settings(config)
     folder = archive_folder(settings)
+    try:
+        for note in recover(folder):  # an interrupted issue: completed, or its folder moved aside
+            click.echo(f"注意：{note}")
+    except ArchiveUnreadable:
+        pass  # verify says so below
     checked, problems = verify(folder)
     if not checked and not problems:
         click.echo(f"档案 {folder} 中还没有已存档的通报，无需校验。")
         return
     if not problems:
-        click.echo(f"已校验 {checked} 个存档文件，全部与存档时一致。")
+        click.echo(f"已校验 {checked} 个存档文件和每条档案记录的校验链，全部与存档时一致。")
+        click.echo(f"档案链末端校验值：{archive_head(folder)}（可抄录在档案之外，日后核对档案没有被整体改写）")
         return
     rows = [[str(p.circular_id or ""), p.doc_number, p.file, p.problem] for p in problems]
     for line in _table(["编号", "文号", "文件", "问题"], rows):
         click.echo(line)
-    click.echo(f"已校验 {checked} 个存档文件，发现 {len(problems)} 个问题。存档文件不应改动，请从备份恢复。")
+    click.echo(f"已校验 {checked} 个存档文件，发现 {len(problems)} 个问题。存档不应改动，请从备份恢复。")
     sys.exit(3)
+
+
+def _ledger(folder: Path, really: bool) -> Any:
+    """The email ledger in archive.db. An unreadable archive.db stops a real delivery (without the
+    ledger nothing would stop a second copy) but not a dry run, which gets an empty ledger."""
+    from pipeline.store import ArchiveUnreadable, memory_db, open_db
+
+    try:
+        return open_db(folder)
+    except ArchiveUnreadable as exc:
+        if really:
+            raise
+        click.echo(f"注意：{exc}本次只预览，无法核对已发送的记录。", err=True)
+        return memory_db()
 
 
 def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outbox: Path) -> None:
     """Dry run (write .eml files to ``outbox``) or send; print one line per message."""
     # Imported here, not at the top: pandas and the writers would slow down `screening --help`.
     from pipeline.mail import PASSWORD_ENV, dispatch, smtp_factory
-    from pipeline.store import archive_folder, open_db
+    from pipeline.store import archive_folder
 
     for problem in plan.problems:
         click.echo(f"注意：{problem}")
@@ -726,7 +756,7 @@ def _dispatch(settings: Settings, plan: Any, *, really: bool, resend: bool, outb
                 click.echo("注意：[mail] security = \"none\"，密码将以明文传输，建议改用 ssl 或 starttls。")
         transport = smtp_factory(mail, password)
         secrets = (password,) if password else ()
-    conn = open_db(archive_folder(settings))
+    conn = _ledger(archive_folder(settings), really)
     try:
         deliveries = dispatch(
             conn,
@@ -825,7 +855,7 @@ def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_
             f"{day.isoformat()} 起 {settings.rosters.reminder_days_before} 天内没有花名册截止日期，无需催报。"
         )
         return
-    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued_from_archive(settings))
+    result = analyse(input_dir, settings, day, exclude=[output_dir], issued=_issued(issued_from_archive(settings)))
     plan = plan_remind(settings, result)
     since = f"，统计 {previous.isoformat()} 以后的上报" if previous else ""
     click.echo(f"花名册截止日期：{due.isoformat()}{since}。")

@@ -8,6 +8,7 @@ settings, no files; every layer may import it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -68,3 +69,21 @@ def terminal_width(text: str) -> int:
 def excel_width(text: str) -> float:
     """Column width in Excel units: CJK characters are about two Latin characters wide."""
     return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+
+
+# Characters that would let a file name, sheet name or cell value rewrite the terminal: line
+# breaks (a forged "[错误]" line), other C0/C1 controls (escape sequences, backspace), the Unicode
+# line and paragraph separators and the bidi overrides (text shown in another order).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print as one terminal line: control characters shown escaped
+    (``\\n``, ``\\r``, ``\\x1b``, ``\\u202e``), everything else as it is."""
+    return _UNPRINTABLE.sub(lambda m: _ESCAPES.get(m.group(0)) or _escape(m.group(0)), text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

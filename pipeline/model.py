@@ -35,6 +35,9 @@ class RawSheet:
     sheet: str
     rows: list[list[Any]]
     hidden: bool = False
+    # Cells (0-based row, column) holding a formula without a calculated value: empty in ``rows``
+    # (possibly beyond its last row), but not empty in the file.
+    uncached: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

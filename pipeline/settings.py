@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 import tomllib
 import types
@@ -532,6 +533,8 @@ def _convert_scalar(tp: Any, value: Any, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _wrong_type(tp, value, key)
+        if not math.isfinite(value):  # TOML accepts nan and inf
+            raise SettingsError(f"配置项 {key} 应为一个确定的数字，现为 {value!r}（不能是 nan 或 inf）。")
         return float(value)
     if tp is dt.date:
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
@@ -540,6 +543,53 @@ def _convert_scalar(tp: Any, value: Any, key: str) -> Any:
     if (tp is int and isinstance(value, bool)) or not isinstance(value, tp):
         raise _wrong_type(tp, value, key)
     return value
+
+
+# The ranges of the numeric keys, inclusive (a lower bound in ``_ABOVE`` is exclusive): a zero or
+# negative limit, a negative quota or an absurd 1e308 would otherwise pass and break a run later.
+_MILLION = 1_000_000
+_RANGES: dict[tuple[type, str], tuple[float, float]] = {
+    (Programme, "goal"): (0, _MILLION),
+    (Programme, "subsidy_per_case"): (0, _MILLION),
+    (Windows, "edd_to_lmp_days"): (240, 300),
+    (Cadence, "every"): (1, 366),
+    (Rosters, "reminder_days_before"): (0, 31),
+    (Ranking, "lagging_count"): (0, 10_000),
+    (Rewards, "per_case"): (0, _MILLION),
+    (Rewards, "specialist"): (0, _MILLION),
+    (Rewards, "year_end_reward"): (0, _MILLION),
+    (Rewards, "year_end_fine"): (0, _MILLION),
+    (Followup, "opening_within_days"): (0, 366),
+    (SpotCheck, "size"): (0, _MILLION),
+    (SpotCheck, "seed"): (0, 2**63 - 1),
+    (Limits, "max_file_mb"): (0, 1_000_000),
+    (Limits, "max_uncompressed_mb"): (0, 10_000_000),
+    (Limits, "max_compression_ratio"): (1, 1_000_000),
+    (Limits, "max_sheets"): (1, 100_000),
+    (Limits, "max_cells"): (1, 10**10),
+    (Limits, "max_csv_line_chars"): (100, 10**9),
+    (Mail, "port"): (1, 65_535),
+    (Mail, "retries"): (0, 100),
+    (Mail, "retry_wait_seconds"): (0, 3600),
+    (Mail, "timeout_seconds"): (0, 3600),
+    (Quota, "declared_total"): (0, 100 * _MILLION),
+    (Community, "quota_nt"): (0, _MILLION),
+    (Community, "quota_serum"): (0, _MILLION),
+    (Community, "weekly_nt"): (0, _MILLION),
+    (Community, "weekly_serum"): (0, _MILLION),
+}
+_ABOVE = {(Limits, "max_file_mb"), (Limits, "max_uncompressed_mb"), (Mail, "timeout_seconds")}
+
+
+def _check_range(cls: Any, name: str, value: Any, key: str) -> None:
+    bounds = _RANGES.get((cls, name))
+    if bounds is None or value is None:
+        return
+    lo, hi = bounds
+    above = (cls, name) in _ABOVE
+    if (value <= lo if above else value < lo) or value > hi:
+        low = f"大于 {lo:g}" if above else f"不小于 {lo:g}"
+        raise SettingsError(f"配置项 {key} 应{low}、不大于 {hi:g}，现为 {value!r}。")
 
 
 def _build(cls: Any, data: dict[str, Any], prefix: str) -> Any:
@@ -556,6 +606,7 @@ def _build(cls: Any, data: dict[str, Any], prefix: str) -> Any:
         key = f"{prefix}.{name}" if prefix else name
         if name in data:
             kwargs[name] = _convert(hints[name], data[name], key)
+            _check_range(cls, name, kwargs[name], key)
         elif _required(f, fields, data):
             raise _missing(key, f, hints[name])
     return cls(**kwargs)

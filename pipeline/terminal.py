@@ -1,4 +1,5 @@
-"""What the terminal shows after a run: short, Chinese, and never a full ID number or phone."""
+"""What the terminal shows after a run: short, Chinese, never a full ID number or phone, and never a
+control character from a file name, sheet name or cell (escaped: a name cannot forge a line)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from pipeline.fmt import fmt_num, fmt_pct, terminal_width
+from pipeline.fmt import fmt_num, fmt_pct, printable, terminal_width
 from pipeline.model import KIND_LABELS, Analysis
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import Severity, for_display, is_programme_scope
@@ -32,7 +33,7 @@ def run_report(result: Analysis, settings: Settings) -> list[str]:
     lines += problem_lines(result)
     lines.extend(quota_source_lines(result.summary))
     for w in result.warnings:
-        lines.append(f"注意：{w['message']}")
+        lines.append(printable(f"注意：{w['message']}"))
     lines.extend(ranking_lines(result.summary, org_words(settings)))
     return lines
 
@@ -50,8 +51,8 @@ def problem_lines(result: Analysis, limit: int | None = TOP_PROBLEMS) -> list[st
     serious = frame[(frame["severity"] != Severity.NOTE) & ~frame["code"].map(is_programme_scope)]
     shown = serious if limit is None else serious.head(limit)
     for rec in for_display(shown).to_dict("records"):
-        lines.append(mask_text(f"  [{rec['severity']}] {location(rec)}：{rec['message']}" + (
-            f"；{rec['where']}" if rec["where"] else "")))
+        lines.append(printable(mask_text(f"  [{rec['severity']}] {location(rec)}：{rec['message']}" + (
+            f"；{rec['where']}" if rec["where"] else ""))))
     if len(serious) > len(shown):
         lines.append(f"  …… 另有 {len(serious) - len(shown)} 项错误和警告，完整清单见 数据问题.xlsx")
     return lines

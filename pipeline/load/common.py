@@ -39,6 +39,7 @@ FORMAT_LABELS: dict[str, str] = {
     "ods": "OpenDocument表格（.ods）",
     "csv": "CSV/文本表格",
     "html": "网页（HTML）表格",
+    "xml": "Excel 2003 XML表格（.xml）",
 }
 
 # Which detected formats an extension promises (no "format_mismatch" note when they agree).
@@ -61,6 +62,7 @@ EXTENSION_FORMATS: dict[str, frozenset[str]] = {
     ".html": frozenset({"html"}),
     ".mht": frozenset({"html"}),
     ".mhtml": frozenset({"html"}),
+    ".xml": frozenset({"xml"}),
 }
 
 
@@ -162,17 +164,33 @@ def too_many_sheets(ctx: ReadContext, n: int) -> Rejected:
 
 
 def sheet_too_large(
-    ctx: ReadContext, sheet: str, rows: int, cols: int, declared: bool = False, whole_file: bool = False
+    ctx: ReadContext,
+    sheet: str,
+    rows: int,
+    cols: int,
+    declared: bool = False,
+    whole_file: bool = False,
+    cells: int | None = None,
 ) -> Problem:
     """The problem of a sheet over ``max_cells``: skipped alone, or (``whole_file``) the whole file
-    not read, for the formats whose parser cannot skip one sheet."""
+    not read, for the formats whose parser cannot skip one sheet; with ``cells``, a sheet whose
+    large rectangle holds only that many cells (almost all of it empty)."""
     what = "声明的范围" if declared else "数据范围"
     skipped = "整个文件都没有读取（这种格式无法只跳过一个工作表）" if whole_file else "已跳过该工作表"
+    size = f"{rows} 行 × {cols} 列 = {_fmt_cells(rows * cols)} 个单元格"
+    if cells is not None:
+        message = (
+            f"工作表{what}很大（{size}），但只有约 {cells} 个单元格有内容，为防止程序卡死{skipped}。"
+            "常见原因：表格很远处（如最后一列或最后一行）有零星内容"
+        )
+    else:
+        message = (
+            f"工作表{what}过大（{size}，上限 {_fmt_cells(ctx.limits.max_cells)} 个），为防止程序卡死{skipped}。"
+            "常见原因：表格很远处（如最后一列或最后一行）有零星内容"
+        )
     return ctx.make(
         "sheet_too_large",
-        f"工作表{what}过大（{rows} 行 × {cols} 列 = {_fmt_cells(rows * cols)} 个单元格，"
-        f"上限 {_fmt_cells(ctx.limits.max_cells)} 个），为防止程序卡死{skipped}。"
-        "常见原因：表格很远处（如最后一列或最后一行）有零星内容",
+        message,
         "请打开该工作表，按 Ctrl+End 找到最远的单元格，删除多余的行和列后保存，再放入输入文件夹",
         sheet=sheet,
     )

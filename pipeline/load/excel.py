@@ -90,7 +90,7 @@ def _read_sheet(
         sheet = wb.get_sheet_by_index(index)
         end = sheet.end
         if end is None:
-            return RawSheet(ctx.rel, name, [], hidden)
+            return RawSheet(ctx.rel, name, [], hidden, plan.uncached.get(name, []))
         rows_n, cols_n = end[0] + 1, end[1] + 1
         if rows_n * cols_n > ctx.limits.max_cells:
             ctx.problems.append(sheet_too_large(ctx, name, rows_n, cols_n))
@@ -106,4 +106,4 @@ def _read_sheet(
             sheet=name,
         )
         return None
-    return RawSheet(ctx.rel, name, clean_rows(grid), hidden)
+    return RawSheet(ctx.rel, name, clean_rows(grid), hidden, plan.uncached.get(name, []))

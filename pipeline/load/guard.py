@@ -41,9 +41,24 @@ from pipeline.problems import Problem
 
 @dataclass
 class Plan:
-    """What the pre-scan decided: sheets to skip (by name) with their problems."""
+    """What the pre-scan decided: sheets to skip (by name) with their problems, and per sheet the
+    cells (0-based row, column) holding a formula without a value (written by a program that
+    does not calculate: the parser sees them empty)."""
 
     skip: dict[str, Problem] = field(default_factory=dict)
+    uncached: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+# A sheet whose rectangle is this large but less than 1 % filled is one stray far cell away from a
+# small table: the parser would build the whole rectangle (20 M cells: 27 s and 1.35 GB for a
+# 1.8 KB file) before anything could be said about it.
+SPARSE_MIN_AREA = 2_000_000
+SPARSE_RATIO = 100
+MAX_UNCACHED = 100_000  # formula cells remembered per sheet (each costs a tuple)
+
+
+def is_sparse(area: int, cells: int) -> bool:
+    return area > SPARSE_MIN_AREA and cells * SPARSE_RATIO < area
 
 
 def prescan(path: Path, sniff: Sniff, ctx: ReadContext) -> Plan:
@@ -263,30 +278,64 @@ _XLSX_RLESS = re.compile(rb"<(?:\w+:)?c(?:>|\s(?![^>]*\br\s*=)[^>]*(?<!/)>)")
 _XLSX_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 
 
+@dataclass
+class _Scan:
+    """What the pre-scan of one worksheet XML found: the rectangle A1..last cell holding content
+    (or an upper bound of it), the number of cells (an upper bound of those holding content),
+    and whether formulas are written in it."""
+
+    rows: int
+    cols: int
+    cells: int
+    formulas: bool = False
+
+    @property
+    def area(self) -> int:
+        return self.rows * self.cols
+
+
 def _xlsx_extent(fh: IO[bytes], max_cells: int) -> tuple[int, int]:
     """(rows, cols) of the rectangle A1..last cell holding content in one worksheet XML (or an
     upper bound of it, when that bound is within ``max_cells``)."""
-    max_row, max_col, odd = _fast_extent(fh)
-    if not odd and max_row * max_col <= max_cells:
-        return max_row, max_col
+    scan = _xlsx_scan(fh, max_cells)
+    return scan.rows, scan.cols
+
+
+def _xlsx_scan(fh: IO[bytes], max_cells: int) -> _Scan:
+    """:func:`_xlsx_extent` with the count of cells (to refuse a sparse sheet) and whether the
+    sheet holds formulas."""
+    fast = _fast_extent(fh)
+    if not fast.odd and fast.scan.area <= max_cells and not is_sparse(fast.scan.area, fast.scan.cells):
+        return fast.scan
     fh.seek(0)
-    max_row, max_col, rless = _addressed_extent(fh)
+    max_row, max_col, cells, rless = _addressed_extent(fh)
     if rless:
         fh.seek(0)
-        max_row, max_col = _positional_extent(fh, max_row, max_col)
-    return max_row, max_col
+        max_row, max_col, cells = _positional_extent(fh, max_row, max_col, cells)
+    return _Scan(max_row, max_col, cells, fast.scan.formulas)
 
 
-def _fast_extent(fh: IO[bytes]) -> tuple[int, int, bool]:
+@dataclass
+class _Fast:
+    scan: _Scan
+    odd: bool
+
+
+_XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _fast_extent(fh: IO[bytes]) -> _Fast:
     """Phase 1: (rows, cols) bound from the addresses of all cells in Excel's strict form, and
     whether the XML has anything else (then the bound may be wrong)."""
-    max_row = max_col = 0
-    odd = seen_data = False
+    max_row = max_col = cells = 0
+    odd = seen_data = formulas = False
     for buf in _Stream(fh).chunks(b"<"):
         rows = _XLSX_FAST_ROWS.findall(buf)
         if rows:
+            cells += len(rows)
             max_row = max(max_row, max(map(int, rows)))
             max_col = max(max_col, max(map(_col_letters_to_index, set(_XLSX_FAST_COLS.findall(buf)))))
+        formulas = formulas or _XLSX_FORMULA.search(buf) is not None
         if not odd:
             # any cell not in the strict form read above (another attribute order, no address, an
             # address past XFD or row 9999999, other quotes or whitespace), or a namespace prefix
@@ -294,24 +343,25 @@ def _fast_extent(fh: IO[bytes]) -> tuple[int, int, bool]:
             if not seen_data and b"sheetData" in buf:
                 seen_data = True
                 odd = odd or b"<sheetData" not in buf
-    return max_row, max_col, odd
+    return _Fast(_Scan(max_row, max_col, cells, formulas), odd)
 
 
-def _addressed_extent(fh: IO[bytes]) -> tuple[int, int, bool]:
+def _addressed_extent(fh: IO[bytes]) -> tuple[int, int, int, bool]:
     """Phase 2: (rows, cols) of the cells holding a value, from their addresses in any syntax,
-    and whether some cells have no address (phase 3 places those)."""
-    max_row = max_col = 0
+    how many such cells there are, and whether some cells have no address (phase 3 places those)."""
+    max_row = max_col = cells = 0
     rless = False
     for buf in _Stream(fh).chunks(b"<"):
         for col_s, row_s in _XLSX_CELL.findall(buf):
+            cells += 1
             max_row = max(max_row, _row_number(row_s))
             max_col = max(max_col, _col_letters_to_index(col_s))
         if not rless and _XLSX_RLESS.search(buf):
             rless = True
-    return max_row, max_col, rless
+    return max_row, max_col, cells, rless
 
 
-def _positional_extent(fh: IO[bytes], max_row: int, max_col: int) -> tuple[int, int]:
+def _positional_extent(fh: IO[bytes], max_row: int, max_col: int, cells: int) -> tuple[int, int, int]:
     """Phase 3: the extent grown by cells without an address, placed after the previous cell
     of their <row> (and rows without a number after the previous row), as the parser does."""
     row = col = 0
@@ -331,12 +381,45 @@ def _positional_extent(fh: IO[bytes], max_row: int, max_col: int) -> tuple[int, 
             if not attrs.endswith(b"/"):
                 max_row = max(max_row, row)
                 max_col = max(max_col, col)
-    return max_row, max_col
+                if not ref or not ref.group(1):
+                    cells += 1  # the addressed ones were counted in phase 2
+    return max_row, max_col, cells
+
+
+# A cell and its content, for the formula scan (only of sheets that hold formulas).
+_XLSX_CELL_BODY = re.compile(
+    rb"<(?:\w+:)?c\s([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>", re.DOTALL
+)
+_XLSX_VALUE = re.compile(rb"<(?:\w+:)?v>\s*[^<\s]|<(?:\w+:)?is>")
+_XLSX_STR_TYPE = re.compile(rb"""\bt\s*=\s*["']str["']""")
+
+
+def _uncached_formulas(fh: IO[bytes]) -> list[tuple[int, int]]:
+    """(row, column), 0-based, of the cells holding a formula and no value: what openpyxl and
+    many report generators write (they do not calculate), and what the parser reads as empty. A
+    formula whose cached result is the empty text (``t="str"`` with an empty value) has a value."""
+    found: list[tuple[int, int]] = []
+    for buf in _Stream(fh).chunks(b"<c"):
+        for attrs, body in _XLSX_CELL_BODY.findall(buf):
+            if _XLSX_FORMULA.search(body) is None or _XLSX_VALUE.search(body) or _XLSX_STR_TYPE.search(attrs):
+                continue
+            ref = _XLSX_REF.search(attrs)
+            if ref and ref.group(1):
+                found.append((_row_number(ref.group(2)) - 1, _col_letters_to_index(ref.group(1)) - 1))
+                if len(found) >= MAX_UNCACHED:
+                    return found
+    return found
 
 
 def _xlsb_extent(fh: IO[bytes]) -> tuple[int, int]:
     """(rows, cols) of the rectangle A1..last value cell in one xlsb worksheet part."""
-    max_row = max_col = 0
+    scan = _xlsb_scan(fh)
+    return scan.rows, scan.cols
+
+
+def _xlsb_scan(fh: IO[bytes]) -> _Scan:
+    """:func:`_xlsb_extent` with the count of value cells (xlsb formulas always carry their value)."""
+    max_row = max_col = cells = 0
     row = 0
     for typ, size, head in _xlsb_stream_records(fh):
         if typ == 0x0000 and size >= 4:  # BrtRowHdr
@@ -345,11 +428,12 @@ def _xlsb_extent(fh: IO[bytes]) -> tuple[int, int]:
                 break
         elif 0x02 <= typ <= 0x0A and size >= 4:  # value cells
             col = struct.unpack_from("<I", head)[0]
+            cells += 1
             max_row = max(max_row, row + 1)
             max_col = max(max_col, col + 1)
         elif typ == 0x0092:  # BrtEndSheetData
             break
-    return max_row, max_col
+    return _Scan(max_row, max_col, cells)
 
 
 class _ByteWindow:
@@ -421,9 +505,16 @@ def _prescan_ooxml(path: Path, sniff: Sniff, ctx: ReadContext) -> Plan:
                 if not member:
                     continue
                 with zf.open(member) as fh:
-                    rows, cols = _xlsb_extent(fh) if binary else _xlsx_extent(fh, ctx.limits.max_cells)
-                if rows * cols > ctx.limits.max_cells:
-                    plan.skip[name] = sheet_too_large(ctx, name, rows, cols)
+                    scan = _xlsb_scan(fh) if binary else _xlsx_scan(fh, ctx.limits.max_cells)
+                if scan.area > ctx.limits.max_cells:
+                    plan.skip[name] = sheet_too_large(ctx, name, scan.rows, scan.cols)
+                elif is_sparse(scan.area, scan.cells):
+                    plan.skip[name] = sheet_too_large(ctx, name, scan.rows, scan.cols, cells=scan.cells)
+                elif scan.formulas:
+                    with zf.open(member) as fh:
+                        uncached = _uncached_formulas(fh)
+                    if uncached:
+                        plan.uncached[name] = uncached
     except Rejected:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, struct.error, zlib.error) as exc:

@@ -33,6 +33,7 @@ from pipeline.load.excel import read_excel
 from pipeline.load.guard import prescan
 from pipeline.load.html import read_html
 from pipeline.load.sniff import Sniff, sniff_format
+from pipeline.load.spreadsheetml import read_spreadsheetml
 from pipeline.load.text import read_csv
 from pipeline.model import FileResult, RawSheet
 from pipeline.problems import Severity
@@ -72,6 +73,9 @@ def _read_file(path: Path, ctx: ReadContext) -> FileResult:
     fmt, sheets, encoding = _read_content(path, size, head, ctx)
     if sheets and all(not s.rows for s in sheets):
         ctx.add("all_sheets_empty", "文件中的工作表都是空的，没有任何数据", RESEND_FIX, severity=Severity.WARNING)
+    if fmt in EXCEL_FORMATS | {"xml"} and not sheets and not any(p.severity == Severity.ERROR for p in ctx.problems):
+        # A workbook with no worksheet at all (or only chart sheets): never dropped without a word.
+        ctx.add("no_sheets", "文件中没有可以读取数据的工作表（一个工作表也没有，或只有图表）", RESEND_FIX)
     return FileResult(ctx.rel, fmt, size, digest, sheets, ctx.problems, encoding)
 
 
@@ -146,6 +150,9 @@ def _read_sniffed(path: Path, sniff: Sniff, ctx: ReadContext) -> _Content:
         _note_mismatch(ctx, ext, fmt)
         sheets, enc = read_html(path, sniff, ctx)
         return fmt, sheets, enc
+    if fmt == "xml":
+        _note_mismatch(ctx, ext, fmt)
+        return fmt, read_spreadsheetml(path, ctx), None
     fmt, sheets, encoding = read_csv(path, ctx, ext)
     _note_mismatch(ctx, ext, fmt)
     return fmt, sheets, encoding
@@ -155,8 +162,8 @@ def _note_unknown(kind: str, ctx: ReadContext) -> None:
     ctx.add(
         "unknown_format",
         f"文件格式无法识别为表格：实际是{kind}，没有读取",
-        "Excel 2003 XML表格请用Excel打开后另存为 .xlsx；压缩包请先解压再放入输入文件夹；其他文件请确认是否发错了"
-        if "XML" in kind or "压缩包" in kind
+        "压缩包请先解压再放入输入文件夹；其他文件请确认是否发错了"
+        if "压缩包" in kind
         else "请确认是否发错了文件；报送数据请使用Excel表格（.xlsx/.xls）或CSV文件",
     )
 

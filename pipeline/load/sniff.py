@@ -1,8 +1,9 @@
 """The real format of an input file, from its bytes, never from its name.
 
 Takes a path (or, for an email attachment, the bytes themselves), its first bytes and its
-extension; gives a :class:`Sniff`: the format ("xlsx", "xlsm", "xlsb", "xls", "ods", "html", "csv",
-"encrypted", "empty" or "unknown") and what the readers need next (the workbook part of a zip package, the workbook stream of a CFB file, a
+extension; gives a :class:`Sniff`: the format ("xlsx", "xlsm", "xlsb", "xls", "ods", "xml" (Excel 2003
+XML), "html", "csv", "encrypted", "empty" or "unknown") and what the readers need next (the workbook
+part of a zip package, the workbook stream of a CFB file, a
 Chinese description of a format that is not a table). Looks inside zip packages (content types,
 relationships, ODF mimetype) and CFB directories, and at HTML/MHTML/XML markers in the head.
 Reads only small, bounded parts of a file; raises :class:`Rejected` for a corrupt zip; never
@@ -214,12 +215,21 @@ def _sniff(source: Path | io.BytesIO, head: bytes, ext: str) -> Sniff:
         return Sniff("unknown", kind="压缩包（gzip）")
     if _looks_mhtml(head):
         return Sniff("html", kind="mhtml")
+    if _looks_spreadsheetml(head):  # before HTML: its <Table> elements would look like a web page's
+        return Sniff("xml")
     if _looks_html(head):
         return Sniff("html")
-    text = _text_head(head).lstrip().lower()
-    if text.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in text[:8192]:
-        return Sniff("unknown", kind="Excel 2003 XML表格（.xml）")
     return Sniff("csv")  # decided for real (csv or unknown) when the text is read
+
+
+def _looks_spreadsheetml(head: bytes) -> bool:
+    """Excel 2003 XML: an XML document whose head names the SpreadsheetML namespace or the
+    ``Excel.Sheet`` application."""
+    text = _text_head(head).lstrip().lower()
+    if not text.startswith("<?xml") and not text.startswith("<workbook"):
+        return False
+    window = text[:8192]
+    return "urn:schemas-microsoft-com:office:spreadsheet" in window or 'progid="excel.sheet"' in window
 
 
 def _sniff_cfb(source: Path | io.BytesIO) -> Sniff:

@@ -2,7 +2,8 @@
 entries, plus the rejected rows (each with its reason) and the problems.
 
 Pure: no file I/O, no clock. Every non-blank row below a recognised header ends in exactly one
-place: one of the accepted frames or ``rejected``.
+place: one of the accepted frames or ``rejected``; so do the rows of a table a sheet holds but
+that cannot be read (a header out of reach, formulas without values: :mod:`~pipeline.normalize.shapes`).
 
 The stage in order: :mod:`~pipeline.normalize.header` finds each sheet's header and kind;
 :mod:`~pipeline.normalize.sheet` turns the sheet into its data rows under field names (skipping
@@ -21,7 +22,7 @@ import pandas as pd
 from pipeline.model import REJECTED_COLUMNS, FileResult, Normalized, SheetInfo
 from pipeline.normalize.checks import Headers, Rows, display_value
 from pipeline.normalize.header import HEADER_SCAN_ROWS, Header, Vocabulary, find_header
-from pipeline.normalize.sheet import SheetExtract, date_in_text, extract_sheet
+from pipeline.normalize.sheet import SheetExtract, date_in_text, extract_sheet, extract_sheets
 from pipeline.normalize.validate import CLOSE_REASONS, REGISTER_KINDS, VALIDATORS
 from pipeline.problems import Severity, problems_frame
 from pipeline.settings import Settings
@@ -36,6 +37,7 @@ __all__ = [
     "date_in_text",
     "display_value",
     "extract_sheet",
+    "extract_sheets",
     "find_header",
     "normalize",
 ]
@@ -48,13 +50,15 @@ def normalize(files: Iterable[FileResult], settings: Settings, *, release_rows: 
     extracts = _extract_sheets(files, vocab, settings, release_rows=release_rows)
     tabular = [ex for ex in extracts if ex.kind in VALIDATORS]
     headers: Headers = {(ex.info.file, ex.info.sheet): ex.headers for ex in tabular}
-    skipped = [ex.rejected.assign(kind=ex.kind) for ex in tabular if not ex.rejected.empty]
+    # Rows rejected at sheet level, of every kind: a sheet of unknown kind may still hold a table.
+    skipped = [ex.rejected.assign(kind=ex.kind) for ex in extracts if not ex.rejected.empty]
     accepted, checked = _validate_kinds(tabular, vocab, headers)
-    rejected = _rejected_frame([*skipped, *(rows.rejected() for rows in checked)])
+    rejected = _rejected_frame([*(part.drop(columns="quiet") for part in skipped), *(rows.rejected() for rows in checked)])
     problem_frames = [
         *(frame for rows in checked for frame in rows.problem_frames),
-        # Sheet-level rejections (subtotal, example, footer rows) are problems too, as notes.
-        *(_skipped_row_problems(part) for part in skipped),
+        # Sheet-level rejections (subtotal, example, footer rows) are problems too, as notes; the
+        # "quiet" ones (formulas, an unread table) have problems of their own.
+        *(_skipped_row_problems(part[~part["quiet"].astype(bool)]) for part in skipped),
     ]
     return Normalized(
         roster=accepted["roster"],
@@ -74,7 +78,7 @@ def _extract_sheets(
     extracts: list[SheetExtract] = []
     for f in files:
         for sheet in f.sheets:
-            extracts.append(extract_sheet(sheet, vocab, settings))
+            extracts.extend(extract_sheets(sheet, vocab, settings))
             if release_rows:
                 sheet.rows.clear()
     return extracts

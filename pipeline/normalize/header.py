@@ -134,7 +134,8 @@ def _score(cells: Sequence[Any], vocab: Vocabulary) -> int:
     return len(found)
 
 
-def _classify(fields: set[str]) -> str:
+def classify(fields: set[str]) -> str:
+    """The kind of sheet a set of header fields makes (roster, log, quota, register or unknown)."""
     ident = bool({"name", "id"} & fields)
     if {"register_kind", "merge_id", "reason"} & fields and ident | ("community" in fields):
         return "register"
@@ -158,11 +159,13 @@ _PREFER = {
 }
 
 
-def find_header(rows: list[list[Any]], vocab: Vocabulary) -> Header | None:
-    """The header of a grid: the row naming the most fields (at least two) among the first
-    :data:`HEADER_SCAN_ROWS`, with a header-like row just above or below it as a second layer
-    (a merged group header); None when no row names two fields."""
-    best = _best_header_row(rows, vocab)
+def find_header(
+    rows: list[list[Any]], vocab: Vocabulary, *, start: int = 0, stop: int = HEADER_SCAN_ROWS
+) -> Header | None:
+    """The header of a grid: the row naming the most fields (at least two) among rows
+    ``start``..``stop`` (the first :data:`HEADER_SCAN_ROWS`), with a header-like row just above or
+    below it as a second layer (a merged group header); None when no row names two fields."""
+    best = _best_header_row(rows, vocab, start, stop)
     if best is None:
         return None
     # All data rows may be wider than the header scan window: widen to the sheet's real width.
@@ -171,18 +174,18 @@ def find_header(rows: list[list[Any]], vocab: Vocabulary) -> Header | None:
     parts = _column_parts(rows, first, last, width)
     labels = ["/".join(p) for p in parts]
     candidates = [_field_options(p, vocab) for p in parts]
-    kind = _classify({f for options in candidates for o in options for f in o})
+    kind = classify({f for options in candidates for o in options for f in o})
     fields, test_columns = _map_columns(kind, labels, candidates, vocab)
     return Header(last, first, labels, fields, kind, test_columns)
 
 
-def _best_header_row(rows: list[list[Any]], vocab: Vocabulary) -> int | None:
+def _best_header_row(rows: list[list[Any]], vocab: Vocabulary, start: int, stop: int) -> int | None:
     """The row of the scan window naming the most fields, at least two (the first of equals)."""
-    width = max((len(r) for r in rows[:HEADER_SCAN_ROWS]), default=0)
+    width = max((len(r) for r in rows[start:stop]), default=0)
     if width == 0:
         return None
     best, best_score = None, 1
-    for r in range(min(len(rows), HEADER_SCAN_ROWS)):
+    for r in range(start, min(len(rows), stop)):
         score = _score(_row_cells(rows, r, width), vocab)
         if score > best_score:
             best, best_score = r, score

@@ -32,6 +32,7 @@ __all__ = [
     "birth_date",
     "check_digit",
     "mask_id",
+    "mask_id_text",
     "mask_ids",
     "mask_phone",
     "mask_phones",
@@ -567,14 +568,72 @@ def mask_phones(series: pd.Series) -> pd.Series:
     return _mask_series(series, 11, slice(3, 7), mask_phone, digits_only=True)
 
 
-# Any run of 15 or more digits (optionally ending in X): 15- and 18-digit IDs and longer runs that
-# may hide one. ``\d`` also matches full-width digits.
-_ID_RUN_RE = re.compile(r"(?<!\d)\d{15,}[XxＸｘ]?")
-# Mobiles not inside a longer digit run, optionally +86/86 prefixed or written 138-1234-5678.
-_MOBILE_TEXT_RE = re.compile(r"(?<!\d)((?:\+?86[-\s]?)?)(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)")
+# What may sit between the digits of an ID or a phone typed by hand: whitespace (NBSP, the
+# full-width space, a line break), dashes of every width, and the invisible characters (soft
+# hyphen, zero-width and bidi controls, BOM). At most three of them in a row: "411328 - 1995...".
+_SEPARATORS = (
+    r"\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+    r"\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+)
+# A run of digits with such separators inside, optionally ending in X; ``\d`` also matches
+# full-width and other Unicode digits. Nothing that is not a separator (":", ".", "/", a letter)
+# joins two runs, so times, decimals and dates written with "/" stay runs of their own.
+_DIGIT_RUN_RE = re.compile(rf"(?<!\d)\d(?:[{_SEPARATORS}]{{0,3}}\d)*(?:[{_SEPARATORS}]{{0,3}}[XxＸｘ](?![A-Za-z]))?")
+_MOBILE_DIGITS_RE = re.compile(r"((?:00)?86)?(1[3-9][0-9]{9})")
+_SEPARATOR_SPLIT_RE = re.compile(rf"([{_SEPARATORS}]+)")
+
+
+def _run_digits(run: str) -> tuple[str, bool]:
+    """The ASCII digits of a run (full-width and other Unicode digits converted, separators
+    dropped) and whether it ends in X."""
+    digits = "".join(str(int(ch)) for ch in run if ch.isdecimal())
+    return digits, run[-1] in "XxＸｘ"
+
+
+def _mask_run(run: str, phones: bool) -> str:
+    """One digit run masked when it normalises to an ID (15 or more digits: an 18- or 15-digit ID,
+    or a longer run that may hide one) or, with ``phones``, to a mobile (optionally +86); a
+    shorter run may still hold a mobile beside another number (``0 138 1234 5678``)."""
+    digits, x = _run_digits(run)
+    # A mobile first: with its country code 0086 it is 15 digits long, and no ID starts with 00.
+    mobile = _MOBILE_DIGITS_RE.fullmatch(digits)
+    if mobile is not None:
+        return _masked_mobile(mobile, run[-1] if x else "") if phones else run
+    if len(digits) >= 15:
+        return mask_id(digits + ("X" if x else ""))
+    return _mask_mobile_inside(run) if phones and len(digits) > 11 else run
+
+
+def _masked_mobile(mobile: re.Match[str], tail: str = "") -> str:
+    prefix = f"{mobile.group(1)} " if mobile.group(1) else ""
+    number = mobile.group(2)
+    return f"{prefix}{number[:3]}****{number[-4:]}{tail}"
+
+
+def _mask_mobile_inside(run: str) -> str:
+    """A run of fewer than 15 digits that is no mobile as a whole: the groups between its
+    separators that together make one (at most 14 digits, so at most 14 groups)."""
+    parts = _SEPARATOR_SPLIT_RE.split(run)  # digits, separators, digits, ...
+    groups = parts[0::2]
+    for i in range(len(groups)):
+        for j in range(i + 1, len(groups) + 1):
+            span = "".join(parts[2 * i : 2 * j - 1])
+            mobile = _MOBILE_DIGITS_RE.fullmatch(_run_digits(span)[0])
+            if mobile is not None:
+                tail = span[-1] if span[-1] in "XxＸｘ" else ""
+                return "".join(parts[: 2 * i]) + _masked_mobile(mobile, tail) + "".join(parts[2 * j - 1 :])
+    return run
+
+
+def mask_id_text(text: str) -> str:
+    """Mask every run of digits in free text that normalises to an ID, whatever separators it
+    carries (``411328-19950317-002X``, ``4113 2819 9503 1700 2X``, zero-width or non-breaking
+    spaces, full-width digits). Mobiles stay: for the office's and a community's own workbooks."""
+    return _DIGIT_RUN_RE.sub(lambda m: _mask_run(m.group(0), phones=False), text)
 
 
 def mask_text(text: str) -> str:
-    """Mask every ID-like run (15+ digits, optional final X) and every mobile number in free text."""
-    text = _ID_RUN_RE.sub(lambda m: mask_id(m.group(0)), text)
-    return _MOBILE_TEXT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(4)}", text)
+    """Mask every ID and every mobile number in free text (:func:`mask_id_text`, and mobiles with
+    or without +86 and separators: ``138-1234-5678``, ``+86 138 1234 5678``): for everything
+    printed, logged or mailed."""
+    return _DIGIT_RUN_RE.sub(lambda m: _mask_run(m.group(0), phones=True), text)

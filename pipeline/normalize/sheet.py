@@ -20,6 +20,15 @@ import pandas as pd
 
 from pipeline.model import SRC, RawSheet, SheetInfo
 from pipeline.normalize.header import HEADER_SCAN_ROWS, Header, Vocabulary, find_header, quota_figures
+from pipeline.normalize.shapes import (
+    FormulaRows,
+    formula_rows,
+    formula_sheet_rows,
+    hidden_note,
+    split_side_by_side,
+    unread_rows,
+    unread_table,
+)
 from pipeline.problems import Problem, Severity, problem
 from pipeline.settings import TEST_LABELS, TESTS, Settings
 from pipeline.text import EXAMPLE_WORDS, SUBTOTAL_WORDS, clean, header_key
@@ -130,12 +139,22 @@ class _RowMarks:
         return np.asarray(self.subtotal.any(axis=1), dtype=bool)
 
 
+def extract_sheets(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> list[SheetExtract]:
+    """One sheet, or each table of a sheet holding tables side by side, as :func:`extract_sheet`."""
+    parts, notes = split_side_by_side(sheet, vocab)
+    extracts = [extract_sheet(part, vocab, settings) for part in parts]
+    extracts[0].problems[:0] = notes
+    return extracts
+
+
 def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> SheetExtract:
     """One sheet: its header, its hints, its data rows under field names and the rows skipped
-    for what they are. An empty sheet or one of unknown kind gives no rows."""
+    for what they are (``rejected``; ``quiet`` rows have problems of their own). An empty sheet or
+    one of unknown kind gives no rows, unless it still holds a table it cannot read (a header out
+    of reach, formulas without values): then its rows are counted and rejected."""
     rows = sheet.rows
     if not rows or all(all(v is None or str(v).strip() == "" for v in r) for r in rows):
-        return _empty_extract(sheet)
+        return _formula_extract(sheet) if sheet.uncached else _empty_extract(sheet)
     header = find_header(rows, vocab)
     if header is None or header.kind == "unknown":
         return _unknown_extract(sheet, header, vocab)
@@ -146,11 +165,18 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> She
     keep = np.asarray(marks.filled.any(axis=1), dtype=bool)
     frame, marks = frame[keep], marks.take(keep)
     reason, data_rows = _skip_reasons(marks, header)
-    problems: list[Problem] = []
+    # A 合计 row of =SUM() stays a 合计 row; a row that only looked empty (its serial number or a
+    # note the one value left) is a row of formulas.
+    what_it_is = np.asarray(marks.subtotal_rows | marks.example | marks.repeated, dtype=bool)
+    formulas = _formulas_in_data(sheet, header, frame.index, what_it_is)
+    in_frame = frame.index.isin(list(formulas.columns))
+    data_rows &= ~in_frame
+    reason[in_frame] = None
+    quota_problems: list[Problem] = []
     if header.kind == "quota" and (missing := _missing_quota_figures(_given_figures(header))):
         # Without a column for each figure no line of the table can be read: one error for the
         # sheet, naming its header and the aliases to add, and every line rejected for it.
-        problems.append(_quota_header_problem(sheet, header, missing, community=True))
+        quota_problems.append(_quota_header_problem(sheet, header, missing, community=True))
         reason = np.where(data_rows, QUOTA_HEADER_REASON, reason)
         data_rows = np.zeros(len(data_rows), dtype=bool)
     quota_totals = _quota_totals(sheet, frame[marks.subtotal_rows], header) if header.kind == "quota" else []
@@ -158,11 +184,14 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> She
         {
             "src_file": sheet.file,
             "src_sheet": sheet.sheet,
-            "src_row": frame.index[~data_rows].to_numpy(dtype=np.int64),
-            "reason": reason[~data_rows],
+            "src_row": frame.index[~data_rows & (reason != None)].to_numpy(dtype=np.int64),  # noqa: E711
+            "reason": reason[~data_rows & (reason != None)],  # noqa: E711
+            "quiet": False,
         }
     )
     headers = {f: header.labels[c] for f, c in header.fields.items()}
+    # Rows holding nothing but formulas without values were not in the frame: they count too.
+    hidden_rows = len(set(formulas.columns) - set(frame.index))
     info = SheetInfo(
         file=sheet.file,
         sheet=sheet.sheet,
@@ -172,14 +201,32 @@ def extract_sheet(sheet: RawSheet, vocab: Vocabulary, settings: Settings) -> She
         community=hints.community,
         test=hints.test,
         report_date=hints.report_date,
-        rows=len(frame),
+        rows=len(frame) + hidden_rows,
     )
+    problems = [*quota_problems, *formulas.problems(sheet)]
+    if sheet.hidden and info.rows:
+        problems.append(hidden_note(sheet, info.rows))
+    rejected = pd.concat([skipped, formulas.frame(sheet)], ignore_index=True) if formulas.columns else skipped
     mapped = _mapped_frame(sheet, frame[data_rows], header, hints, vocab)
-    return SheetExtract(header.kind, mapped, skipped, problems, info, headers, quota_totals)
+    return SheetExtract(header.kind, mapped, rejected, problems, info, headers, quota_totals)
+
+
+def _formulas_in_data(sheet: RawSheet, header: Header, index: pd.Index, what_it_is: np.ndarray) -> FormulaRows:
+    """The rows below the header to reject for formulas without values: rows whose read columns
+    hold one, and rows holding nothing but such formulas; not the rows ``what_it_is`` marks
+    (subtotal, example, repeated header rows)."""
+    if not sheet.uncached:
+        return FormulaRows({})
+    # Columns whose value the rules read (a serial number or a note written as a formula is no loss).
+    mapped = {c for f, c in header.fields.items() if f not in ("serial", "note")} | set(header.test_columns)
+    filled = {int(r) - 1 for r in index}  # 0-based rows with some content
+    found = formula_rows(sheet, header.row + 1, header.labels, mapped, filled)
+    skipped = {int(r) for r, marked in zip(index, what_it_is, strict=True) if marked}
+    return FormulaRows({r: cols for r, cols in found.columns.items() if r not in skipped})
 
 
 def _no_skipped_rows() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*SRC, "reason"])
+    return pd.DataFrame(columns=[*SRC, "reason", "quiet"])
 
 
 def _empty_extract(sheet: RawSheet) -> SheetExtract:
@@ -255,7 +302,48 @@ def _looks_like_quota(sheet: RawSheet, header: Header | None) -> bool:
     return any(_QUOTA_WORDS.search(clean(t)) for t in texts)
 
 
+def _counted_unknown(sheet: RawSheet, src_rows: list[int], reason: str, problems: list[Problem],
+                     header_row: int | None = None) -> SheetExtract:
+    """A sheet of unknown kind whose rows are counted and rejected with ``reason`` (the problems
+    say why and how to fix it)."""
+    rejected = pd.DataFrame(
+        {
+            "src_file": sheet.file,
+            "src_sheet": sheet.sheet,
+            "src_row": pd.Series(src_rows, dtype="int64"),
+            "reason": reason,
+            "quiet": True,
+        }
+    )
+    info = SheetInfo(
+        file=sheet.file, sheet=sheet.sheet, kind="unknown", reason=reason, header_row=header_row,
+        rows=len(src_rows), rejected=len(src_rows),
+    )
+    return SheetExtract("unknown", pd.DataFrame(), rejected, problems, info, {}, [])
+
+
+def _formula_extract(sheet: RawSheet) -> SheetExtract:
+    """A sheet whose every filled cell is a formula without a value: its rows counted and
+    rejected, each with its problem."""
+    formulas = formula_sheet_rows(sheet)
+    extract = _counted_unknown(sheet, sorted(formulas.columns), "公式没有计算结果，本行未读取", formulas.problems(sheet))
+    extract.rejected = formulas.frame(sheet)
+    return extract
+
+
 def _unknown_extract(sheet: RawSheet, header: Header | None, vocab: Vocabulary) -> SheetExtract:
+    """A sheet with no header in reach, or one whose columns fit no kind: a table it still holds
+    is counted and rejected; otherwise one problem, no rows."""
+    unread = unread_table(sheet, vocab)
+    if unread is not None:
+        rows = unread_rows(sheet, unread)
+        return _counted_unknown(sheet, rows, unread.reason, [unread.problem], unread.header_row + 1)
+    if sheet.uncached:
+        return _formula_extract(sheet)
+    return _plain_unknown_extract(sheet, header, vocab)
+
+
+def _plain_unknown_extract(sheet: RawSheet, header: Header | None, vocab: Vocabulary) -> SheetExtract:
     """A sheet with no header, or one whose columns fit no kind: one problem, no rows."""
     reason = (
         "未找到可识别的表头（需要如 姓名、身份证号、末次月经、筛查日期、社区名称 等列名）"

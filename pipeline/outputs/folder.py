@@ -1,4 +1,4 @@
-"""The output folder: one writer at a time (a lock file), results written beside the folder and
+"""The output folder: one writer at a time (an OS lock), results written beside the folder and
 swapped into place, and recovery of what a killed run left behind.
 
 Takes the output root (and the folders to swap); the names of the lock, staging and superseded
@@ -8,17 +8,24 @@ of dead processes, never another live writer's.
 
 from __future__ import annotations
 
+import errno
+import gc
 import os
 import shutil
-import time
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
+
+from filelock import FileLock, Timeout
 
 from pipeline.model import RunError
-from pipeline.outputs.names import LOCK_NAME, leftover_of, superseded_folder
+from pipeline.outputs.names import LOCK_NAME, WRITER_NAME, leftover_of, superseded_folder
 
-STALE_LOCK_SECONDS = 6 * 3600
+T = TypeVar("T")
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NO_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def _pid_alive(pid: int) -> bool:
@@ -33,7 +40,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _lock_holder(path: Path) -> int | None:
+def _writer_pid(path: Path) -> int | None:
     try:
         return int(path.read_text(encoding="ascii").split()[0])
     except (OSError, ValueError, IndexError):
@@ -42,31 +49,31 @@ def _lock_holder(path: Path) -> int | None:
 
 @contextmanager
 def output_lock(output_root: Path) -> Iterator[None]:
-    """Refuse a second writer on the same output folder; a lock left by a dead process is taken over."""
-    path = output_root / LOCK_NAME
-    for _attempt in range(3):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            holder = _lock_holder(path)
-            age = time.time() - path.stat().st_mtime if path.exists() else 0.0
-            if holder is not None and holder != os.getpid() and _pid_alive(holder) and age < STALE_LOCK_SECONDS:
-                raise RunError(
-                    f"另一个 screening 正在写入输出文件夹 {output_root}（进程号 {holder}）。请等它结束后再运行；"
-                    f"如确认没有程序在运行，删除 {path} 后重试。"
-                ) from None
-            path.unlink(missing_ok=True)
-            continue
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(f"{os.getpid()}\n")
-        break
-    else:
-        raise RunError(f"无法锁定输出文件夹 {output_root}，请稍后重试。")
+    """Refuse a second writer on the same output folder. The lock is the operating system's
+    (``flock``; ``msvcrt.locking`` on Windows, through filelock): it is released when its holder
+    ends however it ends, so a lock file left behind (stale, empty or naming a dead process)
+    never blocks, and two processes can never both hold it. The holder's process number is kept
+    beside it only to name it in the refusal."""
+    lock = FileLock(str(output_root / LOCK_NAME), timeout=0)
+    writer = output_root / WRITER_NAME
     try:
+        lock.acquire()
+    except Timeout:
+        holder = _writer_pid(writer)
+        who = f"（进程号 {holder}）" if holder else ""
+        raise RunError(
+            f"另一个 screening 正在写入输出文件夹 {output_root}{who}。请等它结束后再运行。"
+        ) from None
+    try:
+        try:
+            writer.write_text(f"{os.getpid()}\n", encoding="ascii")
+        except OSError:
+            pass  # only the refusal's wording depends on it
         yield
     finally:
-        if _lock_holder(path) == os.getpid():
-            path.unlink(missing_ok=True)
+        # Holding the lock, the writer file is ours (or a dead writer's): it goes with the lock.
+        writer.unlink(missing_ok=True)
+        lock.release()
 
 
 def recover_outputs(output_root: Path) -> list[str]:
@@ -110,3 +117,78 @@ def write_text_atomically(path: Path, text: str) -> Path:
     finally:
         part.unlink(missing_ok=True)
     return path
+
+
+# ----------------------------------------------------------------------------------------------
+# A full disk or a folder that cannot be written
+
+
+def _os_cause(exc: BaseException) -> OSError | None:
+    """The disk-full or permission error behind ``exc``: itself, an exception it wraps (xlsxwriter's
+    FileCreateError carries the OSError as its argument), its cause or its context."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _DISK_FULL | _NO_WRITE:
+            return current
+        todo.extend(a for a in current.args if isinstance(a, BaseException))
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return None
+
+
+def _write_failure(exc: BaseException, root: Path, what: str) -> str | None:
+    """The Chinese line for a write that failed for want of space or permission, else None."""
+    cause = _os_cause(exc)
+    if cause is None:
+        return None
+    if cause.errno in _DISK_FULL:
+        return (
+            f"磁盘空间不足，无法写入{what} {root}。已有的结果保持不变，没有留下写了一半的文件。"
+            "请清理磁盘空间后重新运行" + ("（或用 --output 换到空间充足的磁盘）。" if what == OUTPUT_FOLDER else "。")
+        )
+    return (
+        f"无法写入{what} {root}：没有写入权限，或磁盘是只读的。请检查该文件夹的权限后重新运行"
+        + ("（或用 --output 换一个可以写入的文件夹）。" if what == OUTPUT_FOLDER else "。")
+    )
+
+
+def _quiet_os_errors(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An unraisable-exception hook that drops OSErrors: a zip container left half-written by a
+    full disk tries to write its end record again when it is collected, and Python would print
+    that ("Exception ignored in ZipFile.__del__ ... Errno 28") over the one line the user gets."""
+
+    def quiet(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, OSError):
+            hook(unraisable)
+
+    return quiet
+
+
+OUTPUT_FOLDER = "输出文件夹"
+
+
+def guard_writing(root: Path, write: Callable[[], T], what: str = OUTPUT_FOLDER) -> T:
+    """Run ``write`` (writing into ``root``, named ``what`` to the user); a full disk or a folder
+    that cannot be written becomes one Chinese :class:`RunError` (exit code 2) instead of an
+    internal error with a traceback. The caller's
+    writes clean up after themselves; here the failed writers' half-written zip containers are
+    collected quietly before the error is raised (also in forked writer processes, which inherit
+    the hook)."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_os_errors(hook)
+    try:
+        try:
+            return write()
+        except Exception as exc:  # noqa: BLE001 - only space and permission errors are translated
+            failure = _write_failure(exc, root, what)
+            if failure is None:
+                raise
+        # Leaving the except block freed the failed writers' frames and what they held.
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    raise RunError(failure)

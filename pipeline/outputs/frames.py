@@ -9,7 +9,6 @@ changes its inputs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ import pandas as pd
 
 from pipeline.fmt import cn_date
 from pipeline.model import Reconciled, Scored, SheetInfo
-from pipeline.normalize.ids import mask_id, mask_ids, mask_phones, mask_text
+from pipeline.normalize.ids import mask_id, mask_id_text, mask_ids, mask_phones, mask_text
 from pipeline.outputs.columns import (
     CIRCULAR_COLUMNS,
     FOLLOWUP_COLUMNS,
@@ -102,15 +101,6 @@ def _by_period_and_rank(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame
 # Masking
 
 
-_ID_RUN = re.compile(r"(?<!\d)\d{15,}[XxＸｘ]?")
-
-
-def _mask_id_text(text: Any) -> Any:
-    if not isinstance(text, str):
-        return text
-    return _ID_RUN.sub(lambda m: mask_id(m.group(0)), text)
-
-
 def mask_frame_ids(frame: pd.DataFrame, on: bool) -> pd.DataFrame:
     """The ``id`` column masked when ``on``."""
     if not on or "id" not in frame.columns or frame.empty:
@@ -130,19 +120,33 @@ def _digit_count(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
 
-def mask_problem_ids(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mask ID numbers in problems: the whole value of an ID problem, and ID-like digit runs in any
-    value or message."""
+def mask_problem_ids(frame: pd.DataFrame, *, phones: bool = False) -> pd.DataFrame:
+    """Mask ID numbers in problems: the whole value of an ID problem (also an ID failing its check
+    digit: one typo does not make it anonymous), and every digit run that normalises to an ID in
+    any value or message, whatever separators it carries; with ``phones``, mobiles too (for the
+    lists that leave the office's master workbook)."""
     if frame.empty:
         return frame
     out = frame.copy()
+    mask_free = mask_text if phones else mask_id_text
     is_id = out["code"].fillna("").astype(str).str.startswith(("id_", "log_id"))
     out["value"] = [
-        mask_id(v) if flag and isinstance(v, str) and _digit_count(v) >= 15 else _mask_id_text(v)
+        mask_id(v) if flag and isinstance(v, str) and _digit_count(v) >= 15 else _masked(v, mask_free)
         for v, flag in zip(out["value"].tolist(), is_id.tolist(), strict=True)
     ]
-    out["message"] = [_mask_id_text(v) for v in out["message"].tolist()]
+    out["message"] = [_masked(v, mask_free) for v in out["message"].tolist()]
     return out
+
+
+def _masked(value: Any, mask_free: Callable[[str], str]) -> Any:
+    return mask_free(value) if isinstance(value, str) else value
+
+
+def mask_rejected(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows as listed outside the master workbook: IDs and mobiles in the reason masked."""
+    if frame.empty or "reason" not in frame.columns:
+        return frame
+    return frame.assign(reason=[_masked(v, mask_text) for v in frame["reason"].tolist()])
 
 
 # ----------------------------------------------------------------------------------------------

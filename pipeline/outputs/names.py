@@ -21,7 +21,8 @@ from pipeline.wording import health_centre
 # The run folder: output/<as-of>/, written beside itself and swapped into place
 
 
-LOCK_NAME = ".screening.lock"  # in the output root: one writer at a time
+LOCK_NAME = ".screening.lock"  # in the output root: one writer at a time (an OS lock on this file)
+WRITER_NAME = ".screening.writer"  # beside it: the process number of the writer holding the lock
 STAGING_PREFIX = ".tmp-"  # a run being written: .tmp-<as-of>-<pid>
 SUPERSEDED_PREFIX = ".old-"  # the previous result while it is replaced: .old-<as-of>-<pid>
 
@@ -154,3 +155,30 @@ def template_paths(folder: Path, settings: Settings) -> list[Path]:
 def issue_folder_name(period_end: dt.date, number: str, revision: int) -> str:
     """``<period end>_<number>_r<revision>``: the archive's folder of one issued circular."""
     return f"{period_end.isoformat()}_{safe_part(number, '无文号')}_r{revision}"
+
+
+RECORD_FILE = "record.json"  # in an issued circular's folder: its record and hash, as sealed
+PLACING_PREFIX = ".placing-"  # a circular's folder being filed: .placing-<folder>-<pid>
+UNRECORDED_PREFIX = ".unrecorded-"  # a folder no record knows, moved aside: .unrecorded-<folder>-<tag>
+_ISSUE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}_.+_r\d+")
+
+
+def is_issue_folder_name(name: str) -> bool:
+    """Whether ``name`` has the form :func:`issue_folder_name` gives."""
+    return _ISSUE_FOLDER.fullmatch(name) is not None
+
+
+def placing_folder_name(name: str, pid: int) -> str:
+    return f"{PLACING_PREFIX}{name}-{pid}"
+
+
+def placing_target(placing: str) -> str | None:
+    """The issue folder a ``.placing-<folder>-<pid>`` folder becomes, or None for another name."""
+    if not placing.startswith(PLACING_PREFIX):
+        return None
+    target, _, pid = placing[len(PLACING_PREFIX) :].rpartition("-")
+    return target if pid.isdigit() and target else None
+
+
+def unrecorded_folder_name(name: str, tag: str) -> str:
+    return f"{UNRECORDED_PREFIX}{name}-{tag}"

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.model import KIND_LABELS, Analysis
-from pipeline.normalize.ids import mask_text
 from pipeline.outputs.columns import ISSUE_COLUMNS, REJECTED_COLUMNS, WINDOW_COLUMNS
 from pipeline.outputs.frames import (
     RosterTimeliness,
@@ -22,6 +21,7 @@ from pipeline.outputs.frames import (
     issues_frame,
     mask_people,
     mask_problem_ids,
+    mask_rejected,
     window_frame,
 )
 from pipeline.outputs.sheets import (
@@ -62,9 +62,7 @@ def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
 
 def _health_centre_problems_sheet(book: Book, result: Analysis) -> None:
     """The problems in the health centre's own logs, every ID-like value masked."""
-    problems = mask_problem_ids(health_centre_problems(result.problem_groups, result.normalized.sheets))
-    problems["value"] = problems["value"].map(lambda v: mask_text(v) if isinstance(v, str) else v)
-    problems_sheet(book, problems)
+    problems_sheet(book, mask_problem_ids(health_centre_problems(result.problem_groups, result.normalized.sheets), phones=True))
 
 
 def _window_sheet(book: Book, result: Analysis) -> None:
@@ -114,13 +112,17 @@ def rejected_rows_frame(rejected: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_problems_workbook(path: Path, result: Analysis, settings: Settings) -> Path:
-    """Every data problem, and every input row that was not used with its reason."""
+    """Every data problem, and every input row that was not used with its reason. IDs (also those
+    failing their check digit) and mobiles are masked: the full values are only in the master
+    workbook (unless ``privacy.mask_ids_in_master_workbook``), which this file points back to by
+    file, sheet and row."""
     book = open_book(path, "数据问题", settings, result.as_of)
     title = f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）"
-    problems_sheet(book, result.problem_groups, name="问题汇总", title=title)
-    problems_sheet(book, result.problems, grouped=False, name="逐处清单", title=title)
+    problems_sheet(book, mask_problem_ids(result.problem_groups, phones=True), name="问题汇总", title=title)
+    problems_sheet(book, mask_problem_ids(result.problems, phones=True), grouped=False, name="逐处清单", title=title)
     write_table(
-        book.workbook, book.fmt, "未采用的行", rejected_rows_frame(result.normalized.rejected), REJECTED_COLUMNS,
+        book.workbook, book.fmt, "未采用的行", rejected_rows_frame(mask_rejected(result.normalized.rejected)),
+        REJECTED_COLUMNS,
         title="未采用的行（每一行都有原因）",
     )
     book.close()

@@ -21,7 +21,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.model import Analysis, OnStage
 from pipeline.outputs.circular import write_circular
-from pipeline.outputs.folder import output_lock, recover_outputs, swap_into_place
+from pipeline.outputs.folder import guard_writing, output_lock, recover_outputs, swap_into_place
 from pipeline.outputs.names import (
     MANIFEST_FILE,
     PROBLEMS_FILE,
@@ -58,13 +58,18 @@ def write_outputs(
     failed or killed run leaves the previous complete outputs untouched. One run at a time may
     write into an output folder (a lock file holds the writer's process number). The community
     workbooks are written by ``workers`` processes (default one per core; 1: one at a time)."""
-    output_root.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if on_stage is not None:
         on_stage("write", total=len(settings.communities) + 5)
-    with output_lock(output_root):
-        recover_outputs(output_root)
-        written = _write_outputs_locked(result, settings, output_root, workers=workers, on_item=on_item)
+
+    def write() -> Written:
+        output_root.mkdir(parents=True, exist_ok=True)
+        with output_lock(output_root):
+            recover_outputs(output_root)
+            return _write_outputs_locked(result, settings, output_root, workers=workers, on_item=on_item)
+
+    # A full disk or a read-only folder: one Chinese line, the previous result untouched.
+    written = guard_writing(output_root, write)
     result.timings["write"] = time.perf_counter() - started
     return written
 

@@ -161,11 +161,18 @@ def test_an_existing_target_folder_is_never_overwritten(tmp_path: Path, settings
     squatter = folder / "2020-06-30_8_r0"
     squatter.mkdir(parents=True)
     (squatter / "summary.json").write_text("mine", encoding="utf-8")
-    with pytest.raises(store.ArchiveError, match="拒绝覆盖"):
+    # Without its database the archive is not started afresh over a folder that looks issued.
+    with pytest.raises(store.ArchiveError, match="archive.db 不见了"):
         _issue(folder, settings, JUNE_30, "8")
     assert (squatter / "summary.json").read_text(encoding="utf-8") == "mine"
-    assert archive.list_circulars(folder) == []  # nothing recorded
-    assert not list(folder.glob(".tmp-*"))
+    assert not (folder / "archive.db").exists()
+    # With it, the unrecorded folder is moved aside (kept as it was, and said so), not overwritten.
+    store.open_db(folder).close()
+    record = _issue(folder, settings, JUNE_30, "8")
+    assert record.folder == "2020-06-30_8_r0" and any("已移到 .unrecorded-2020-06-30_8_r0-" in w for w in record.warnings)
+    [aside] = folder.glob(".unrecorded-2020-06-30_8_r0-*")
+    assert (aside / "summary.json").read_text(encoding="utf-8") == "mine"
+    assert not list(folder.glob(".tmp-*")) and not list(folder.glob(".placing-*"))
 
 
 def test_issue_needs_the_figures_at_the_period_end(tmp_path: Path, settings: Settings) -> None:
@@ -187,16 +194,20 @@ def test_verify_catches_tampered_missing_and_extra_files(two_issued: Path) -> No
     os.chmod(workbook, 0o644)
     workbook.unlink()
     (two_issued / record.folder / "note.txt").write_text("x", encoding="utf-8")
-    (two_issued / "2020-07-15_9_r0").mkdir()  # e.g. an issue killed before it was recorded
+    (two_issued / "备份").mkdir()  # a folder someone made
+    (two_issued / "2020-07-15_9_r0").mkdir()  # e.g. an issue killed before it was recorded (old versions)
     checked, problems = archive.verify(two_issued)
-    found = {(p.file.split("/")[-1], p.problem[:4]) for p in problems}
+    found = {(p.file.split("/")[-1].split("-2020")[0] + ("-2020" if p.file.startswith(".") else ""), p.problem[:4])
+             for p in problems}
     assert found == {
         ("通报_2020-06-15.html", "文件内容"),
         ("两筛进度汇总_2020-06-15.xlsx", "文件缺失"),
         ("note.txt", "存档文件"),
-        ("2020-07-15_9_r0", "存档库中"),
+        ("备份", "存档库中"),
+        (".unrecorded-2020", "已移开的"),  # moved aside by the recovery verify runs first
     }
     assert {p.circular_id for p in problems} == {record.id, None}
+    assert not (two_issued / "2020-07-15_9_r0").exists()
 
 
 def test_resolve_period(settings: Settings) -> None:

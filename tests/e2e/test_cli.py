@@ -164,7 +164,8 @@ def test_unexpected_error_is_logged_not_shown(tmp_path: Path, monkeypatch: pytes
     result = CliRunner().invoke(main, ["run", "--input", str(DEMO_INPUT), "--output", str(out), "--config", str(CONFIG)])
     assert result.exit_code == 1
     assert "程序内部错误" in result.output and "Traceback" not in result.output
-    log = (out / "2020-12-31" / "run.log").read_text(encoding="utf-8")  # --as-of defaults to the programme end
+    log = (out / "run.log").read_text(encoding="utf-8")  # never in a result folder
+    assert not (out / "2020-12-31").exists()
     assert "RuntimeError" in log
     assert "411328199001011234" not in log and "13812345678" not in log
 

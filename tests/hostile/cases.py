@@ -429,6 +429,57 @@ def html_with_scripts(folder: Path) -> Case:
     return Case(path.name, "read", rows=len(rows), secrets=(*secrets, EVIL_HOST, "<script", "javascript:"))
 
 
+def _spreadsheetml(rows: Sequence[Sequence[object]], doctype: str = "") -> str:
+    """An Excel 2003 XML workbook (SpreadsheetML) of one worksheet of text cells."""
+    body = "".join(
+        "<Row>" + "".join(f'<Cell><Data ss:Type="String">{v}</Data></Cell>' for v in r) + "</Row>" for r in rows
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<?mso-application progid="Excel.Sheet"?>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        f'<Worksheet ss:Name="花名册"><Table>{body}</Table></Worksheet></Workbook>'
+    )
+
+
+def spreadsheetml_roster(folder: Path) -> Case:
+    """A roster exported as Excel 2003 XML and renamed .xls (as government systems do)."""
+    path = folder / "新民社区花名册_2003XML.xls"
+    rows = people(3, start=90_300)
+    path.write_text(_spreadsheetml([[TITLE], HEADER, *rows]), encoding="utf-8")
+    return Case(path.name, "read", rows=len(rows))
+
+
+def spreadsheetml_laughs(folder: Path) -> Case:
+    path = folder / "新民社区花名册_2003XML实体膨胀.xml"
+    path.write_text(_spreadsheetml([[TITLE], HEADER, ["&lol9;"]], _laughs().replace("lolz", "Workbook")), encoding="utf-8")
+    return Case(path.name, "error", secrets=("lollollol",))
+
+
+def spreadsheetml_external_entity(folder: Path) -> Case:
+    path = folder / "新民社区花名册_2003XML外部实体.xls"
+    doctype = f'<!DOCTYPE Workbook [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY web SYSTEM "http://{EVIL_HOST}/x">]>'
+    path.write_text(_spreadsheetml([[TITLE], HEADER, ["&xxe;&web;"]], doctype), encoding="utf-8")
+    return Case(path.name, "error", secrets=("root:x:0:0", EVIL_HOST))
+
+
+def zero_sheets_xlsx(folder: Path) -> Case:
+    """A workbook without a single worksheet: rejected with a reason, not dropped silently."""
+    path = folder / "新民社区花名册_没有工作表.xlsx"
+    write_xlsx(path, [])
+    return Case(path.name, "error")
+
+
+def sparse_far_cell_xlsx(folder: Path) -> Case:
+    """1.8 KB declaring 20 M cells: a dozen cells and one at T1000000 (within max_cells, but a
+    parser would build the whole rectangle: 27 s and 1.35 GB). Refused on the extent first."""
+    path = folder / "新民社区花名册_远处单元格.xlsx"
+    body = cells_xml([[TITLE], HEADER, *people(2, start=90_400)]) + '<row r="1000000"><c r="T1000000"><v>1</v></c></row>'
+    xml = sheet_xml(body).replace("<sheetData>", '<dimension ref="A1:T1000000"/><sheetData>', 1)
+    write_xlsx(path, [("Sheet1", xml)])
+    return Case(path.name, "error")
+
+
 BUILDERS: dict[str, Callable[[Path], Case]] = {
     "zip_bomb_ratio": zip_bomb_ratio,
     "zip_bomb_declared": zip_bomb_declared,
@@ -445,4 +496,9 @@ BUILDERS: dict[str, Callable[[Path], Case]] = {
     "nul_bytes_csv": nul_bytes_csv,
     "only_nul_bytes": only_nul_bytes,
     "html_with_scripts": html_with_scripts,
+    "spreadsheetml_roster": spreadsheetml_roster,
+    "spreadsheetml_laughs": spreadsheetml_laughs,
+    "spreadsheetml_external_entity": spreadsheetml_external_entity,
+    "zero_sheets_xlsx": zero_sheets_xlsx,
+    "sparse_far_cell_xlsx": sparse_far_cell_xlsx,
 }
