@@ -4,189 +4,26 @@ reaches the user: expected problems get a Chinese message, unexpected ones a lin
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import getpass
 import logging
 import os
-import re
 import sys
-import tempfile
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from pipeline import __version__
 from pipeline.calendar import default_as_of
+from pipeline.command import CONTEXT, DATE, FILE, FOLDER, F, Group, UserError, guarded
 from pipeline.configure import QUESTIONS, Question, collect, config_text, option_help, show, summary_lines
 from pipeline.fmt import printable
 from pipeline.fmt import terminal_width as _width
 from pipeline.normalize.ids import mask_text
 from pipeline.problems import Severity, for_display
 from pipeline.progress import Progress
-from pipeline.settings import ScreeningError, Settings, load_settings
+from pipeline.settings import Settings, load_settings
 from pipeline.wording import org_words
-
-F = TypeVar("F", bound=Callable[..., Any])
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class UserError(click.ClickException):
-    """A usage problem, shown in Chinese without click's English "Error:" prefix."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"错误：{self.format_message()}", err=True)
-
-
-class DateParam(click.ParamType):
-    name = "日期"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        text = str(value).strip().replace("/", "-").replace(".", "-")
-        try:
-            return dt.date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
-        except ValueError:
-            self.fail(f"日期 {value!r} 无法识别，请写成 2020-06-30 的格式。", param, ctx)
-
-
-DATE = DateParam()
-
-
-def _log_path(output: Path | None) -> Path:
-    """``output/run.log``: in the output folder itself, never in ``output/<as-of>/`` (a failed run
-    must neither leave a result folder holding only its log nor add a file to a complete result)."""
-    return (output if output is not None else Path("output")) / "run.log"
-
-
-def _temp_log_path() -> Path:
-    """Where a command that promises to write nothing (``check``) logs an internal error."""
-    return Path(tempfile.gettempdir()) / f"screening-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
-
-
-def _write_log(path: Path, text: str) -> Path | None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} screening {__version__}\n")
-            fh.write(mask_text(text) + "\n")
-        return path
-    except OSError:
-        return None
-
-
-def _quiet_closed_pipe() -> None:
-    """The reader of our output went away (``screening check | head``): stop quietly. Standard
-    output is pointed at the null device so that the final flush raises nothing either."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (a test runner's stream)
-        pass
-
-
-def guarded(func: F | None = None, *, writes_output: bool = True) -> Any:
-    """Turn every failure into one Chinese line (details in a log file) and a non-zero exit.
-
-    The log goes to ``output/run.log``; a command that writes nothing (``writes_output=False``)
-    logs to a temporary file instead and names it."""
-
-    def decorate(command: F) -> F:
-        @functools.wraps(command)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return command(*args, **kwargs)
-            except ScreeningError as exc:
-                click.echo(f"错误：{exc}", err=True)
-                sys.exit(exc.exit_code)
-            except (click.exceptions.Exit, click.ClickException):
-                raise
-            except BrokenPipeError:
-                _quiet_closed_pipe()
-                sys.exit(0)
-            except KeyboardInterrupt:
-                click.echo("已中断，输出文件夹保持上一次的完整结果。", err=True)
-                sys.exit(130)
-            except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
-                target = (
-                    _log_path(kwargs.get("output_dir"))
-                    if writes_output
-                    else _temp_log_path()
-                )
-                log = _write_log(target, traceback.format_exc())
-                where = f"，详细信息已写入 {log}" if log else ""
-                click.echo(f"程序内部错误（{type(exc).__name__}）{where}。请把该文件发给维护人员。", err=True)
-                sys.exit(1)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate(func) if func is not None else decorate
-
-
-class FileParam(click.ParamType):
-    """A file path (a config file): a folder is refused in Chinese; existence is checked later."""
-
-    name = "文件"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
-        path = Path(value)
-        if path.is_dir():
-            self.fail(f"{path} 是一个文件夹，这里需要一个文件（如 config.toml）的路径。", param, ctx)
-        return path
-
-
-class FolderParam(click.ParamType):
-    """A folder path: an existing file is refused in Chinese."""
-
-    name = "文件夹"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
-        path = Path(value)
-        if path.exists() and not path.is_dir():
-            self.fail(f"{path} 是一个文件，不是文件夹，这里需要一个文件夹的路径。", param, ctx)
-        return path
-
-
-FILE = FileParam()
-FOLDER = FolderParam()
-
-# Click's own usage errors, in Chinese (the English text is matched where Click gives no structure).
-_USAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"No such command '(.+)'\."), "没有命令“\\1”。"),
-    (re.compile(r"Got unexpected extra arguments? \((.+)\)"), "多余的参数：\\1。"),
-    (re.compile(r"Option '(.+)' requires an argument\."), "选项 \\1 后面需要给出一个值。"),
-    (re.compile(r"Option '(.+)' does not take a value\."), "选项 \\1 不需要值。"),
-    (re.compile(r"'(.+)' is not a valid integer(?: range)?\."), "“\\1”不是整数。"),
-)
-
-
-def _usage_message(exc: click.UsageError) -> str:
-    if isinstance(exc, click.NoSuchOption):
-        hint = f"（是不是 {'、'.join(exc.possibilities)}？）" if exc.possibilities else ""
-        return f"没有选项 {exc.option_name}{hint}。"
-    if isinstance(exc, click.MissingParameter) and exc.param is not None:
-        return f"缺少必须给出的 {' / '.join(exc.param.opts) or exc.param.name}。"
-    text = exc.format_message()
-    if isinstance(exc, click.BadParameter) and exc.param is not None:
-        where = " / ".join(exc.param.opts) or str(exc.param.name)
-        text = exc.message
-        for pattern, chinese in _USAGE_PATTERNS:
-            text = pattern.sub(chinese, text)
-        return f"{where} 的值有误：{text}"
-    for pattern, chinese in _USAGE_PATTERNS:
-        if pattern.search(text):
-            return pattern.sub(chinese, text)
-    return f"命令行有误：{text}"
-
-
-def _show_usage_error(exc: click.UsageError) -> None:
-    click.echo(f"错误：{_usage_message(exc)}", err=True)
-    if exc.ctx is not None:
-        path = exc.ctx.command_path
-        click.echo(f"用法：{path} [选项]；用 {path} --help 查看全部选项和说明。", err=True)
 
 
 def _settings(config: Path) -> Settings:
@@ -199,74 +36,6 @@ def _issued(issued: Any) -> dict[str, list[str]]:
     for warning in issued.warnings:
         click.echo(warning, err=True)
     return dict(issued.lagging)
-
-
-class _ChineseHelp:
-    """Click's own words in Chinese: the help line, the usage line and the section headings."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
-        if option is not None:
-            option.help = "显示本帮助并退出。"
-        return option
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
-        formatter.write_usage(ctx.command_path, " ".join(pieces).replace("[OPTIONS]", "[选项]"), prefix="用法：")
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        params = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]  # type: ignore[attr-defined]
-        rows = [rv for p in params if (rv := p.get_help_record(ctx)) is not None]
-        if rows:
-            with formatter.section("选项"):
-                formatter.write_dl(rows)
-        commands = getattr(self, "format_commands", None)
-        if commands is not None:
-            commands(ctx, formatter)
-
-
-class Command(_ChineseHelp, click.Command):
-    pass
-
-
-class Group(_ChineseHelp, click.Group):
-    command_class = Command
-    group_class = type  # subgroups are of this class too
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
-        super().__init__(*args, **kwargs)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            cmd = self.get_command(ctx, name)
-            if cmd is not None and not cmd.hidden:
-                rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
-        if rows:
-            with formatter.section("命令"):
-                formatter.write_dl(rows)
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Click's standalone handling, with its usage errors in Chinese and a closed pipe quiet."""
-        if kwargs.get("standalone_mode", True) is False:
-            return super().main(*args, **kwargs)
-        kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except click.UsageError as exc:
-            _show_usage_error(exc)
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("已取消。", err=True)
-            sys.exit(1)
-        except BrokenPipeError:
-            _quiet_closed_pipe()
-            sys.exit(0)
-        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
@@ -873,9 +642,9 @@ def remind_command(input_dir: Path, as_of: dt.date | None, config: Path, output_
 
 @main.command("fetch", context_settings=CONTEXT)
 @click.option("--config", "config", default="config.toml", show_default=True,
-              type=click.Path(path_type=Path, dir_okay=False), help="配置文件（[mail.fetch] 收件邮箱，[mail.communities] 各社区的邮箱）。")
+              type=FILE, help="配置文件（[mail.fetch] 收件邮箱，[mail.communities] 各社区的邮箱）。")
 @click.option("--input", "input_dir", default="input", show_default=True,
-              type=click.Path(path_type=Path, file_okay=False), help="输入文件夹：附件保存到其中的 收件/ 子文件夹。")
+              type=FOLDER, help="输入文件夹：附件保存到其中的 收件/ 子文件夹。")
 @click.option("--since", type=DATE, default=None,
               help="列出这一天以来收到的邮件，如 2020-06-01。默认：上次收取的前一天（首次收取：项目开始日期）。")
 @click.option("--save", is_flag=True, help="真正保存附件。默认只列出邮件和将要保存的位置，不写任何文件。")

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.demo import demo_truth
+from pipeline.fmt import terminal_width
 from tests.conftest import CONFIG, DEMO_INPUT, REPO
 
 ID_PATTERN = re.compile(r"(?<![\d*])\d{17}[\dXx](?![\d*])")
@@ -198,6 +199,16 @@ def test_every_command_has_chinese_help(path: list[str]) -> None:
     assert result.exit_code == 0
     assert re.search(r"[\u4e00-\u9fff]", result.output)
     assert "Show this message" not in result.output
+    for english in ("[default:", "[required]", " TEXT", " INTEGER", "选项:"):
+        assert english not in result.output
+    # Option descriptions start in one column, measured in terminal columns (a CJK character is two).
+    starts = {
+        terminal_width(m.group(1))
+        for m in re.finditer(r"^(  -.*? {2,})\S", result.output.partition("选项：")[2], re.M)
+    }
+    assert len(starts) <= 1, result.output
+    # Closing punctuation may hang past the edge rather than start a line (禁则).
+    assert all(terminal_width(line.rstrip("，。）】”")) <= 80 for line in result.output.splitlines()), result.output
 
 
 @pytest.mark.parametrize("command", _commands())
