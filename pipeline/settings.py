@@ -8,33 +8,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import re
 import tomllib
-import types
-import typing
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+# The errors are re-exported: the rest of the package imports them from here.
+from pipeline.errors import ScreeningError as ScreeningError
+from pipeline.errors import SettingsError as SettingsError
+from pipeline.strict import build, key_lines
+
 TestKind = Literal["nt", "serum"]
 TESTS: tuple[TestKind, ...] = ("nt", "serum")
 TEST_LABELS: dict[str, str] = {"nt": "超声NT筛查", "serum": "血清学筛查"}
-
-
-class ScreeningError(Exception):
-    """A problem worded for the office user (Chinese): the CLI prints it as one line and exits
-    with ``exit_code`` (2: the run could not start; 1: a command could not do what was asked)."""
-
-    exit_code = 1
-
-
-class SettingsError(ScreeningError):
-    """A config problem, worded for the office user (Chinese), naming the key."""
-
-    exit_code = 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,78 +462,6 @@ def weeks_to_days(text: str) -> int:
     return int(m.group(1)) * 7 + int(m.group(2))
 
 
-# ---------------------------------------------------------------------------------------------
-# Generic, strict conversion of TOML data into the dataclasses above.
-
-_TYPE_NAMES = {str: "文本", int: "整数", float: "数字", bool: "true/false", dt.date: "日期(如 2020-04-10)"}
-
-
-def _describe(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return "其中之一: " + " / ".join(f'"{a}"' for a in typing.get_args(tp))
-    if origin in (tuple, list):
-        return "列表"
-    if origin is dict:
-        return "表(键 = 值)"
-    if dataclasses.is_dataclass(tp):
-        return "表"
-    return _TYPE_NAMES.get(tp, str(tp))
-
-
-def _wrong_type(tp: Any, value: Any, key: str) -> SettingsError:
-    return SettingsError(f"配置项 {key} 应为{_describe(tp)}，现为 {value!r}。")
-
-
-def _convert(tp: Any, value: Any, key: str) -> Any:
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (types.UnionType, typing.Union):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _convert(inner[0], value, key)
-    if origin is Literal:
-        if value not in args:
-            raise SettingsError(f"配置项 {key} 的值 {value!r} 不在允许范围内，应为{_describe(tp)}。")
-        return value
-    if origin in (tuple, dict) or dataclasses.is_dataclass(tp):
-        return _convert_container(tp, value, key)
-    return _convert_scalar(tp, value, key)
-
-
-def _convert_container(tp: Any, value: Any, key: str) -> Any:
-    """A list (-> tuple), a table (-> dict) or a sub-table (-> a settings dataclass)."""
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise _wrong_type(tp, value, key)
-        return tuple(_convert(args[0], v, f"{key}[{i + 1}]") for i, v in enumerate(value))
-    if not isinstance(value, dict):
-        raise _wrong_type(tp, value, key)
-    if origin is dict:
-        return {str(k): _convert(args[1], v, f"{key}.{k}") for k, v in value.items()}
-    return _build(tp, value, key)
-
-
-def _convert_scalar(tp: Any, value: Any, key: str) -> Any:
-    """Text, numbers, true/false and dates: TOML's own types, checked strictly (no bool for a number,
-    no date-time for a date)."""
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _wrong_type(tp, value, key)
-        if not math.isfinite(value):  # TOML accepts nan and inf
-            raise SettingsError(f"配置项 {key} 应为一个确定的数字，现为 {value!r}（不能是 nan 或 inf）。")
-        return float(value)
-    if tp is dt.date:
-        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise _wrong_type(tp, value, key)
-        return value
-    if (tp is int and isinstance(value, bool)) or not isinstance(value, tp):
-        raise _wrong_type(tp, value, key)
-    return value
-
-
 # The ranges of the numeric keys, inclusive (a lower bound in ``_ABOVE`` is exclusive): a zero or
 # negative limit, a negative quota or an absurd 1e308 would otherwise pass and break a run later.
 _MILLION = 1_000_000
@@ -590,79 +507,6 @@ def _check_range(cls: Any, name: str, value: Any, key: str) -> None:
     if (value <= lo if above else value < lo) or value > hi:
         low = f"大于 {lo:g}" if above else f"不小于 {lo:g}"
         raise SettingsError(f"配置项 {key} 应{low}、不大于 {hi:g}，现为 {value!r}。")
-
-
-def _build(cls: Any, data: dict[str, Any], prefix: str) -> Any:
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("source", "lines", "display")}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        where = f"{prefix}." if prefix else ""
-        raise SettingsError(
-            f"配置项 {where}{unknown[0]} 无法识别（可能是拼写错误）。可用的配置项: {', '.join(fields)}。"
-        )
-    kwargs = {}
-    for name, f in fields.items():
-        key = f"{prefix}.{name}" if prefix else name
-        if name in data:
-            kwargs[name] = _convert(hints[name], data[name], key)
-            _check_range(cls, name, kwargs[name], key)
-        elif _required(f, fields, data):
-            raise _missing(key, f, hints[name])
-    return cls(**kwargs)
-
-
-def _required(f: dataclasses.Field[Any], fields: dict[str, dataclasses.Field[Any]], data: dict[str, Any]) -> bool:
-    """A rule switched on (its switch true in ``data``), or any field without a default."""
-    switch = f.metadata.get("when")
-    if switch:
-        return data.get(switch) is True
-    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-
-
-def _missing(key: str, f: dataclasses.Field[Any], tp: Any) -> SettingsError:
-    """The error for a rule a config leaves out: the key, what it is, what to write and where."""
-    what, example = f.metadata.get("what", ""), f.metadata.get("example", "")
-    about = f"（{what}）" if what else ""
-    section, _, name = key.rpartition(".")
-    if f.metadata.get("rule") and not example:  # a whole section
-        return SettingsError(
-            f"配置文件中缺少 {key}{about}。请从随程序提供的示例 config.toml 复制这一部分后按本单位的方案修改，"
-            "或用 screening init 生成完整的配置文件。"
-        )
-    if not example:
-        return SettingsError(f"缺少必填配置项 {key}。")
-    where = f"[{section}] 一节中" if section else "配置文件开头"
-    switch = f.metadata.get("when")
-    because = f"（{section}.{switch} = true 时必填）" if switch else ""
-    return SettingsError(
-        f"缺少必填配置项 {key}{about}{because}。方案的规则不设默认值，请在配置文件的{where}写明，例如：{name} = {example}"
-    )
-
-
-def _key_lines(text: str) -> dict[str, int]:
-    """Map "section.key" to the line where it is set (first occurrence), for 口径说明."""
-    lines: dict[str, int] = {}
-    section = ""
-    counts: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        m = re.match(r"^\[\[\s*([^\]]+?)\s*\]\]", stripped)
-        if m:
-            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
-            section = f"{m.group(1)}[{counts[m.group(1)]}]"
-            lines.setdefault(section, number)
-            continue
-        m = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
-        if m:
-            section = m.group(1)
-            lines.setdefault(section, number)
-            continue
-        m = re.match(r"^([A-Za-z0-9_\"]+)\s*=", stripped)
-        if m:
-            key = m.group(1).strip('"')
-            lines.setdefault(f"{section}.{key}" if section else key, number)
-    return lines
 
 
 def _validate(s: Settings) -> None:
@@ -775,10 +619,10 @@ def load_settings(path: str | Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"配置文件 {path} 格式错误（TOML）: {exc}。常见原因：引号不成对、日期写错（应为 2020-04-10）。") from None
     try:
-        settings = _build(Settings, data, "")
+        settings = build(Settings, data, "", _check_range)
     except ValueError as exc:  # e.g. an impossible date that TOML itself accepts nowhere
         raise SettingsError(f"配置文件 {path} 有错误: {exc}") from None
-    settings = dataclasses.replace(settings, source=str(path), lines=_key_lines(text))
+    settings = dataclasses.replace(settings, source=str(path), lines=key_lines(text))
     _validate(settings)
     return settings
 
