@@ -464,6 +464,8 @@ def config_text(size: Size, towns: list[Township], women: int) -> str:
     base["programme"]["goal"] = annual * len(communities)
     base["quota"] = {"declared_total": annual * len(communities), "table_title": "任务分配表"}
     base["organisation"] = {**base["organisation"], "root": name, "levels": ["县", "乡镇", "村(社区)"]}
+    # A province office writes one workbook per township (500), not per community (6,000).
+    base["outputs"] = {"unit_level": "township" if size.name == "province" else "community"}
     base["columns"]["township"] = ["乡镇", "所属乡镇", "乡镇(街道)"]
     base["columns"]["community"] = [*base["columns"]["community"], "所属村(居)", "村居"]
     base["columns"]["reg_date"] = [*base["columns"]["reg_date"], "建档日期"]
