@@ -53,9 +53,10 @@ preview: $(STAMP)
 bench-reconcile: $(STAMP)
 	$(BIN)/python bench/bench_reconcile.py --roster 1000000 --log 2000000
 
-# Not part of `make test`: the pipeline on county, city and province corpora (generated on demand
+# Not part of `make test`: the pipeline on the five-community (≈200 k rows), county, city and province
+# corpora (generated on demand
 # into bench/corpus/, git-ignored) with the openpyxl, unzip-and-scan and pandas-writer baselines;
 # rewrites the scale section of BENCHMARKS.md. Takes tens of minutes on 2 cores.
-BENCH_SIZES ?= county city province
+BENCH_SIZES ?= five county city province
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scale.py $(BENCH_SIZES)

@@ -41,6 +41,9 @@ from bench.corpus import CORPUS_DIR, generate  # noqa: E402
 AS_OF = dt.date(2020, 12, 31)
 MARKER = "<!-- scale-bench -->"
 STAGES = ("read", "normalize", "reconcile", "score", "summary", "write")
+# Inputs up to this many rows are loaded whole by openpyxl for the end-to-end baseline; beyond,
+# the sample's rate is extrapolated (loading a province with openpyxl takes most of an hour).
+FULL_OPENPYXL_ROWS = 700_000
 
 
 def _rss_mb() -> float:
@@ -105,6 +108,7 @@ def run_pipeline(size: str, out_json: Path, workers: int | None) -> None:
 
     frame = followup_frame(rec.followup, settings)[[c.key for c in FOLLOWUP_COLUMNS]]
     frame.to_pickle(base / "followup.pkl")
+    capture_tables(result, settings, base / "tables.pkl")
     out = {
         "size": size,
         "wall": wall,
@@ -131,6 +135,89 @@ def run_pipeline(size: str, out_json: Path, workers: int | None) -> None:
     out_json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def capture_tables(result: Any, settings: Any, out: Path) -> None:
+    """Every table the write stage writes (workbook, sheet, first row, cells as a frame with the
+    headers), recorded by writing the outputs once more, one process, into a scratch folder:
+    the baseline writes the same frames with ``DataFrame.to_excel``."""
+    import tempfile
+
+    import pandas as pd
+
+    import pipeline.outputs.xlsx as xlsx
+    from pipeline.outputs.write import write_outputs
+
+    tables: list[tuple[str, str, int, pd.DataFrame]] = []
+    original = xlsx._write_rows
+
+    def recording(sheet: Any, fmt: Any, first_row: int, columns: Any, kinds: Any) -> None:
+        frame = pd.DataFrame({f"c{i}": pd.Series(v).reset_index(drop=True) for i, v in enumerate(columns)})
+        tables.append((Path(fmt.book.filename).name, sheet.get_name(), first_row, frame))
+        original(sheet, fmt, first_row, columns, kinds)
+
+    xlsx._write_rows = recording  # type: ignore[assignment]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_outputs(result, settings, Path(tmp), workers=1)
+    finally:
+        xlsx._write_rows = original  # type: ignore[assignment]
+    pd.to_pickle(tables, out)
+
+
+def to_excel_seconds(tables_path: Path) -> dict[str, Any]:
+    """The baseline of the write stage: the same frames written with
+    ``DataFrame.to_excel(engine="xlsxwriter")``, one workbook per output workbook, one process."""
+    import tempfile
+
+    import pandas as pd
+
+    tables = pd.read_pickle(tables_path)
+    books: dict[str, list[tuple[str, int, pd.DataFrame]]] = {}
+    for book, sheet, first_row, frame in tables:
+        books.setdefault(book, []).append((sheet, first_row, frame))
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        for i, (_book, items) in enumerate(books.items()):
+            with pd.ExcelWriter(Path(tmp) / f"{i}.xlsx", engine="xlsxwriter") as writer:
+                for sheet, first_row, frame in items:
+                    frame.to_excel(writer, sheet_name=sheet, startrow=max(first_row - 1, 0), index=False)
+        seconds = time.perf_counter() - t0
+    cells = sum(f.shape[0] * f.shape[1] for *_, f in tables)
+    return {"seconds": seconds, "workbooks": len(books), "tables": len(tables), "cells": cells}
+
+
+def openpyxl_full_seconds(files: list[Path]) -> dict[str, Any]:
+    """openpyxl merely loading every xlsx input file read-only (every cell visited), one process."""
+    xlsx_files = [f for f in files if f.suffix == ".xlsx" and not f.name.startswith("~$")]
+    t0 = time.perf_counter()
+    rows = sum(_openpyxl_read(str(f)) for f in xlsx_files)
+    return {"seconds": time.perf_counter() - t0, "files": len(xlsx_files), "rows": rows}
+
+
+def _median_seconds(cmd: list[str], runs: int = 3, cwd: Path = ROOT) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def demo_vs_pandas() -> dict[str, float]:
+    """The shipped demo (``input/``, ``config.toml``) run end to end by the CLI, against
+    ``python -c "import pandas"``: medians of 3, same machine, same minute."""
+    import tempfile
+
+    bindir = Path(sys.executable).parent
+    screening = bindir / "screening"
+    cli = [str(screening)] if screening.exists() else [sys.executable, "-m", "pipeline"]
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = _median_seconds([*cli, "run", "--input", str(ROOT / "input"), "--output", tmp,
+                                "--config", str(ROOT / "config.toml")])
+    pandas = _median_seconds([sys.executable, "-c", "import pandas"])
+    bare = _median_seconds([sys.executable, "-c", "pass"])
+    return {"demo": demo, "pandas": pandas, "python": bare}
+
+
 # ---------------------------------------------------------------------------------------------
 # Baselines
 
@@ -138,7 +225,7 @@ def run_pipeline(size: str, out_json: Path, workers: int | None) -> None:
 def _scan_file(path: str) -> int:
     """The floor: read (and unzip) the file and count its cells with a byte scan."""
     p = Path(path)
-    if p.suffix == ".xlsx":
+    if p.suffix == ".xlsx" and zipfile.is_zipfile(p):  # not an Office lock file (~$...)
         cells = 0
         with zipfile.ZipFile(p) as zf:
             for name in zf.namelist():
@@ -178,7 +265,7 @@ def reader_comparison(files: list[Path], root: Path, sample: int) -> dict[str, A
     from pipeline.load import read_file
     from pipeline.settings import Limits
 
-    xlsx = sorted(f for f in files if f.suffix == ".xlsx")
+    xlsx = sorted(f for f in files if f.suffix == ".xlsx" and not f.name.startswith("~$"))
     step = max(1, len(xlsx) // sample)
     chosen = xlsx[::step][:sample]
     t0 = time.perf_counter()
@@ -240,7 +327,40 @@ def _f(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
-def report(results: list[dict[str, Any]], workers: int) -> str:
+def targets_table(results: list[dict[str, Any]], demo: dict[str, float] | None) -> list[str]:
+    """Issue 14's ratios, each against a baseline measured in the same run on the same files."""
+    lines = [
+        "Against the baselines of the targets (same run, same files):", "",
+        "| size | input rows | end to end (s) | openpyxl read-only load of the xlsx input (s) | end to end / openpyxl "
+        "| write stage, wall (s) | write, CPU summed over workers (s) | to_excel of the same frames, 1 process (s) "
+        "| to_excel / write wall | to_excel / write CPU | peak RSS main (MB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        t = r["timings"]
+        full = r.get("openpyxl_full")
+        if full:
+            opx, opx_text = full["seconds"], f"{_f(full['seconds'])} ({full['files']} files, {full['rows']:,} rows)"
+        else:
+            c = r["readers"]
+            opx = c["openpyxl"] / max(c["rows"], 1) * r["input_rows"]
+            opx_text = f"{_f(opx)} (extrapolated from {c['files']} files)"
+        cpu = sum(v for k, v in t.items() if k.startswith("write_"))
+        te = r["to_excel"]["seconds"]
+        lines.append(
+            f"| {r['size']} | {r['input_rows']:,} | {_f(r['wall'])} | {opx_text} | {r['wall'] / opx:.2f}× | "
+            f"{_f(t['write'])} | {_f(cpu)} | {_f(te)} ({r['to_excel']['workbooks']:,} workbooks, "
+            f"{r['to_excel']['cells']:,} cells) | {te / t['write']:.2f}× | {te / max(cpu, 1e-9):.2f}× | "
+            f"{r['rss_peak_mb']:,.0f} |"
+        )
+    if demo:
+        lines += ["", f"The shipped demo (`screening run` on `input/`, a fresh process, median of 3): {demo['demo']:.2f} s; "
+                  f"`python -c \"import pandas\"`: {demo['pandas']:.2f} s (bare interpreter {demo['python']:.2f} s); "
+                  f"ratio **{demo['demo'] / demo['pandas']:.1f}×**."]
+    return lines
+
+
+def report(results: list[dict[str, Any]], workers: int, demo: dict[str, float] | None = None) -> str:
     lines = [
         f"Measured {dt.date.today().isoformat()} by `make bench` on this machine ({os.cpu_count()} cores, "
         f"{workers} worker processes); other jobs were running, the load average (1 / 5 min) before and after "
@@ -292,6 +412,7 @@ def report(results: list[dict[str, Any]], workers: int) -> str:
             f"{p['rss_peak_mb'] - p['rss_start_mb']:,.0f} / {o['rss_peak_mb'] - o['rss_start_mb']:,.0f} | "
             f"{r['write_rss_peak_mb'] - r['write_rss_start_mb']:,.0f} |"
         )
+    lines += ["", *targets_table(results, demo)]
     lines += ["", "Outputs: " + "; ".join(
         f"{r['size']}: {r['outputs']:,} files, {r['output_mb']:,.0f} MB, women {r['women']:,}, screenings "
         f"{r['screenings']:,}, problems {r['problems']:,}" for r in results) + "."]
@@ -311,7 +432,8 @@ def write_report(text: str, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", default=["county", "city", "province"])
+    parser.add_argument("sizes", nargs="*", default=["five", "county", "city", "province"])
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo-vs-import-pandas timing")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--sample", type=int, default=8, help="xlsx files read with openpyxl")
     parser.add_argument("--write-rows", type=int, default=200_000, help="rows in the writing comparison")
@@ -346,11 +468,15 @@ def main() -> None:
         r["floor"] = floor_seconds(files, workers)
         r["readers"] = reader_comparison(files, base / "input", args.sample)
         r["writers"] = write_comparison(base / "followup.pkl", args.write_rows)
+        r["to_excel"] = to_excel_seconds(base / "tables.pkl")
+        if r["input_rows"] <= FULL_OPENPYXL_ROWS:
+            r["openpyxl_full"] = openpyxl_full_seconds(files)
         r["corpus"] = manifest
         out_json.write_text(json.dumps(r, ensure_ascii=False, indent=1), encoding="utf-8")
         results.append(r)
         print(json.dumps({k: r[k] for k in ("size", "wall", "timings")}, ensure_ascii=False), flush=True)
-    text = report(results, workers)
+    demo = demo_vs_pandas() if not args.no_demo else None
+    text = report(results, workers, demo)
     print(text)
     write_report(text, args.report)
 

@@ -43,7 +43,7 @@ from pipeline.demo.files import write_csv as _write_csv  # noqa: E402
 from pipeline.demo.files import write_xlsx as _write_xlsx  # noqa: E402
 from pipeline.demo.people import GIVEN_FIRST, GIVEN_SECOND, GIVEN_SINGLE, SURNAMES  # noqa: E402
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 CORPUS_DIR = ROOT / "bench" / "corpus"
 AS_OF = dt.date(2020, 12, 31)
 
@@ -63,6 +63,9 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
+    # The demo's five communities scaled ×FIVE_SCALE (≈ 200 k input rows): built by the demo's own
+    # generator (xlsx, CSV in GBK and UTF-8, the HTML-as-.xls export, the demo's defects).
+    "five": Size("five", 1, 1, 5, 14_550, 15_000),
     "county": Size("county", 1, 20, 12, 20_000, 40_000),
     "city": Size("city", 6, 20, 12, 200_000, 400_000),
     "province": Size("province", 25, 20, 12, 1_000_000, 2_000_000),
@@ -461,6 +464,8 @@ def config_text(size: Size, towns: list[Township], women: int) -> str:
     base["programme"]["goal"] = annual * len(communities)
     base["quota"] = {"declared_total": annual * len(communities), "table_title": "任务分配表"}
     base["organisation"] = {**base["organisation"], "root": name, "levels": ["县", "乡镇", "村(社区)"]}
+    # A province office writes one workbook per township (500), not per community (6,000).
+    base["outputs"] = {"unit_level": "township" if size.name == "province" else "community"}
     base["columns"]["township"] = ["乡镇", "所属乡镇", "乡镇(街道)"]
     base["columns"]["community"] = [*base["columns"]["community"], "所属村(居)", "村居"]
     base["columns"]["reg_date"] = [*base["columns"]["reg_date"], "建档日期"]
@@ -493,6 +498,40 @@ def corpus_path(size: str, root: Path = CORPUS_DIR) -> Path:
     return root / size
 
 
+FIVE_SCALE = 25
+
+
+def generate_five(out: Path, seed: int) -> dict[str, int]:
+    """The demo folder with every community's women ×FIVE_SCALE and its quotas scaled alike: the
+    same files, formats and defects as ``screening demo``, about 200 k input rows."""
+    import pipeline.demo.people as people
+    from pipeline.demo import generate_demo
+    from pipeline.settings import load_settings
+
+    base = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = _scaled_config(base, FIVE_SCALE)
+    (out / "config.toml").write_text(text, encoding="utf-8")
+    settings = load_settings(out / "config.toml")
+    saved = people.PROFILES
+    people.PROFILES = tuple(dataclasses.replace(p, women=p.women * FIVE_SCALE) for p in saved)
+    try:
+        files = generate_demo(out / "input", settings, seed)
+    finally:
+        people.PROFILES = saved
+    return {"files": len(files)}
+
+
+def _scaled_config(text: str, factor: int) -> str:
+    """config.toml with the quotas, goal and declared total multiplied by ``factor``."""
+    import re
+
+    def scale(m: re.Match[str]) -> str:
+        value = float(m.group(2)) * factor
+        return f"{m.group(1)}{int(value) if value.is_integer() else value}"
+
+    return re.sub(r"(?m)^((?:quota_nt|quota_serum|weekly_nt|weekly_serum|goal|declared_total)\s*=\s*)(\d+(?:\.\d+)?)", scale, text)
+
+
 def generate(size_name: str, *, seed: int = 2020, root: Path = CORPUS_DIR, workers: int | None = None,
              size: Size | None = None, force: bool = False) -> dict[str, Any]:
     """Write the corpus (``<root>/<size>/input`` and ``config.toml``) unless a complete one of
@@ -508,6 +547,14 @@ def generate(size_name: str, *, seed: int = 2020, root: Path = CORPUS_DIR, worke
     if out.exists():
         shutil.rmtree(out)
     (out / "input").mkdir(parents=True)
+    if size_name == "five":
+        t0 = time.perf_counter()
+        counts = generate_five(out, seed)
+        manifest = {**want, "files": counts["files"], "communities": 5, "townships": 1,
+                    "bytes": sum(f.stat().st_size for f in (out / "input").rglob("*") if f.is_file()),
+                    "seconds": round(time.perf_counter() - t0, 1)}
+        stamp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        return manifest
     towns = organisation(size, seed)
     women = max(1, round(size.roster / len(towns)))
     t0 = time.perf_counter()

@@ -19,8 +19,6 @@ from pipeline.command import CONTEXT, DATE, FILE, FOLDER, F, Group, UserError, g
 from pipeline.configure import QUESTIONS, Question, collect, config_text, option_help, show, summary_lines
 from pipeline.fmt import printable
 from pipeline.fmt import terminal_width as _width
-from pipeline.normalize.ids import mask_text
-from pipeline.problems import Severity, for_display
 from pipeline.progress import Progress
 from pipeline.settings import Settings, load_settings
 from pipeline.wording import org_words
@@ -149,7 +147,7 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_d
     # Imported here, not at the top: pandas would slow down `screening --help`.
     from pipeline.analyse import analyse
     from pipeline.archive import issued_from_archive
-    from pipeline.terminal import location, run_report
+    from pipeline.terminal import run_report
 
     settings = _settings(config)
     click.echo(
@@ -164,7 +162,16 @@ def check_command(input_dir: Path, as_of: dt.date | None, config: Path, output_d
     result = analyse(input_dir, settings, day, exclude=[output_dir], issued=issued)
     for line in run_report(result, settings):
         click.echo(line)
-    groups = result.problem_groups
+    _print_problems(result.problem_groups)
+
+
+def _print_problems(groups: Any) -> None:
+    """Every error and warning of ``check`` (IDs and phones masked)."""
+    # start-up speed: pandas (via these modules) only for the commands that read input
+    from pipeline.normalize.ids import mask_text
+    from pipeline.problems import Severity, for_display
+    from pipeline.terminal import location
+
     serious = for_display(groups[groups["severity"] != Severity.NOTE])
     if len(serious):
         click.echo("")
@@ -684,6 +691,8 @@ def fetch_command(config: Path, input_dir: Path, since: dt.date | None, save: bo
                        now=dt.datetime.now().astimezone())
     finally:
         conn.close()
+    from pipeline.normalize.ids import mask_text  # start-up speed: pandas only for this command
+
     for line in fetch_report(result):
         click.echo(mask_text(line))
 

@@ -19,7 +19,6 @@ import click
 
 from pipeline import __version__
 from pipeline.fmt import terminal_width
-from pipeline.normalize.ids import mask_text
 from pipeline.settings import ScreeningError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,6 +60,8 @@ def _temp_log_path() -> Path:
 
 
 def _write_log(path: Path, text: str) -> Path | None:
+    from pipeline.normalize.ids import mask_text  # start-up speed: pandas only when a log is written
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:

@@ -566,6 +566,8 @@ def _technical(w: _Writer, a: Answers) -> None:
     w.section("privacy")
     w.set("mask_ids_in_community_workbooks", True)
     w.set("mask_ids_in_master_workbook", False)
+    w.section("outputs")
+    w.set("unit_level", "community", "每个社区一个工作簿；\"township\"：每个乡镇一个，列出其下各社区的名单（社区须写明 parent）")
     w.section("archive")
     w.set("folder", "archive", "已印发通报的存档，相对于本配置文件")
     w.section("mail", "邮件（screening send / remind）。默认只写到 output/<日期>/outbox/ 供检查；密码从不保存。")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pipeline.model import FileResult
+if TYPE_CHECKING:  # start-up speed: pipeline.model imports pandas, which `screening --help` need not
+    from pipeline.model import FileResult
 
 STAGES = {
     "read": "读取文件",

@@ -237,6 +237,14 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Outputs:
+    # One workbook per community (the default), or per township (the communities' parent) for a
+    # county or province office with thousands of communities: a township's workbook lists its
+    # communities' rows, with a community column.
+    unit_level: Literal["community", "township"] = "community"
+
+
+@dataclass(frozen=True)
 class Limits:
     max_file_mb: float = 100
     max_uncompressed_mb: float = 500
@@ -405,6 +413,7 @@ class Settings:
     followup: Followup = Followup()
     spot_check: SpotCheck = SpotCheck()
     privacy: Privacy = Privacy()
+    outputs: Outputs = Outputs()
     limits: Limits = Limits()
     archive: ArchiveSettings = ArchiveSettings()
     mail: Mail = Mail()
@@ -512,7 +521,7 @@ def _check_range(cls: Any, name: str, value: Any, key: str) -> None:
 def _validate(s: Settings) -> None:
     """Checks across keys that types alone cannot express; the first failure raises."""
     for check in (_validate_programme, _validate_windows, _validate_communities, _validate_cadences,
-                   _validate_ranking, _validate_mail_fetch, _validate_organisation):
+                   _validate_ranking, _validate_mail_fetch, _validate_organisation, _validate_outputs):
         check(s)
 
 
@@ -602,6 +611,14 @@ def _validate_organisation(s: Settings) -> None:
     if not re.fullmatch(r"\d{6}", s.organisation.region_code):
         raise SettingsError(
             f"配置项 organisation.region_code 应为6位数字的行政区划代码（身份证号的前6位），现为 {s.organisation.region_code!r}。"
+        )
+
+
+def _validate_outputs(s: Settings) -> None:
+    if s.outputs.unit_level == "township" and not all(c.parent for c in s.communities):
+        raise SettingsError(
+            "配置项 outputs.unit_level = \"township\" 需要每个社区都写明上级（[[communities]] 的 parent，如 "
+            "parent = \"城关镇\"）；没有上级时请用 \"community\"。"
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -104,6 +105,32 @@ def community_filename(settings: Settings, key: str) -> str:
     makes it unique where the name repeats under another parent (城关镇王庄村)."""
     settings.community(key)  # a key that is not configured is a mistake, not a file
     return f"{COMMUNITY_FOLDER}/{_UNSAFE_STEM.sub('_', settings.display_name(key))}.xlsx"
+
+
+def township_names(settings: Settings) -> dict[str, str]:
+    """Each township (a communities' ``parent``) by its shortest unambiguous name, as for
+    communities (平安县城关镇 where two counties have a 城关镇, else 城关镇); in config order."""
+    parents = list(dict.fromkeys(c.parent for c in settings.communities if c.parent))
+    paths = {p: tuple(part for part in p.split("/") if part) for p in parents}
+    tails = Counter(path[-n:] for path in paths.values() for n in range(1, len(path) + 1))
+    out = {}
+    for parent, path in paths.items():
+        n = next((n for n in range(1, len(path) + 1) if tails[path[-n:]] == 1), len(path))
+        out[parent] = "".join(path[-n:])
+    return out
+
+
+def township_folder(settings: Settings) -> str:
+    """The folder of the township workbooks: the level's own word (乡镇), from ``organisation.levels``."""
+    levels = settings.organisation.levels
+    word = levels[-2] if len(levels) >= 2 else "乡镇"
+    return _UNSAFE_STEM.sub("_", word) or "乡镇"
+
+
+def township_filename(settings: Settings, parent: str, names: dict[str, str] | None = None) -> str:
+    """``乡镇/<the township's name>.xlsx`` (``[outputs] unit_level = "township"``)."""
+    names = names if names is not None else township_names(settings)
+    return f"{township_folder(settings)}/{_UNSAFE_STEM.sub('_', names[parent])}.xlsx"
 
 
 def community_attachment_name(name: str, as_of: dt.date) -> str:

@@ -33,7 +33,7 @@ from pipeline.outputs.names import (
     spot_check_filename,
     staging_folder,
 )
-from pipeline.outputs.parallel import write_workbooks
+from pipeline.outputs.parallel import unit_jobs, write_workbooks
 from pipeline.settings import Settings
 
 
@@ -60,7 +60,7 @@ def write_outputs(
     workbooks are written by ``workers`` processes (default one per core; 1: one at a time)."""
     started = time.perf_counter()
     if on_stage is not None:
-        on_stage("write", total=len(settings.communities) + 5)
+        on_stage("write", total=len(unit_jobs(output_root, settings)) + 5)
 
     def write() -> Written:
         output_root.mkdir(parents=True, exist_ok=True)
