@@ -205,11 +205,16 @@ def test_dry_run_outbox_has_one_message_per_recipient(run_folder: Path, settings
         assert not ID_PATTERN.search(body) and not MOBILE_PATTERN.search(body)
         assert "截至2020年6月30日" in str(msg["Subject"])
     assert set(seen) == {a for v in COMMUNITY_MAIL.values() for a in v} | set(LEADERS) | set(CENTRE)
-    # Each community its own workbook and nothing else.
+    # Each community its own workbook (no other community's) and the circular: it is addressed to
+    # 各社区 (the draft until the period is archived, then the issued one).
     for name, addresses in (("新民社区", ["xinmin@example.cn"]), ("新华社区", ["xinhua@example.cn", "xinhua2@example.cn"])):
         for address in addresses:
-            assert _attachments(seen[address]) == {f"{name}_两筛进度_2020-06-30.xlsx": XLSX}
+            assert _attachments(seen[address]) == {
+                f"{name}_两筛进度_2020-06-30.xlsx": XLSX,
+                "通报_2020-06-30.docx": DOCX,
+            }
             assert name in _body(seen[address])
+            assert "通报（草稿，以印发的为准）" in _body(seen[address])
     assert _attachments(seen["leader1@example.cn"]) == {"领导版_2020-06-30.xlsx": XLSX, "通报_2020-06-30.docx": DOCX}
     assert "草稿" in _body(seen["leader1@example.cn"])  # not issued yet
     assert _attachments(seen["weishengyuan@example.cn"]) == {"卫生院核对清单_2020-06-30.xlsx": XLSX}
@@ -291,7 +296,7 @@ def test_smtp_delivery_and_the_ledger(run_folder: Path, settings: Settings, tmp_
     for address, msg in arrived.items():
         names = list(_attachments(msg))
         if address in own:
-            assert names == [f"{full[own[address]]}_两筛进度_2020-06-30.xlsx"]
+                assert names == [f"{full[own[address]]}_两筛进度_2020-06-30.xlsx", "通报_2020-06-30.docx"]
         else:
             assert not any("两筛进度" in n for n in names)
     # The ledger: a second run sends nothing; --resend sends again.
@@ -302,7 +307,9 @@ def test_smtp_delivery_and_the_ledger(run_folder: Path, settings: Settings, tmp_
         rows = conn.execute("SELECT kind, recipient, attachment, status FROM sent").fetchall()
     finally:
         conn.close()
-    assert len(rows) == RECIPIENTS + len(LEADERS)  # the leaders' messages have two attachments
+    # The leaders' and the communities' messages have two attachments (the circular with each).
+    community_addresses = sum(len(v) for v in COMMUNITY_MAIL.values())
+    assert len(rows) == RECIPIENTS + len(LEADERS) + community_addresses
     assert ("community", "xinmin@example.cn", "新民社区_两筛进度_2020-06-30.xlsx", "sent") in [tuple(r) for r in rows]
     resent = _send(s, _plan(s, run_folder), folder, deliver.smtp_factory(s.mail, None), resend=True)
     assert {r.status for r in resent} == {"sent"} and len(recorder.received) == 2 * RECIPIENTS
