@@ -47,7 +47,7 @@ def _issue(folder: Path, settings: Settings, day: dt.date, number: str, **kw: An
 @pytest.fixture(scope="module")
 def sealed_once(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
     folder = tmp_path_factory.mktemp("sealed") / "archive"
-    _issue(folder, settings, JUNE_15, "7")
+    _issue(folder, settings, JUNE_15, "11")
     shutil.copy2(folder / store.DB_NAME, folder.parent / "after_first.db")  # an old copy, for a replacement
     _issue(folder, settings, JUNE_30, "8")
     return folder
@@ -350,4 +350,4 @@ def test_a_full_disk_while_filing_leaves_the_archive_as_it_was(
         _issue(folder, settings, JUNE_30, "8", reason="补报")
     monkeypatch.undo()
     assert archive.verify(folder) == before == (8, [])
-    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["2020-06-15_7_r0", "2020-06-30_8_r0"]
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["2020-06-15_11_r0", "2020-06-30_8_r0"]
