@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from docx import Document
 from docx.oxml.ns import qn
 
 from pipeline.outputs.circular import body_blocks, build_docx, circular_context
 from pipeline.outputs.circular.docx import title_lines
-from pipeline.settings import Settings
-from tests.conftest import demo_result
+from pipeline.settings import Settings, load_settings
+from tests.conftest import CONFIG, demo_result
 
 JUNE_30 = dt.date(2020, 6, 30)
 JULY_15 = dt.date(2020, 7, 15)
@@ -181,12 +180,7 @@ def test_body_blocks_parse_the_new_markers(june: dict[str, Any], settings: Setti
     assert kinds.count("office") == 2 and kinds.count("signature") == 2
 
 
-def test_a_single_issuer_when_none_are_listed(june: dict[str, Any], tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from tests.conftest import CONFIG
-    from pipeline.settings import load_settings
-
+def test_a_single_issuer_when_none_are_listed(june: dict[str, Any]) -> None:
     base = load_settings(CONFIG)
     one = replace(base, programme=replace(base.programme, issuers=(), copy_to="", printed_by=""))
     ctx = circular_context(june, one)
