@@ -323,13 +323,14 @@ def _write_json(path: Path, data: dict[str, Any]) -> Path:
 
 
 def _render(staging: Path, result: Analysis, settings: Settings, number: str, date: dt.date | None) -> list[Path]:
-    """The documents of the issued circular, in ``staging``: Word and HTML with the number, the
-    成文日期 (default the day after the period end), the figures, and the master workbook."""
+    """The documents of the issued circular, in ``staging``: Word, HTML and the WeChat text with the
+    number, the 成文日期 (default the day after the period end), the figures, and the master workbook."""
 
-    docx, html, *_rest = write_circular(staging, result.summary, settings, result.as_of, number=number, date=date)
+    docx, html, text = write_circular(staging, result.summary, settings, result.as_of, number=number, date=date)
     summary = _write_json(staging / SUMMARY_FILE, result.summary)
     master = write_master(staging / master_filename(result.as_of), result, settings)
-    return [docx, html, summary, master]
+    # The WeChat text of the issued circular: the consequences are said in the group chat once issued.
+    return [docx, html, text, summary, master]
 
 
 def _new_folder(path: Path) -> Path:

@@ -77,10 +77,11 @@ def test_two_consecutive_periods_are_issued_and_listed(two_issued: Path, setting
         computed = [c["key"] for c in demo_result(day).summary["communities"] if c["lagging"]]
         assert record.lagging == computed and record.lagging
     assert archive.issued_lagging(two_issued) == {"2020-06-15": first.lagging, "2020-06-30": second.lagging}
-    # Four files each, named as in output/, with their checksums; read-only.
+    # Five files each, named as in output/, with their checksums; read-only.
     assert {f.name for f in second.files} == {
         "通报_2020-06-30.docx",
         "通报_2020-06-30.html",
+        "通报摘要_2020-06-30.txt",
         "summary.json",
         "两筛进度汇总_2020-06-30.xlsx",
     }
@@ -97,6 +98,11 @@ def test_the_issued_circular_carries_its_number_and_the_period_end_figures(two_i
     text = _docx_text(base / "通报_2020-06-15.docx")
     assert "唐洲文〔2020〕11号" in text
     assert "唐洲文〔2020〕11号" in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
+    # The issued WeChat text: with the number and what the plan sets for the lagging communities.
+    wechat = (base / "通报摘要_2020-06-15.txt").read_text(encoding="utf-8")
+    assert "（唐洲文〔2020〕11号）" in wechat
+    lagging = [c for c in demo_result(JUNE_15).summary["communities"] if c["lagging"]]
+    assert all(x in wechat for c in lagging for x in c["consequences"])
     # The draft's 审核提示 page (the demo always has the goal 333 vs 306 on it) is not issued.
     assert demo_result(JUNE_15).summary["warnings"]
     assert text.startswith("中共唐河县泗洲街道工作委员会\n唐河县泗洲街道办事处\n第4期") and "审核提示" not in text
@@ -202,7 +208,7 @@ def test_issue_needs_the_figures_at_the_period_end(tmp_path: Path, settings: Set
 
 def test_verify_catches_tampered_missing_and_extra_files(two_issued: Path) -> None:
     checked, problems = archive.verify(two_issued)
-    assert (checked, problems) == (8, [])
+    assert (checked, problems) == (10, [])
     record = archive.list_circulars(two_issued)[0]
     html = two_issued / record.folder / "通报_2020-06-15.html"
     os.chmod(html, 0o644)
@@ -334,7 +340,7 @@ def test_archive_commands_end_to_end(project: Path, issued_once: Path) -> None:
     assert _cli("archive", "show", "99", "--config", config).exit_code != 0
 
     ok = _cli("archive", "verify", "--config", config)
-    assert ok.exit_code == 0 and "12 个存档文件" in ok.output
+    assert ok.exit_code == 0 and "15 个存档文件" in ok.output
     target = folder / "2020-06-15_11_r0" / "summary.json"
     os.chmod(target, 0o644)
     target.write_text("{}", encoding="utf-8")
