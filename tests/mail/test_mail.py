@@ -258,15 +258,23 @@ def test_missing_workbook_is_reported(tmp_path: Path, run_folder: Path, settings
     assert any("新安社区：找不到附件" in p and "screening run --as-of 2020-06-30" in p for p in plan.problems)
 
 
-def test_issued_circular_goes_to_the_leaders(tmp_path: Path, run_folder: Path, settings: Settings) -> None:
+def test_issued_circular_goes_to_the_leaders_and_every_community(
+    tmp_path: Path, run_folder: Path, settings: Settings
+) -> None:
     folder = tmp_path / "archive"
     record = archive.issue(folder, settings, demo_result(AS_OF), number="8", issued_at=NOW, issued_by="刘杰")
     plan = _plan(mail_settings(settings), run_folder, folder)
+    issued = next(f for f in record.files if f.name.endswith(".docx"))
     leaders = [m for m in plan.messages if m.kind == "leaders"][0]
     docx = next(a for a in leaders.attachments if a.name.endswith(".docx"))
-    issued = next(f for f in record.files if f.name.endswith(".docx"))
     assert docx.sha256 == issued.sha256
     assert "唐洲文〔2020〕8号" in leaders.body and "草稿" not in leaders.body
+    communities = [m for m in plan.messages if m.kind == "community"]
+    assert communities
+    for message in communities:
+        docx = next(a for a in message.attachments if a.name.endswith(".docx"))
+        assert docx.sha256 == issued.sha256
+        assert "通报（唐洲文〔2020〕8号）" in message.body and "草稿" not in message.body
 
 
 def test_templates_render_strictly(settings: Settings) -> None:
