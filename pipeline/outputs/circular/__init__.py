@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.outputs.circular.context import circular_context, default_date, document_number
-from pipeline.outputs.circular.docx import build_docx, write_docx
+from pipeline.outputs.circular.docx import SIZE_TITLE, TYPE_WIDTH_PT, build_docx, title_lines, write_docx
 from pipeline.outputs.circular.render import (
     BODY_TEMPLATE,
     HTML_TEMPLATE,
@@ -52,7 +52,11 @@ __all__ = [
 
 
 def write_html(path: Path, context: dict[str, Any], settings: Settings) -> Path:
-    html = render(HTML_TEMPLATE, {**context, "blocks": body_blocks(context, settings)}, settings)
+    blocks = body_blocks(context, settings)
+    for block in blocks:  # the title in the lines the Word document breaks it into
+        if block["kind"] == "title":
+            block["lines"] = title_lines(block["text"], SIZE_TITLE.pt, TYPE_WIDTH_PT)
+    html = render(HTML_TEMPLATE, {**context, "blocks": blocks}, settings)
     path.write_text(html, encoding="utf-8", newline="\n")
     return path
 

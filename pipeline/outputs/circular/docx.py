@@ -56,6 +56,7 @@ SIZE_TABLE_SMALL = Pt(10.5)  # 五号: when a table's columns do not fit at 小�
 SIZE_PAGE = Pt(14)  # 四号
 SIZE_COLOPHON = Pt(14)  # 版记 四号
 TITLE_BREAK = "\u200b"  # where the title may break (pipeline.outputs.circular.context.TITLE_BREAK)
+TYPE_WIDTH_PT = 156 / 25.4 * 72  # the GB/T 9704 type area, 156 mm wide (A4 less the 28/26 mm margins)
 LINE = Pt(28.95)  # 22 lines on the GB/T 9704 type area
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 DATE_INDENT = Pt(SIZE_BODY.pt * 4)  # 成文日期右空四字

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from docx.oxml.ns import qn
 
-from pipeline.outputs.circular import body_blocks, build_docx, circular_context
+from pipeline.outputs.circular import body_blocks, build_docx, circular_context, write_html
 from pipeline.outputs.circular.docx import title_lines
 from pipeline.settings import Settings, load_settings
 from tests.conftest import CONFIG, demo_result
@@ -188,3 +188,13 @@ def test_a_single_issuer_when_none_are_listed(june: dict[str, Any]) -> None:
     assert ctx["printed_by"] == "泗洲街道办事处"
     kinds = [b["kind"] for b in body_blocks(ctx, one)]
     assert "copy_to" not in kinds and kinds.count("office") == 1
+
+
+def test_html_has_the_same_head_title_lines_and_colophon(june: dict[str, Any], settings: Settings, tmp_path: Any) -> None:
+    html = write_html(tmp_path / "c.html", circular_context(june, settings, number="12"), settings).read_text(
+        encoding="utf-8"
+    )
+    assert '<h1 class="title">关于2020年6月16日至6月30日<br>“两筛”工作进展情况的通报</h1>' in html
+    assert html.count('<p class="office">') == 2 and '<p class="issue">第5期</p>' in html
+    assert "抄送：唐河县卫生健康委员会。" in html and '<span class="right">2020年7月1日印发</span>' in html
+    assert "征求意见稿" not in html
