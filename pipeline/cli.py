@@ -381,6 +381,9 @@ def run_command(
     for line in run_report(result, settings):
         click.echo(line)
     click.echo(f"结果已写入：{written.folder}")
+    period = circular.get("circular_period")
+    if period and period["end"] != day.isoformat():
+        click.echo(f"通报草稿为 {period['start']} 至 {period['end']} 一期，数字截至 {period['end']}（与存档时一致）。")
     for path in written.files:
         click.echo(f"  {path.relative_to(written.folder).as_posix()}")
 

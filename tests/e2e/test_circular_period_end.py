@@ -29,6 +29,7 @@ def test_draft_after_the_period_is_what_archive_issue_files(tmp_path: Path) -> N
     common = ["--config", str(config), "--input", str(DEMO_INPUT), "--as-of", "2020-07-10", "--date", "2020-07-02"]
     run = CliRunner().invoke(main, ["run", *common, "--output", str(out)])
     assert run.exit_code == 0, run.output
+    assert "通报草稿为 2020-06-16 至 2020-06-30 一期，数字截至 2020-06-30（与存档时一致）。" in run.output
     draft = out / "2020-07-10" / "通报_2020-07-10.docx"
     issued = CliRunner().invoke(main, ["archive", "issue", *common, "--output", str(out), "--number", "12"])
     assert issued.exit_code == 0, issued.output
