@@ -41,7 +41,7 @@ clean:
 # Optional: look at the outputs as a reader would. Installs LibreOffice, a CJK font and poppler
 # (Debian/Ubuntu, needs root) when missing, runs the demo (at AS_OF=YYYY-MM-DD, default today clamped to
 # the programme) and renders that run's circular and workbooks to PDF and PNG pages under
-# output/preview/<as-of>/.
+# output/preview/<as-of>/, and the README's pictures of the circular (docs/img/circular*.png, scripts/circular_images.py).
 AS_OF ?=
 preview: $(STAMP)
 	@command -v libreoffice >/dev/null && command -v pdftoppm >/dev/null && fc-list | grep -qi "CJK" || \
@@ -49,6 +49,7 @@ preview: $(STAMP)
 	   libreoffice-writer libreoffice-calc fonts-noto-cjk poppler-utils) || \
 	  (echo "无法安装 LibreOffice/poppler（需要 root 和网络）：请手工安装 libreoffice、fonts-noto-cjk、poppler-utils。"; exit 2)
 	$(BIN)/python scripts/preview.py $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/python scripts/circular_images.py
 
 bench-reconcile: $(STAMP)
 	$(BIN)/python bench/bench_reconcile.py --roster 1000000 --log 2000000

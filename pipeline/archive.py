@@ -207,20 +207,64 @@ def resolve_period(settings: Settings, as_of: dt.date, text: str | None = None) 
     raise ArchiveError(f"{text} 不是一个通报期。通报期按 [cadence] circular 划分，例如 {listing} ……")
 
 
-def check_issue(folder: Path, settings: Settings, period_end: dt.date, number: str, reason: str = "") -> list[str]:
+def check_issue(
+    folder: Path,
+    settings: Settings,
+    period_end: dt.date,
+    number: str,
+    reason: str = "",
+    *,
+    allow_duplicate: bool = False,
+) -> list[str]:
     """Before the (slow) rendering: :class:`ArchiveError` if the issue cannot go ahead (a re-issue
-    without a reason, an empty number); warnings (Chinese) for a number already used."""
+    without a reason, an empty number, a number already used by another period or listed in
+    ``programme.taken_numbers`` unless ``allow_duplicate``); warnings (Chinese) for a number used
+    anyway."""
     if not str(number).strip():
-        raise ArchiveError("请用 --number 给出文号（办事处统一编号，如 7）。")
+        raise ArchiveError(NO_NUMBER)
     refuse_without_database(folder)
+    taken = _taken_warning(settings, number, allow_duplicate)
     if not db_path(folder).is_file():
-        return []
+        return taken
     conn = open_db(folder)
     try:
         _refuse_broken_chain(conn)
-        return _check(conn, settings, period_end.isoformat(), document_number(settings, number), reason)[1]
+        found = _check(conn, settings, period_end.isoformat(), document_number(settings, number), reason)[1]
+        return taken + _duplicates(found, allow_duplicate)
     finally:
         conn.close()
+
+
+NO_NUMBER = "请用 --number 给出文号（办事处统一编号；screening archive list 显示下一个可用文号）。"
+FORCE = "请换一个文号（screening archive list 显示下一个可用文号），确需重复使用请加 --allow-duplicate-number。"
+
+
+def _taken_warning(settings: Settings, number: str, allow_duplicate: bool) -> list[str]:
+    """A number config lists as used outside the tool (the plan's own 7号): refused, or a warning
+    when forced."""
+    doc_number = document_number(settings, number)
+    if doc_number not in {document_number(settings, n) for n in settings.programme.taken_numbers}:
+        return []
+    text = f"文号 {doc_number} 已被占用（配置文件 [programme] taken_numbers，如实施方案本身的文号）"
+    if not allow_duplicate:
+        raise ArchiveError(f"{text}，不能再用。{FORCE}")
+    return [f"注意：{text}，按 --allow-duplicate-number 仍然使用。"]
+
+
+def _duplicates(found: list[str], allow_duplicate: bool) -> list[str]:
+    """A number already used by another period: refused unless forced (then the warnings stand)."""
+    if found and not allow_duplicate:
+        raise ArchiveError(found[0].removeprefix("注意：").removesuffix("，请核对文号。") + f"，不能再用。{FORCE}")
+    return found
+
+
+def next_free_number(folder: Path, settings: Settings) -> int:
+    """The smallest whole number above every number used in the archive and in
+    ``programme.taken_numbers`` (numbers that are not whole numbers are ignored)."""
+    used = [str(n) for n in settings.programme.taken_numbers]
+    used += [c.number for c in list_circulars(folder)] if db_path(folder).is_file() else []
+    whole = [int(n) for n in (u.strip().removesuffix("号") for u in used) if n.isdigit()]
+    return max(whole, default=0) + 1
 
 
 def _refuse_broken_chain(conn: sqlite3.Connection) -> None:
@@ -278,14 +322,15 @@ def _write_json(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-def _render(staging: Path, result: Analysis, settings: Settings, number: str) -> list[Path]:
-    """The documents of the issued circular, in ``staging``: Word and HTML with the number, the
-    figures, and the master workbook."""
+def _render(staging: Path, result: Analysis, settings: Settings, number: str, date: dt.date | None) -> list[Path]:
+    """The documents of the issued circular, in ``staging``: Word, HTML and the WeChat text with the
+    number, the 成文日期 (default the day after the period end), the figures, and the master workbook."""
 
-    docx, html, *_rest = write_circular(staging, result.summary, settings, result.as_of, number=number)
+    docx, html, text = write_circular(staging, result.summary, settings, result.as_of, number=number, date=date)
     summary = _write_json(staging / SUMMARY_FILE, result.summary)
     master = write_master(staging / master_filename(result.as_of), result, settings)
-    return [docx, html, summary, master]
+    # The WeChat text of the issued circular: the consequences are said in the group chat once issued.
+    return [docx, html, text, summary, master]
 
 
 def _new_folder(path: Path) -> Path:
@@ -336,6 +381,8 @@ def issue(
     issued_at: dt.datetime,
     issued_by: str,
     reason: str = "",
+    date: dt.date | None = None,
+    allow_duplicate: bool = False,
 ) -> Circular:
     """File the circular of the period ending at ``result.as_of`` (the figures must be as of the
     period's end) with document number ``number``. Returns the record, with warnings (a number
@@ -347,11 +394,12 @@ def issue(
             f"通报的数字必须截至通报期的最后一天；截至 {result.as_of} 的结果不是某一通报期的期末，无法存档。"
         )
     if not str(number).strip():
-        raise ArchiveError("请用 --number 给出文号（办事处统一编号，如 7）。")
+        raise ArchiveError(NO_NUMBER)
+    taken = _taken_warning(settings, number, allow_duplicate)
     return guard_writing(
         folder,
         lambda: _issue(folder, settings, result, number=number, issued_at=issued_at, issued_by=issued_by,
-                       reason=reason),
+                       reason=reason, date=date, allow_duplicate=allow_duplicate, taken=taken),
         what="档案文件夹",
     )
 
@@ -365,6 +413,9 @@ def _issue(
     issued_at: dt.datetime,
     issued_by: str,
     reason: str,
+    date: dt.date | None,
+    allow_duplicate: bool,
+    taken: list[str],
 ) -> Circular:
     period = result.summary["circular_period"]
     doc_number = document_number(settings, number)
@@ -376,13 +427,13 @@ def _issue(
     conn = open_db(folder)
     committed = False
     try:
-        sources = _render(staging, result, settings, number)
+        sources = _render(staging, result, settings, number, date)
         with transaction(conn):
             # Holding the writer lock, no other issue is half-way: finish or move aside what a killed one left.
-            warnings = recover_locked(conn, folder)
+            warnings = recover_locked(conn, folder) + taken
             _refuse_broken_chain(conn)
             revision, found = _check(conn, settings, period["end"], doc_number, reason)
-            warnings += found + _gaps(conn, settings, result.as_of)
+            warnings += _duplicates(found, allow_duplicate) + _gaps(conn, settings, result.as_of)
             name = issue_folder_name(result.as_of, str(number), revision)
             if (folder / name).exists():
                 raise ArchiveError(f"档案文件夹 {folder / name} 已存在，拒绝覆盖。请检查档案库（screening archive verify）。")

@@ -78,6 +78,14 @@ def _as_of(as_of: dt.date | None, settings: Settings) -> dt.date:
     return as_of if as_of is not None else default_as_of(dt.date.today(), settings)
 
 
+_DATE_OPTION = click.option(
+    "--date",
+    "doc_date",
+    type=DATE,
+    default=None,
+    help="通报的成文日期，如 2020-07-01。默认：通报期最后一天的次日。",
+)
+
 _OUTPUT = click.option(
     "--output",
     "output_dir",
@@ -98,8 +106,11 @@ _OUTPUT = click.option(
     type=FOLDER,
     help="输出文件夹；结果写在其中的 <截至日期>/ 子文件夹。",
 )
+@_DATE_OPTION
 @guarded
-def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config: Path) -> None:
+def run_command(
+    input_dir: Path, output_dir: Path, as_of: dt.date | None, config: Path, doc_date: dt.date | None
+) -> None:
     """读取全部输入表格，核对、统计、排名，生成结果。
 
     结果写到 output/<截至日期>/：办事处汇总表、各社区工作簿（身份证号打码）、领导版、
@@ -125,14 +136,39 @@ def run_command(input_dir: Path, output_dir: Path, as_of: dt.date | None, config
             on_stage=progress.stage,
             on_file=progress.file_read,
         )
-        written = write_outputs(result, settings, output_dir, on_stage=progress.stage, on_item=progress.item)
+        # The circular of a period always shows the figures at the period's end, whatever day it is
+        # drafted: the draft the office reviews is what `archive issue` files.
+        circular = _period_end_summary(result, input_dir, settings, output_dir, issued)
+        written = write_outputs(
+            result, settings, output_dir, on_stage=progress.stage, on_item=progress.item,
+            circular_summary=circular, doc_date=doc_date,
+        )
     finally:
         progress.close()
     for line in run_report(result, settings):
         click.echo(line)
     click.echo(f"结果已写入：{written.folder}")
+    period = circular.get("circular_period")
+    if period and period["end"] != day.isoformat():
+        click.echo(f"通报草稿为 {period['start']} 至 {period['end']} 一期，数字截至 {period['end']}（与存档时一致）。")
     for path in written.files:
         click.echo(f"  {path.relative_to(written.folder).as_posix()}")
+
+
+def _period_end_summary(
+    result: Any, input_dir: Path, settings: Settings, output_dir: Path, issued: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The summary the circular is drafted from: the run's own when it is as of the period end,
+    else the input analysed again as of the end of the last period completed (as `archive issue`
+    does: earlier issued periods drive the streaks, the period itself is computed afresh)."""
+    from pipeline.analyse import analyse  # here, not at the top: pandas would slow down `--help`
+
+    period = result.summary.get("circular_period")
+    if not period or period["end"] == result.as_of.isoformat():
+        return dict(result.summary)
+    end = dt.date.fromisoformat(period["end"])
+    earlier = {k: v for k, v in issued.items() if k != period["end"]}
+    return dict(analyse(input_dir, settings, end, exclude=[output_dir], issued=earlier).summary)
 
 
 @main.command("check", context_settings=CONTEXT)
@@ -327,7 +363,12 @@ def archive_group() -> None:
 @archive_group.command("issue", context_settings=CONTEXT)
 @_common
 @click.option("--number", required=True,
-              help="文号（办事处统一编号），如 7：印成配置中的文号前缀（[programme] doc_number_prefix）加“7号”。必填。")
+              help="文号（办事处统一编号），如 12：印成配置中的文号前缀（[programme] doc_number_prefix）加“12号”。"
+                   "必填；screening archive list 显示下一个可用文号。已用于其他各期或配置中列为已占用（taken_numbers，"
+                   "如实施方案本身的文号）的文号不能再用。")
+@click.option("--allow-duplicate-number", "allow_duplicate", is_flag=True,
+              help="确需重复使用已用过或已占用的文号时加此项。")
+@_DATE_OPTION
 @click.option(
     "--period",
     default=None,
@@ -346,6 +387,8 @@ def archive_issue_command(
     period: str | None,
     issued_by: str | None,
     reason: str,
+    allow_duplicate: bool,
+    doc_date: dt.date | None,
 ) -> None:
     """存档一期通报：按期末的数字生成填好文号的通报（Word、HTML），连同 summary.json 和汇总表存入档案。
 
@@ -359,7 +402,7 @@ def archive_issue_command(
     day = _as_of(as_of, settings)
     folder = archive_folder(settings)
     _, start, end = resolve_period(settings, day, period)
-    check_issue(folder, settings, end, number, reason)
+    check_issue(folder, settings, end, number, reason, allow_duplicate=allow_duplicate)
     # The period itself is computed afresh (a revision corrects it); earlier issued periods drive the streaks.
     issued = {k: v for k, v in issued_lagging(folder).items() if k != end.isoformat()}
     result = analyse(input_dir, settings, end, exclude=[output_dir], issued=issued)
@@ -371,6 +414,8 @@ def archive_issue_command(
         issued_at=dt.datetime.now(),
         issued_by=issued_by or _os_user(),
         reason=reason,
+        date=doc_date,
+        allow_duplicate=allow_duplicate,
     )
     for warning in record.warnings:
         click.echo(warning)
@@ -399,13 +444,15 @@ _archive_config = click.option(
 @guarded
 def archive_list_command(config: Path) -> None:
     """列出全部已存档的通报（含各次修订）。"""
-    from pipeline.archive import archive_folder, list_circulars  # here: keeps `--help` fast
+    from pipeline.archive import archive_folder, list_circulars, next_free_number  # here: keeps `--help` fast
 
     settings = _settings(config)
     folder = archive_folder(settings)
     records = list_circulars(folder)
+    free = next_free_number(folder, settings)
     if not records:
-        click.echo(f"档案 {folder} 中还没有已存档的通报。用 screening archive issue --number 文号 存档。")
+        click.echo(f"档案 {folder} 中还没有已存档的通报。用 screening archive issue --number {free} 存档。")
+        click.echo(f"下一个可用文号：{free}")
         return
     rows = [
         [
@@ -423,6 +470,7 @@ def archive_list_command(config: Path) -> None:
     ]
     for line in _table(["编号", "期次", "通报期", "文号", "版本", "存档时间", "存档人", "工作落后的社区", "修订原因"], rows):
         click.echo(line)
+    click.echo(f"下一个可用文号：{free}")
 
 
 @archive_group.command("show", context_settings=CONTEXT)

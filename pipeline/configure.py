@@ -492,7 +492,18 @@ def _programme(w: _Writer, a: Answers) -> None:
         w.rule(Programme, "subsidy_case", "each")
     w.rule(Programme, "doc_number_prefix", a["doc_prefix"])
     w.set("hotline", a["hotline"], "举报电话：通报中印出（本单位对外电话，不是个人信息；留空不印）")
+    w.set("issuers", [a["office"]], "发文机关全称，通报版头和落款按此顺序；联合发文写多个，如 [\"中共某某街道工作委员会\", \"某某街道办事处\"]")
+    w.set("copy_to", "", "版记中的抄送机关（留空不印抄送）")
+    w.set("printed_by", "", "版记中的印发机关（留空为第一个发文机关）")
+    w.set("taken_numbers", _taken_numbers(a), "已占用、存档时不能再用的文号（如实施方案本身的文号）")
     w.set("listed_rules", {}, "方案中本程序不计算、只在口径说明中列出的条款，如 { \"绩效工资浮动制\" = \"……\" }")
+
+
+def _taken_numbers(a: Answers) -> list[str]:
+    """The plan's own number when it has the circulars' prefix (唐洲文〔2020〕7号 -> "7")."""
+    plan, prefix = str(a["plan_number"]), str(a["doc_prefix"])
+    number = plan.removeprefix(prefix).removesuffix("号") if prefix and plan.startswith(prefix) else ""
+    return [number] if number.strip() else []
 
 
 def _cadence(w: _Writer, a: Answers) -> None:

@@ -80,9 +80,21 @@ class Programme:
     )
     doc_number_prefix: str = rule("通报发文字号的前缀（草稿中文号留空：前缀加“ 号”）", '"某街文〔2021〕"')
     hotline: str = ""  # 举报电话 printed in the circular: the office's own number, or none
+    # The circular as a 公文 (GB/T 9704-2012). The issuing organs, full names, in the order of the
+    # red head and the signature (a joint circular lists several); empty = ``issuer`` alone.
+    issuers: tuple[str, ...] = ()
+    copy_to: str = ""  # 版记 抄送 (e.g. the county's health bureau); empty = no 抄送 line
+    printed_by: str = ""  # 版记 印发机关 (the office that prints it); empty = the first issuing organ
+    # Document numbers already used outside this tool (the plan's own 7号): `archive issue` refuses them.
+    taken_numbers: tuple[str, ...] = ()
     # Rules of the plan the tool does not compute, listed in 口径说明 so that nobody mistakes
     # silence for a zero (name -> how it is treated), e.g. the plan's 绩效工资浮动制.
     listed_rules: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def issuing_organs(self) -> tuple[str, ...]:
+        """The circular's issuing organs: ``issuers``, else ``issuer`` alone."""
+        return tuple(x for x in self.issuers if x.strip()) or (self.issuer,)
 
     @property
     def subsidy_window(self) -> tuple[dt.date, dt.date] | None:

@@ -92,6 +92,7 @@ def build_summary(result: Analysis, settings: Settings) -> dict[str, Any]:
         "communities": community_summaries(result, settings),
         "totals": totals(scored.standing, settings),
         "periods": period_history(scored, settings.display),
+        "evaluations": evaluation_results(scored.payments, settings.display),
         "warnings": result.warnings,
         "quotas": [
             {
@@ -235,6 +236,39 @@ def totals(standing: pd.DataFrame, settings: Settings) -> dict[str, Any]:
         "goal": settings.programme.goal,
         "goal_rate": {t: _num(done[t] / settings.programme.goal) if settings.programme.goal else None for t in TESTS},
     }
+
+
+def evaluation_results(payments: pd.DataFrame, display: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each quarterly evaluation and the year end up to as-of, oldest first, with every community's
+    result: whether it met its task, the cases paid and the money (the circular of the period
+    holding the date reports them)."""
+    display = display or {}
+    out: list[dict[str, Any]] = []
+    if payments.empty:
+        return out
+    for (day, kind), rows in payments.groupby(["date", "kind"], sort=True):
+        out.append(
+            {
+                "date": pd.Timestamp(day).date().isoformat(),
+                "kind": str(kind),
+                "communities": [
+                    {
+                        "key": r["community"],
+                        "name": r["name"],
+                        "display_name": display.get(r["community"], r["name"]),
+                        "met": bool(r["met"]),
+                        "cases": int(r["cases"]),
+                        "case_amount": _num(r["case_amount"]),
+                        "specialist": _num(r["specialist"]),
+                        "year_end_reward": _num(r["secretary_reward"]),
+                        "fine": _num(r["fine"]),
+                    }
+                    for r in rows.to_dict("records")
+                ],
+            }
+        )
+    out.sort(key=lambda e: e["date"])
+    return out
 
 
 def period_history(scored: Scored, display: dict[str, str] | None = None) -> list[dict[str, Any]]:

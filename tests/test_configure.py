@@ -101,6 +101,12 @@ def test_the_config_written_states_every_rule_and_loads(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     s = load_settings(path)
     assert s.programme.issuer == "李店镇人民政府" and s.organisation.levels == ("镇", "村")
+    # The circular's issuing organ, and the plan's own number (when it has the circulars' prefix) taken.
+    assert s.programme.issuing_organs == ("李店镇人民政府",)
+    assert s.programme.taken_numbers == ()  # the plan has no number here
+    numbered = config_text(collect({**GIVEN, "plan_number": "李政文〔2021〕3号"}, None))
+    path.write_text(numbered, encoding="utf-8")
+    assert load_settings(path).programme.taken_numbers == ("3",)
     assert s.cadence.circular.ends == (31,) and s.rosters.update_days == (10, 25)
     assert s.ranking.lagging_texts == ("村主任表态发言",) and s.ranking.stage_miss_texts == {"2": "约谈支书"}
     assert (s.rewards.year_end_money, s.rewards.year_end, s.rewards.year_end_reward) == (True, dt.date(2021, 11, 30), 1000)

@@ -134,7 +134,7 @@ def test_run_without_screening_log_warns_everywhere(tmp_path: Path) -> None:
 
     doc = Document(str(out / "2020-05-15" / "通报_2020-05-15.docx"))
     texts = [p.text for p in doc.paragraphs if p.text]
-    start = texts.index("泗洲街道办事处")
+    start = texts.index("中共唐河县泗洲街道工作委员会")
     review = texts[:start]
     assert review[0].startswith("审核提示")
     assert any("没有筛查登记" in t for t in review) and any("常花园社区没有报送" in t for t in review)

@@ -229,6 +229,11 @@ def plan_send(
             return None
         return Attachment.from_path(path, name)
 
+    # The circular goes to its addressees, every community, and to the leaders: the issued one once
+    # archived, else the draft. Looked up once; a missing file is reported once.
+    issued = issued_circular(archive_dir, period_end)
+    circular_path, doc_number = issued if issued is not None else (run_folder / circular_names(as_of).docx, "")
+    circular = attachment(circular_path, "通报") if (issued is not None or circular_path.is_file()) else None
     addresses, unknown = community_addresses(settings)
     plan.problems.extend(unknown)
     entries = _by_key(summary)
@@ -247,10 +252,16 @@ def plan_send(
         )
         if att is None:
             continue
-        context = {**ctx, "c": _community_context(entries[c.key], settings), "attachment_names": [att.name]}
+        files = [att] if circular is None else [att, circular]
+        context = {
+            **ctx,
+            "c": _community_context(entries[c.key], settings),
+            "attachment_names": [a.name for a in files],
+            "doc_number": doc_number,
+        }
         subject, body = render_mail(TEMPLATE_COMMUNITY, context, settings)
         for address in to:
-            plan.messages.append(Outgoing("community", name, address, subject, body, [att], as_of, period_end))
+            plan.messages.append(Outgoing("community", name, address, subject, body, files, as_of, period_end))
 
     leaders = _valid(settings.mail.leaders, "领导", plan.problems)
     if not leaders:
@@ -258,13 +269,8 @@ def plan_send(
         plan.problems.append("领导：未配置邮箱地址（config.toml [mail] leaders），领导版和通报未发送。")
     else:
         book = attachment(run_folder / leaders_filename(as_of), "领导")
-        issued = issued_circular(archive_dir, period_end)
-        if issued is not None:
-            circular = attachment(issued[0], "领导")
-            doc_number = issued[1]
-        else:
-            circular = attachment(run_folder / circular_names(as_of).docx, "领导")
-            doc_number = ""
+        if circular is None:
+            circular = attachment(circular_path, "领导")
         files = [a for a in (book, circular) if a is not None]
         if book is not None and circular is not None:
             context = {

@@ -8,6 +8,7 @@ killed run leaves the previous complete outputs in place.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -53,11 +54,15 @@ def write_outputs(
     workers: int | None = None,
     on_stage: OnStage | None = None,
     on_item: Callable[[], None] | None = None,
+    circular_summary: dict[str, Any] | None = None,
+    doc_date: dt.date | None = None,
 ) -> Written:
     """Write every output into a temporary folder beside ``output/<as-of>/`` and swap it in, so a
     failed or killed run leaves the previous complete outputs untouched. One run at a time may
     write into an output folder (a lock file holds the writer's process number). The community
-    workbooks are written by ``workers`` processes (default one per core; 1: one at a time)."""
+    workbooks are written by ``workers`` processes (default one per core; 1: one at a time).
+    The circular is drafted from ``circular_summary`` (the figures at the period end; default the
+    run's own summary) with the 成文日期 ``doc_date`` (default the day after the period end)."""
     started = time.perf_counter()
     if on_stage is not None:
         on_stage("write", total=len(unit_jobs(output_root, settings)) + 5)
@@ -66,7 +71,14 @@ def write_outputs(
         output_root.mkdir(parents=True, exist_ok=True)
         with output_lock(output_root):
             recover_outputs(output_root)
-            return _write_outputs_locked(result, settings, output_root, workers=workers, on_item=on_item)
+            return _write_outputs_locked(
+                result,
+                settings,
+                output_root,
+                workers=workers,
+                on_item=on_item,
+                circular=(circular_summary or result.summary, doc_date),
+            )
 
     # A full disk or a read-only folder: one Chinese line, the previous result untouched.
     written = guard_writing(output_root, write)
@@ -81,7 +93,9 @@ def _write_outputs_locked(
     *,
     workers: int | None = None,
     on_item: Callable[[], None] | None = None,
+    circular: tuple[dict[str, Any], dt.date | None] | None = None,
 ) -> Written:
+    circular_summary, doc_date = circular or (result.summary, None)
     final = run_folder(output_root, result.as_of)
     tmp = staging_folder(output_root, result.as_of, os.getpid())
     if tmp.exists():
@@ -115,7 +129,7 @@ def _write_outputs_locked(
             whole["problems"],
             whole["spot_checks"],
             _write_json(tmp / SUMMARY_FILE, result.summary),
-            *write_circular(tmp, result.summary, settings, result.as_of),
+            *write_circular(tmp, circular_summary, settings, result.as_of, date=doc_date),
         ]
         written.append(_write_manifest(tmp / MANIFEST_FILE, written, result))
         swap_into_place(tmp, final)

@@ -40,9 +40,9 @@ def _issue(folder: Path, settings: Settings, day: dt.date, number: str, **kw: An
 
 @pytest.fixture(scope="module")
 def issued_once(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
-    """An archive with the circulars of 2020-06-01..15 (No. 7) and 2020-06-16..30 (No. 8)."""
+    """An archive with the circulars of 2020-06-01..15 (No. 11) and 2020-06-16..30 (No. 8)."""
     folder = tmp_path_factory.mktemp("issued") / "archive"
-    _issue(folder, settings, JUNE_15, "7")
+    _issue(folder, settings, JUNE_15, "11")
     _issue(folder, settings, JUNE_30, "8")
     return folder
 
@@ -65,7 +65,7 @@ def _docx_text(path: Path) -> str:
 def test_two_consecutive_periods_are_issued_and_listed(two_issued: Path, settings: Settings) -> None:
     records = archive.list_circulars(two_issued)
     assert [(r.period_start, r.period_end, r.doc_number, r.revision) for r in records] == [
-        ("2020-06-01", "2020-06-15", "唐洲文〔2020〕7号", 0),
+        ("2020-06-01", "2020-06-15", "唐洲文〔2020〕11号", 0),
         ("2020-06-16", "2020-06-30", "唐洲文〔2020〕8号", 0),
     ]
     first, second = records
@@ -77,10 +77,11 @@ def test_two_consecutive_periods_are_issued_and_listed(two_issued: Path, setting
         computed = [c["key"] for c in demo_result(day).summary["communities"] if c["lagging"]]
         assert record.lagging == computed and record.lagging
     assert archive.issued_lagging(two_issued) == {"2020-06-15": first.lagging, "2020-06-30": second.lagging}
-    # Four files each, named as in output/, with their checksums; read-only.
+    # Five files each, named as in output/, with their checksums; read-only.
     assert {f.name for f in second.files} == {
         "通报_2020-06-30.docx",
         "通报_2020-06-30.html",
+        "通报摘要_2020-06-30.txt",
         "summary.json",
         "两筛进度汇总_2020-06-30.xlsx",
     }
@@ -95,11 +96,16 @@ def test_the_issued_circular_carries_its_number_and_the_period_end_figures(two_i
     record = archive.list_circulars(two_issued)[0]
     base = two_issued / record.folder
     text = _docx_text(base / "通报_2020-06-15.docx")
-    assert "唐洲文〔2020〕7号" in text
-    assert "唐洲文〔2020〕7号" in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
+    assert "唐洲文〔2020〕11号" in text
+    assert "唐洲文〔2020〕11号" in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
+    # The issued WeChat text: with the number and what the plan sets for the lagging communities.
+    wechat = (base / "通报摘要_2020-06-15.txt").read_text(encoding="utf-8")
+    assert "（唐洲文〔2020〕11号）" in wechat
+    lagging = [c for c in demo_result(JUNE_15).summary["communities"] if c["lagging"]]
+    assert all(x in wechat for c in lagging for x in c["consequences"])
     # The draft's 审核提示 page (the demo always has the goal 333 vs 306 on it) is not issued.
     assert demo_result(JUNE_15).summary["warnings"]
-    assert text.startswith("泗洲街道办事处") and "审核提示" not in text
+    assert text.startswith("中共唐河县泗洲街道工作委员会\n唐河县泗洲街道办事处\n第4期") and "审核提示" not in text
     assert "审核提示" not in (base / "通报_2020-06-15.html").read_text(encoding="utf-8")
     figures = json.loads((base / "summary.json").read_text(encoding="utf-8"))
     assert figures["as_of"] == "2020-06-15"
@@ -150,10 +156,27 @@ def test_reissue_creates_a_revision_and_keeps_the_original(two_issued: Path, set
     assert archive.show(two_issued, original.id).folder == "2020-06-30_8_r0"
 
 
-def test_a_used_number_only_warns(two_issued: Path, settings: Settings) -> None:
-    record = _issue(two_issued, settings, JUNE_30, "7", reason="文号更正")
-    assert record.doc_number == "唐洲文〔2020〕7号"
+def test_a_used_or_taken_number_is_refused_unless_forced(two_issued: Path, settings: Settings) -> None:
+    # 11 is 06-01..15's number: refused for 06-16..30 before anything is rendered or filed ...
+    with pytest.raises(store.ArchiveError, match="已用于 2020-06-01 至 2020-06-15.*--allow-duplicate-number"):
+        archive.check_issue(two_issued, settings, JUNE_30, "11", "文号更正")
+    with pytest.raises(store.ArchiveError, match="已用于 2020-06-01 至 2020-06-15"):
+        _issue(two_issued, settings, JUNE_30, "11", reason="文号更正")
+    # ... and 7 is the plan's own number (config [programme] taken_numbers), in use in no circular.
+    assert settings.programme.taken_numbers == ("7",)
+    with pytest.raises(store.ArchiveError, match="唐洲文〔2020〕7号 已被占用"):
+        archive.check_issue(two_issued, settings, JUNE_30, "7", "文号更正")
+    # Forced: filed, with the warning.
+    record = _issue(two_issued, settings, JUNE_30, "11", reason="文号更正", allow_duplicate=True)
+    assert record.doc_number == "唐洲文〔2020〕11号"
     assert any("已用于 2020-06-01 至 2020-06-15" in w for w in record.warnings)
+    # The next free number is above every used and taken one (11 is the highest).
+    assert archive.next_free_number(two_issued, settings) == 12
+
+
+def test_the_next_free_number_skips_the_taken_ones(tmp_path: Path, settings: Settings) -> None:
+    # An empty archive: 7 is taken by the plan itself, so the first free number is 8.
+    assert archive.next_free_number(tmp_path / "archive", settings) == 8
 
 
 def test_an_existing_target_folder_is_never_overwritten(tmp_path: Path, settings: Settings) -> None:
@@ -185,11 +208,11 @@ def test_issue_needs_the_figures_at_the_period_end(tmp_path: Path, settings: Set
 
 def test_verify_catches_tampered_missing_and_extra_files(two_issued: Path) -> None:
     checked, problems = archive.verify(two_issued)
-    assert (checked, problems) == (8, [])
+    assert (checked, problems) == (10, [])
     record = archive.list_circulars(two_issued)[0]
     html = two_issued / record.folder / "通报_2020-06-15.html"
     os.chmod(html, 0o644)
-    html.write_text(html.read_text(encoding="utf-8").replace("唐洲文〔2020〕7号", "唐洲文〔2020〕70号"), encoding="utf-8")
+    html.write_text(html.read_text(encoding="utf-8").replace("唐洲文〔2020〕11号", "唐洲文〔2020〕70号"), encoding="utf-8")
     workbook = two_issued / record.folder / "两筛进度汇总_2020-06-15.xlsx"
     os.chmod(workbook, 0o644)
     workbook.unlink()
@@ -297,7 +320,8 @@ def test_archive_commands_end_to_end(project: Path, issued_once: Path) -> None:
 
     listing = _cli("archive", "list", "--config", config)
     assert listing.exit_code == 0, listing.output
-    assert "唐洲文〔2020〕7号" in listing.output and "唐洲文〔2020〕8号" in listing.output
+    assert "唐洲文〔2020〕11号" in listing.output and "唐洲文〔2020〕8号" in listing.output
+    assert "下一个可用文号：12" in listing.output
     assert "2020-06-16 至 2020-06-30" in listing.output and "原件" in listing.output
 
     # A re-issue without a reason is refused before any work; with one it is 修订1.
@@ -316,8 +340,8 @@ def test_archive_commands_end_to_end(project: Path, issued_once: Path) -> None:
     assert _cli("archive", "show", "99", "--config", config).exit_code != 0
 
     ok = _cli("archive", "verify", "--config", config)
-    assert ok.exit_code == 0 and "12 个存档文件" in ok.output
-    target = folder / "2020-06-15_7_r0" / "summary.json"
+    assert ok.exit_code == 0 and "15 个存档文件" in ok.output
+    target = folder / "2020-06-15_11_r0" / "summary.json"
     os.chmod(target, 0o644)
     target.write_text("{}", encoding="utf-8")
     bad = _cli("archive", "verify", "--config", config)

@@ -47,7 +47,7 @@ def _issue(folder: Path, settings: Settings, day: dt.date, number: str, **kw: An
 @pytest.fixture(scope="module")
 def sealed_once(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
     folder = tmp_path_factory.mktemp("sealed") / "archive"
-    _issue(folder, settings, JUNE_15, "7")
+    _issue(folder, settings, JUNE_15, "11")
     shutil.copy2(folder / store.DB_NAME, folder.parent / "after_first.db")  # an old copy, for a replacement
     _issue(folder, settings, JUNE_30, "8")
     return folder
@@ -95,7 +95,7 @@ def _has(problems: list[str], *words: str) -> bool:
 
 def test_a_sealed_archive_verifies_and_prints_its_head(project: Path) -> None:
     folder = project / "archive"
-    assert archive.verify(folder) == (8, [])
+    assert archive.verify(folder) == (10, [])
     with closing(store.open_db(folder)) as conn:
         seals = conn.execute("SELECT circular_id, prev_hash, record_hash, sealed FROM chain ORDER BY circular_id").fetchall()
     assert [(r[0], r[3]) for r in seals] == [(1, "issue"), (2, "issue")]
@@ -284,7 +284,7 @@ def test_an_archive_of_version_1_is_upgraded_and_sealed(project: Path, settings:
     with closing(store.open_db(folder)) as conn:  # the upgrade seals what was issued before
         assert store.schema_version(conn) == store.SCHEMA_VERSION == 3
         assert [r[0] for r in conn.execute("SELECT sealed FROM chain ORDER BY circular_id")] == ["upgrade", "upgrade"]
-    assert archive.verify(folder) == (8, [])
+    assert archive.verify(folder) == (10, [])
     with sqlite_shell(folder) as conn:  # and from then on, edits show
         _unlock(conn)
         conn.execute("UPDATE circulars SET issued_by = '王五' WHERE id = 1")
@@ -349,5 +349,5 @@ def test_a_full_disk_while_filing_leaves_the_archive_as_it_was(
     with pytest.raises(RunError, match="磁盘空间不足，无法写入档案文件夹"):
         _issue(folder, settings, JUNE_30, "8", reason="补报")
     monkeypatch.undo()
-    assert archive.verify(folder) == before == (8, [])
-    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["2020-06-15_7_r0", "2020-06-30_8_r0"]
+    assert archive.verify(folder) == before == (10, [])
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["2020-06-15_11_r0", "2020-06-30_8_r0"]

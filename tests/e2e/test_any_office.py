@@ -207,11 +207,11 @@ def test_the_outputs_speak_the_offices_own_plan(office: dict[str, Any]) -> None:
     # levels = 街道, 村（社区）: 全街道 and 各村（社区）, never the Sizhou 各社区.
     assert "全街道“两筛”" in body and "二、各村（社区）排名情况" in body and "各社区" not in body
     assert "东街文〔2021〕 号" in body  # a draft: the number is given when issued
-    assert "卫生服务中心筛查记录中有孕妇筛查后已到花名册上报日、仍未列入村（社区）花名册（漏报）：东风社区" in body
+    assert "三是存在漏报。卫生服务中心筛查记录中有孕妇筛查后已到花名册上报日、仍未列入村（社区）花名册：东风社区" in body
     assert "季度评比" not in body and "补助" not in body
     # The lowest two of seven (黄庄村 1, 胜利村 3 screened) lag, with the office's own first measure.
     assert "本期工作落后的村（社区）为黄庄村、胜利村" in body
-    assert "一次落后的，村（社区）主任表态发言" in body
+    assert "第1次落后的，村（社区）主任表态发言" in body
     wechat = texts_of(folder / f"通报摘要_{AS_OF}.txt")
     assert "黄庄村" in wechat and "各社区" not in wechat
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))

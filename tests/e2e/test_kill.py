@@ -298,7 +298,7 @@ def archive_config(folder: Path) -> Path:
     return config
 
 
-def issue_args(pair: Pair, config: Path, number: str = "7") -> list[str]:
+def issue_args(pair: Pair, config: Path, number: str = "11") -> list[str]:
     return command(
         "archive", "issue", "--number", number, "--reason", "测试：重新存档", "--by", "测试",
         "--input", pair.inputs["a"], "--as-of", PERIOD_END, "--config", config,

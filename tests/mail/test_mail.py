@@ -205,11 +205,16 @@ def test_dry_run_outbox_has_one_message_per_recipient(run_folder: Path, settings
         assert not ID_PATTERN.search(body) and not MOBILE_PATTERN.search(body)
         assert "截至2020年6月30日" in str(msg["Subject"])
     assert set(seen) == {a for v in COMMUNITY_MAIL.values() for a in v} | set(LEADERS) | set(CENTRE)
-    # Each community its own workbook and nothing else.
+    # Each community its own workbook (no other community's) and the circular: it is addressed to
+    # 各社区 (the draft until the period is archived, then the issued one).
     for name, addresses in (("新民社区", ["xinmin@example.cn"]), ("新华社区", ["xinhua@example.cn", "xinhua2@example.cn"])):
         for address in addresses:
-            assert _attachments(seen[address]) == {f"{name}_两筛进度_2020-06-30.xlsx": XLSX}
+            assert _attachments(seen[address]) == {
+                f"{name}_两筛进度_2020-06-30.xlsx": XLSX,
+                "通报_2020-06-30.docx": DOCX,
+            }
             assert name in _body(seen[address])
+            assert "通报（草稿，以印发的为准）" in _body(seen[address])
     assert _attachments(seen["leader1@example.cn"]) == {"领导版_2020-06-30.xlsx": XLSX, "通报_2020-06-30.docx": DOCX}
     assert "草稿" in _body(seen["leader1@example.cn"])  # not issued yet
     assert _attachments(seen["weishengyuan@example.cn"]) == {"卫生院核对清单_2020-06-30.xlsx": XLSX}
@@ -253,15 +258,23 @@ def test_missing_workbook_is_reported(tmp_path: Path, run_folder: Path, settings
     assert any("新安社区：找不到附件" in p and "screening run --as-of 2020-06-30" in p for p in plan.problems)
 
 
-def test_issued_circular_goes_to_the_leaders(tmp_path: Path, run_folder: Path, settings: Settings) -> None:
+def test_issued_circular_goes_to_the_leaders_and_every_community(
+    tmp_path: Path, run_folder: Path, settings: Settings
+) -> None:
     folder = tmp_path / "archive"
     record = archive.issue(folder, settings, demo_result(AS_OF), number="8", issued_at=NOW, issued_by="刘杰")
     plan = _plan(mail_settings(settings), run_folder, folder)
+    issued = next(f for f in record.files if f.name.endswith(".docx"))
     leaders = [m for m in plan.messages if m.kind == "leaders"][0]
     docx = next(a for a in leaders.attachments if a.name.endswith(".docx"))
-    issued = next(f for f in record.files if f.name.endswith(".docx"))
     assert docx.sha256 == issued.sha256
     assert "唐洲文〔2020〕8号" in leaders.body and "草稿" not in leaders.body
+    communities = [m for m in plan.messages if m.kind == "community"]
+    assert communities
+    for message in communities:
+        docx = next(a for a in message.attachments if a.name.endswith(".docx"))
+        assert docx.sha256 == issued.sha256
+        assert "通报（唐洲文〔2020〕8号）" in message.body and "草稿" not in message.body
 
 
 def test_templates_render_strictly(settings: Settings) -> None:
@@ -291,7 +304,7 @@ def test_smtp_delivery_and_the_ledger(run_folder: Path, settings: Settings, tmp_
     for address, msg in arrived.items():
         names = list(_attachments(msg))
         if address in own:
-            assert names == [f"{full[own[address]]}_两筛进度_2020-06-30.xlsx"]
+                assert names == [f"{full[own[address]]}_两筛进度_2020-06-30.xlsx", "通报_2020-06-30.docx"]
         else:
             assert not any("两筛进度" in n for n in names)
     # The ledger: a second run sends nothing; --resend sends again.
@@ -302,7 +315,9 @@ def test_smtp_delivery_and_the_ledger(run_folder: Path, settings: Settings, tmp_
         rows = conn.execute("SELECT kind, recipient, attachment, status FROM sent").fetchall()
     finally:
         conn.close()
-    assert len(rows) == RECIPIENTS + len(LEADERS)  # the leaders' messages have two attachments
+    # The leaders' and the communities' messages have two attachments (the circular with each).
+    community_addresses = sum(len(v) for v in COMMUNITY_MAIL.values())
+    assert len(rows) == RECIPIENTS + len(LEADERS) + community_addresses
     assert ("community", "xinmin@example.cn", "新民社区_两筛进度_2020-06-30.xlsx", "sent") in [tuple(r) for r in rows]
     resent = _send(s, _plan(s, run_folder), folder, deliver.smtp_factory(s.mail, None), resend=True)
     assert {r.status for r in resent} == {"sent"} and len(recorder.received) == 2 * RECIPIENTS

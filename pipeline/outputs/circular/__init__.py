@@ -16,8 +16,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from pipeline.outputs.circular.context import circular_context, document_number
-from pipeline.outputs.circular.docx import build_docx, write_docx
+from pipeline.outputs.circular.context import circular_context, default_date, document_number
+from pipeline.outputs.circular.docx import SIZE_TITLE, TYPE_WIDTH_PT, build_docx, title_lines, write_docx
 from pipeline.outputs.circular.render import (
     BODY_TEMPLATE,
     HTML_TEMPLATE,
@@ -38,6 +38,7 @@ __all__ = [
     "body_blocks",
     "build_docx",
     "circular_context",
+    "default_date",
     "document_number",
     "parse_body",
     "render",
@@ -51,7 +52,11 @@ __all__ = [
 
 
 def write_html(path: Path, context: dict[str, Any], settings: Settings) -> Path:
-    html = render(HTML_TEMPLATE, {**context, "blocks": body_blocks(context, settings)}, settings)
+    blocks = body_blocks(context, settings)
+    for block in blocks:  # the title in the lines the Word document breaks it into
+        if block["kind"] == "title":
+            block["lines"] = title_lines(block["text"], SIZE_TITLE.pt, TYPE_WIDTH_PT)
+    html = render(HTML_TEMPLATE, {**context, "blocks": blocks}, settings)
     path.write_text(html, encoding="utf-8", newline="\n")
     return path
 
@@ -68,12 +73,14 @@ def write_circular(
     settings: Settings,
     as_of: dt.date,
     number: str | None = None,
+    date: dt.date | None = None,
 ) -> list[Path]:
     """``通报_<as-of>.docx``, ``通报_<as-of>.html`` and ``通报摘要_<as-of>.txt`` in ``folder``.
-    Before the first circular period has ended, the documents say so (no ranking yet)."""
+    Before the first circular period has ended, the documents say so (no ranking yet). ``date`` is
+    the 成文日期 (default: the day after the period end)."""
     folder.mkdir(parents=True, exist_ok=True)
     names = circular_names(as_of)
-    context = circular_context(summary, settings, number=number)
+    context = circular_context(summary, settings, number=number, date=date)
     return [
         write_docx(folder / names.docx, context, settings),
         write_html(folder / names.html, context, settings),

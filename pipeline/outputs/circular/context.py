@@ -14,12 +14,14 @@ import re
 from typing import Any
 
 from pipeline.calendar import circular_periods, due_dates
-from pipeline.fmt import cn_count, cn_date, cn_span, fmt_num, fmt_pct
+from pipeline.fmt import cn_date, cn_span, fmt_num, fmt_pct
+from pipeline.outputs.circular import findings
 from pipeline.settings import STAGE_TARGET_LABELS, STAGE_TARGET_RULES, TEST_LABELS, TESTS, Ranking, Settings
 from pipeline.wording import cadence_requirement, every_period, health_centre, org_words, plan_citation
 
-TITLE_FORMAT = "关于{period}“两筛”工作进展情况的通报"
-TITLE_NO_PERIOD = "关于“两筛”工作进展情况的通报"
+# The title's words: a title that needs two lines breaks only between them (GB/T 9704: 回行时词意完整).
+TITLE_WORDS = ("关于", "{period}", "“两筛”工作", "进展情况的通报")
+TITLE_BREAK = "\u200b"  # a zero-width space marks where the title may break (invisible in HTML, text)
 REVIEW_TITLE = "审核提示（供办事处审核，不属于通报正文，印发时不含本页）"
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -115,6 +117,9 @@ def _figures(source: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
             "done": done,
             "expected": expected,
             "text": f"{fmt_num(done)}/{fmt_num(expected)}" if has_figures else "—",
+            "done_text": fmt_num(done) if has_figures else "—",
+            "expected_text": fmt_num(expected) if has_figures else "—",
+            "rate_text": fmt_pct(_ratio(float(done), expected)) if has_figures and done is not None else "—",
         }
     return figures
 
@@ -138,6 +143,7 @@ def _community_row(
         "rate": rate,
         "rate_text": fmt_pct(rate),
         "figures": _figures(source),
+        "awaiting_diagnosis": int(c.get("high_risk_awaiting_diagnosis") or 0),
         "lagging": bool(c.get("lagging")),
         "on_target": bool(c.get("on_target")),
         "stage_judged": bool(c.get("stage_judged", True)),
@@ -230,6 +236,13 @@ def _test_totals(
     return tests
 
 
+def _total_rate(communities: list[dict[str, Any]]) -> str:
+    """The sub-district's combined rate: both tests' done over both tests' expected."""
+    done = sum(float(c["figures"][t]["done"] or 0) for c in communities for t in TESTS)
+    expected = sum(float(c["figures"][t]["expected"] or 0) for c in communities for t in TESTS)
+    return fmt_pct(_ratio(done, expected))
+
+
 def _goal_notes(tests: list[dict[str, Any]], summary: dict[str, Any], goal: Any) -> list[dict[str, Any]]:
     """Declared goal vs the sum of the communities' quotas (333 vs 306 in the seed): noted, not
     resolved; tests with the same quota sum share one note."""
@@ -290,10 +303,10 @@ def _rules(ranking: Ranking) -> dict[str, Any]:
     """The consequences the plan sets for lagging and for missed stage targets."""
     return {
         "lagging_rules": [
-            {"count": i, "count_text": cn_count(i), "text": t} for i, t in enumerate(ranking.lagging_texts, 1)
+            {"count": i, "count_text": str(i), "text": t} for i, t in enumerate(ranking.lagging_texts, 1)
         ],
         "stage_rules": [
-            {"count": int(k), "count_text": cn_count(int(k)), "text": v}
+            {"count": int(k), "count_text": str(int(k)), "text": v}
             for k, v in sorted(ranking.stage_miss_texts.items(), key=lambda kv: int(kv[0]))
         ],
     }
@@ -303,17 +316,70 @@ def _rules(ranking: Ranking) -> dict[str, Any]:
 # The context
 
 
+def default_date(summary: dict[str, Any]) -> dt.date:
+    """The 成文日期 when none is given: the day after the period end (before the first period has
+    ended: the as-of date)."""
+    period = summary.get("circular_period")
+    if period:
+        return dt.date.fromisoformat(period["end"]) + dt.timedelta(days=1)
+    return dt.date.fromisoformat(summary["as_of"])
+
+
+def _title(period: dict[str, Any] | None) -> tuple[str, str]:
+    """The title, and the same with the places it may break marked (:data:`TITLE_BREAK`)."""
+    words = [w.format(period=period["text"]) for w in TITLE_WORDS] if period else [TITLE_WORDS[0], *TITLE_WORDS[2:]]
+    return "".join(words), TITLE_BREAK.join(words)
+
+
+def _heading(summary: dict[str, Any], settings: Settings, number: str | None, date: dt.date) -> dict[str, Any]:
+    """The 版头 and 版记: issuing organs, 期号, 文号, the draft mark, 抄送, 印发机关 and 印发日期."""
+    p = settings.programme
+    period = summary.get("circular_period")
+    organs = list(p.issuing_organs)
+    return {
+        "issuer": "、".join(organs),
+        "issuers": organs,
+        "issue_text": f"第{period['number']}期" if period else None,
+        "doc_number": document_number(settings, number),
+        "draft_mark": "征求意见稿" if number is None or not str(number).strip() else None,
+        "copy_to": _clean(p.copy_to) or None,
+        "printed_by": _clean(p.printed_by) or organs[0],
+        "printed_date_text": f"{cn_date(date)}印发",
+    }
+
+
+def _closing(summary: dict[str, Any], settings: Settings, period: dict[str, Any] | None, date: dt.date) -> dict[str, Any]:
+    """What depends on the 成文日期 and the programme's end: the next deadlines after the date,
+    and whether there is any "continue" to ask for (none after the programme has ended)."""
+    p = settings.programme
+    over = period is not None and dt.date.fromisoformat(period["end"]) >= p.end
+    return {
+        "programme_over": over,
+        "next_roster_due": None if over else _next_text(_next_after(due_dates(settings, p.end), date), date),
+        "next_evaluation": (
+            _next_text(_next_after(list(settings.rewards.evaluations), date), date)
+            if settings.rewards.quarterly and not over
+            else None
+        ),
+        "evaluations": findings.evaluation_results(summary, period),
+        "year_end": findings.year_end_results(summary, period),
+        "year_end_reward_to": settings.rewards.year_end_reward_to,
+    }
+
+
 def circular_context(
-    summary: dict[str, Any], settings: Settings, *, number: str | None = None
+    summary: dict[str, Any], settings: Settings, *, number: str | None = None, date: dt.date | None = None
 ) -> dict[str, Any]:
     """Everything the circular templates need, from the summary dict and the settings only.
 
+    ``date`` is the 成文日期 (default :func:`default_date`); ``number`` the 文号 (None: a draft).
     Every key is always present (values may be None or empty) so that templates rendered with
     StrictUndefined fail only on a real mistake."""
     p, r = settings.programme, settings.ranking
     as_of = dt.date.fromisoformat(summary["as_of"])
     period = _period(summary)
-    date = dt.date.fromisoformat(period["end"]) if period else as_of
+    date = date or default_date(summary)
+    figures_day = dt.date.fromisoformat(period["end"]) if period else as_of
     communities = _community_rows(summary, settings, period)
     lagging, lagging_tie = _lagging(communities, r)
     at_period_end = bool(communities) and all(
@@ -322,16 +388,17 @@ def circular_context(
     goal = (summary.get("totals") or {}).get("goal", p.goal)
     tests = _test_totals(summary, communities, goal, from_rows=at_period_end)
     draft = number is None or not str(number).strip()
+    title, title_marked = _title(period)
     return {
         **_plan_words(settings),
+        **_heading(summary, settings, number, date),
+        **_closing(summary, settings, period, date),
         "draft": draft,
         # The plausibility review: a page before the draft, never part of the issued text.
         "review": [_clean(w["message"]) for w in summary.get("warnings") or [] if w.get("message")] if draft else [],
         "review_title": REVIEW_TITLE,
         "programme_name": p.name,
-        "issuer": p.issuer,
         "recipients": p.recipients,
-        "doc_number": document_number(settings, number),
         "hotline": p.hotline or None,
         "as_of": as_of.isoformat(),
         "as_of_text": cn_date(as_of),
@@ -339,19 +406,24 @@ def circular_context(
         "first_period": _first_period(settings),
         "date": date.isoformat(),
         "date_text": cn_date(date),
-        "title": TITLE_FORMAT.format(period=period["text"]) if period else TITLE_NO_PERIOD,
-        "figures_date_text": cn_date(date if at_period_end else as_of, year=False),
+        "title": title,
+        "title_marked": title_marked,
+        "figures_date_text": cn_date(figures_day if at_period_end else as_of, year=False),
         "figures_at_period_end": at_period_end,
         "tests": tests,
         "goal": fmt_num(goal),
+        "total_rate_text": _total_rate(communities) if at_period_end else "—",
         "goal_notes": _goal_notes(tests, summary, goal),
         "ranking_basis": "累计综合完成率" if r.rank_by == "cumulative" else "本期综合完成率",
         "rows": communities,
         "communities": communities,
         "lagging_count": r.lagging_count,
-        "lagging_count_text": cn_count(r.lagging_count),
+        "lagging_count_text": str(r.lagging_count),
         "lagging": lagging,
         "lagging_tie": lagging_tie,
+        # Consequences that stand although the community is not lagging now (a lost honour, 延续):
+        # the same list the terminal and the workbooks show (summary communities[].consequences).
+        "carried": [c for c in communities if not c["lagging"] and c["lag_actions"]],
         **_rules(r),
         "stage_actions": [c for c in communities if c["stage_actions"]],
         "stage_target_label": STAGE_TARGET_LABELS[r.stage_target],
@@ -362,15 +434,13 @@ def circular_context(
         "criticism_text": r.criticism_text,
         "praised": [c["name"] for c in communities if c["commendation"] == r.praise_text],
         "criticised": [c["name"] for c in communities if c["commendation"] == r.criticism_text],
+        "behind": findings.behind(communities),
+        "awaiting_diagnosis": findings.awaiting_diagnosis(communities),
         "followup": _followup_counts(summary),
         "roster_late": _roster_late(communities),
         "missing_from_roster": [
             {"name": c["name"], "count": c["missing_from_roster"]} for c in communities if c["missing_from_roster"]
         ],
-        "next_roster_due": _next_text(_next_after(due_dates(settings, p.end), date), date),
-        "next_evaluation": (
-            _next_text(_next_after(list(settings.rewards.evaluations), date), date) if settings.rewards.quarterly else None
-        ),
         "rewards": {
             "per_case": fmt_num(settings.rewards.per_case),
             "specialist": fmt_num(settings.rewards.specialist) if settings.rewards.specialist else None,

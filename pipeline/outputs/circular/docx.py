@@ -14,18 +14,18 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_BREAK, WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT
+from docx.enum.text import WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Emu, Mm, Pt, RGBColor
 from lxml import etree
 
 from pipeline.outputs.circular.render import body_blocks
@@ -46,11 +46,17 @@ FONT_FALLBACKS = {
     FONT_PAGE: "SimSun",
 }
 RED = RGBColor(0xFF, 0x00, 0x00)
-SIZE_OFFICE = Pt(22)
+# 发文机关标志: GB/T 9704 leaves the size to the office ("醒目、美观、庄重"); a character at most 15 mm
+# (about 42 pt) wide, smaller when the longest organ's name would not fit the type area.
+SIZE_OFFICE_MAX = 42.0
 SIZE_TITLE = Pt(22)  # 二号
 SIZE_BODY = Pt(16)  # 三号
 SIZE_TABLE = Pt(12)  # 小四
+SIZE_TABLE_SMALL = Pt(10.5)  # 五号: when a table's columns do not fit at 小四
 SIZE_PAGE = Pt(14)  # 四号
+SIZE_COLOPHON = Pt(14)  # 版记 四号
+TITLE_BREAK = "\u200b"  # where the title may break (pipeline.outputs.circular.context.TITLE_BREAK)
+TYPE_WIDTH_PT = 156 / 25.4 * 72  # the GB/T 9704 type area, 156 mm wide (A4 less the 28/26 mm margins)
 LINE = Pt(28.95)  # 22 lines on the GB/T 9704 type area
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 DATE_INDENT = Pt(SIZE_BODY.pt * 4)  # 成文日期右空四字
@@ -133,8 +139,39 @@ def _paragraph(
 
 
 def _text_width(text: str, size: float) -> float:
-    """Approximate printed width in points: CJK full width, ASCII half width."""
-    return sum(size if ord(ch) > 0x2E7F else size / 2 for ch in text)
+    """Approximate printed width in points: CJK full width, ASCII a little over half."""
+    return sum(size if ord(ch) > 0x2E7F or ch in FULL_WIDTH else size * 0.6 for ch in text if ch != TITLE_BREAK)
+
+
+# Below U+2E80 but full width in a Chinese font ("%" nearly so); other ASCII about 0.6 em in the
+# fonts Word and LibreOffice substitute (a little over half, so that a number never wraps).
+FULL_WIDTH = "“”‘’—…·%"
+
+
+def title_lines(text: str, size: float, width: float) -> list[str]:
+    """The title in as few lines as fit ``width``, broken only where ``text`` marks a break
+    (:data:`TITLE_BREAK`), the lines as even as possible (GB/T 9704: 词意完整，排列对称)."""
+    words = [w for w in text.split(TITLE_BREAK) if w]
+    best: list[str] = ["".join(words)]
+    if _text_width(best[0], size) <= width or len(words) < 2:
+        return best
+    for lines in range(2, len(words) + 1):
+        fits = [
+            split for split in _splits(words, lines) if all(_text_width(line, size) <= width for line in split)
+        ]
+        if fits:
+            return min(fits, key=lambda split: max(_text_width(line, size) for line in split))
+    return words
+
+
+def _splits(words: list[str], lines: int) -> list[list[str]]:
+    """Every way to cut ``words`` into ``lines`` consecutive non-empty groups, joined."""
+    if lines == 1:
+        return [["".join(words)]]
+    out = []
+    for cut in range(1, len(words) - lines + 2):
+        out += [["".join(words[:cut]), *rest] for rest in _splits(words[cut:], lines - 1)]
+    return out
 
 
 def _red_rule(para: Any) -> None:
@@ -194,23 +231,28 @@ def _font_table(doc: Any) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _table(doc: Any, rows: list[list[str]], total: Any) -> None:
-    """A centred grid table over the type area; columns sized by their contents (the header may
-    wrap onto two lines), the first row repeated on every page."""
+def _column_needs(rows: list[list[str]], size: float) -> list[float]:
+    """Each column's width in points: its longest data cell on one line (a number or a name never
+    wraps), the header on up to three lines, at least two characters; long texts wrap."""
+    pad = 14.0  # cell margins (5.4 pt each side) and a little air, points
     width = max(len(r) for r in rows)
-    size = SIZE_TABLE.pt
-    pad = 12.0  # cell margins, points
-    need = [
-        pad
-        + min(
-            max(
-                [_text_width(r[j], size) for r in rows[1:] if j < len(r)]
-                + [_text_width(rows[0][j], size) / 2 if j < len(rows[0]) else 0.0, size * 3.8]
-            ),
-            size * 7,  # longer texts wrap
-        )
-        for j in range(width)
-    ]
+    needs = []
+    for j in range(width):
+        data = max([_text_width(r[j], size) for r in rows[1:] if j < len(r)] or [0.0])
+        header = _text_width(rows[0][j], size) / 3 if j < len(rows[0]) else 0.0
+        needs.append(pad + min(max(data, header, size * 2), size * 12))
+    return needs
+
+
+def _table(doc: Any, rows: list[list[str]], total: Any) -> None:
+    """A centred grid table over the type area: 小四, or 五号 when the columns would not fit; the
+    header row repeated on every page (w:tblHeader), no row split across pages (w:cantSplit)."""
+    width = max(len(r) for r in rows)
+    size = SIZE_TABLE
+    need = _column_needs(rows, size.pt)
+    if sum(need) > total.pt:
+        size = SIZE_TABLE_SMALL
+        need = _column_needs(rows, size.pt)
     widths = [int(total * n / sum(need)) for n in need]
     table = doc.add_table(rows=len(rows), cols=width)
     table.style = doc.styles["Table Grid"]
@@ -221,10 +263,10 @@ def _table(doc: Any, rows: list[list[str]], total: Any) -> None:
     # table.rows[i] and row.cells rebuild their lists on every access: take them once (a table of
     # thousands of communities would otherwise cost quadratic time).
     for i, (values, row) in enumerate(zip(rows, list(table.rows), strict=True)):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
         if i == 0:
-            trpr = row._tr.get_or_add_trPr()
-            header = OxmlElement("w:tblHeader")
-            trpr.append(header)
+            trpr.append(OxmlElement("w:tblHeader"))
         cells = row.cells
         for j in range(width):
             cell = cells[j]
@@ -234,9 +276,9 @@ def _table(doc: Any, rows: list[list[str]], total: Any) -> None:
             para = cell.paragraphs[0]
             para.alignment = WD_PARAGRAPH_ALIGNMENT.CENTER
             para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-            para.paragraph_format.line_spacing = Pt(20)
+            para.paragraph_format.line_spacing = Pt(size.pt * 1.5)
             if text:
-                _fonts(para.add_run(text), FONT_H1 if i == 0 else FONT_BODY, SIZE_TABLE)
+                _fonts(para.add_run(text), FONT_H1 if i == 0 else FONT_BODY, size)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -284,30 +326,75 @@ def _page_setup(doc: Any) -> Any:
     theme_lang = doc.settings.element.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:eastAsia"), "zh-CN")
+    return section
+
+
+def _circular_section(doc: Any, section: Any, review: bool) -> Any:
+    """The section the circular is laid out in: after the review page a new one whose pages are
+    numbered from 1 (the review page has no number); page numbers "— 1 —" in its footers."""
+    if review:
+        section = doc.add_section(WD_SECTION.NEW_PAGE)
+        numbering = OxmlElement("w:pgNumType")
+        numbering.set(qn("w:start"), "1")
+        section._sectPr.append(numbering)
+        section.footer.is_linked_to_previous = False
+        section.even_page_footer.is_linked_to_previous = False
     _page_number(section.footer, WD_PARAGRAPH_ALIGNMENT.RIGHT, left=False)
     _page_number(section.even_page_footer, WD_PARAGRAPH_ALIGNMENT.LEFT, left=True)
     return section
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Page:
     type_width: Any  # the width of the type area (a table spans it)
     date_text: str  # the 成文日期, over which the signature is centred
+    office_size: Any  # the 发文机关标志's size: one for every organ's line
+    has_issue: bool  # a 期号 line stands between the head and the 文号
+    offices: int = 0  # office lines laid out so far (only the first is 35 mm down)
+    annexes: int = 0  # 附件说明 lines laid out so far
+    colophon: list[tuple[str, str]] = field(default_factory=list)  # 版记 rows, laid out last
+
+
+def _keep_last_with_next(doc: Any) -> None:
+    """Tie the paragraph laid out last to the next one (the body's end to the signature: a page
+    never holds only the signature and the date)."""
+    last = doc.element.body.xpath("./w:p")
+    if last:
+        pf = last[-1].get_or_add_pPr()
+        keep = OxmlElement("w:keepNext")
+        _insert_ordered(pf, keep, "w:keepNext")
 
 
 def _office(doc: Any, text: str, page: _Page) -> None:
     # GB/T 9704: the issuing office's mark starts 35 mm below the top of the type area.
-    _paragraph(doc, text, FONT_OFFICE, SIZE_OFFICE, align=CENTER, color=RED, line=Pt(40), before=Mm(35))
+    before = Mm(35) if page.offices == 0 else None
+    page.offices += 1
+    para = _paragraph(
+        doc, text, FONT_OFFICE, page.office_size, align=CENTER, color=RED, line=Pt(page.office_size.pt * 1.2),
+        before=before,
+    )
+    para.paragraph_format.keep_with_next = True
+
+
+def _issue(doc: Any, text: str, page: _Page) -> None:
+    _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=CENTER, before=LINE * 2).paragraph_format.keep_with_next = True
 
 
 def _number(doc: Any, text: str, page: _Page) -> None:
-    _red_rule(_paragraph(doc, text, FONT_BODY, SIZE_BODY, align=CENTER, before=LINE * 2))
+    before = None if page.has_issue else LINE * 2
+    _red_rule(_paragraph(doc, text, FONT_BODY, SIZE_BODY, align=CENTER, before=before))
 
 
 def _title(doc: Any, text: str, page: _Page) -> None:
-    _paragraph(
-        doc, text, FONT_OFFICE, SIZE_TITLE, align=CENTER, line=Pt(36), before=LINE * 2, after=LINE, outline=0
+    lines = title_lines(text, SIZE_TITLE.pt, page.type_width.pt)
+    para = _paragraph(
+        doc, "", FONT_OFFICE, SIZE_TITLE, align=CENTER, line=Pt(36), before=LINE * 2, after=LINE, outline=0
     )
+    for n, line in enumerate(lines):
+        run = para.add_run(line)
+        _fonts(run, FONT_OFFICE, SIZE_TITLE)
+        if n < len(lines) - 1:
+            run.add_break()
 
 
 def _recipients(doc: Any, text: str, page: _Page) -> None:
@@ -323,37 +410,121 @@ def _heading2(doc: Any, text: str, page: _Page) -> None:
     _paragraph(doc, text, FONT_H2, SIZE_BODY, indent=True, outline=2).paragraph_format.keep_with_next = True
 
 
+def _annex(doc: Any, text: str, page: _Page) -> None:
+    """附件说明: one blank line under the body, "附件：1．……" indented two characters, the next
+    lines aligned under "1．" (GB/T 9704 7.3.6)."""
+    if page.annexes == 0:
+        _keep_last_with_next(doc)
+        _paragraph(doc, "", FONT_BODY, SIZE_BODY).paragraph_format.keep_with_next = True
+    para = _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=WD_PARAGRAPH_ALIGNMENT.LEFT)
+    para.paragraph_format.left_indent = Pt(SIZE_BODY.pt * (2 if page.annexes == 0 else 5))
+    para.paragraph_format.keep_with_next = True
+    page.annexes += 1
+
+
 def _seal(doc: Any, text: str, page: _Page) -> None:
+    _keep_last_with_next(doc)
     for _ in range(3):
-        _paragraph(doc, "", FONT_BODY, SIZE_BODY)
+        _paragraph(doc, "", FONT_BODY, SIZE_BODY).paragraph_format.keep_with_next = True
 
 
 def _signature(doc: Any, text: str, page: _Page) -> None:
     # 发文机关署名 centred over the date.
     shift = (_text_width(page.date_text, SIZE_BODY.pt) - _text_width(text, SIZE_BODY.pt)) / 2
-    _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=RIGHT, right_indent=Pt(max(DATE_INDENT.pt + shift, 0)))
+    para = _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=RIGHT, right_indent=Pt(max(DATE_INDENT.pt + shift, 0)))
+    para.paragraph_format.keep_with_next = True
 
 
 def _date(doc: Any, text: str, page: _Page) -> None:
     _paragraph(doc, text, FONT_BODY, SIZE_BODY, align=RIGHT, right_indent=DATE_INDENT)
 
 
+def _attachment(doc: Any, text: str, page: _Page) -> None:
+    """附件标识: a new page, 黑体 三号 at the top left of the type area."""
+    para = _paragraph(doc, text, FONT_H1, SIZE_BODY, align=WD_PARAGRAPH_ALIGNMENT.LEFT)
+    para.paragraph_format.page_break_before = True
+    para.paragraph_format.keep_with_next = True
+
+
+def _attachment_title(doc: Any, text: str, page: _Page) -> None:
+    para = _paragraph(doc, text, FONT_OFFICE, SIZE_TITLE, align=CENTER, line=Pt(36), before=LINE, after=LINE)
+    para.paragraph_format.keep_with_next = True
+
+
+def _copy_to(doc: Any, text: str, page: _Page) -> None:
+    page.colophon.append((text, ""))
+
+
+def _printed(doc: Any, text: str, page: _Page) -> None:
+    organ, _, day = text.partition("|")
+    page.colophon.append((organ.strip(), day.strip()))
+
+
 def _body(doc: Any, text: str, page: _Page) -> None:
     _paragraph(doc, text, FONT_BODY, SIZE_BODY, indent=True)
 
 
-# Block kind (see parse_body) -> how it is laid out; tables are laid out by _table.
+# Block kind (see parse_body) -> how it is laid out; tables are laid out by _table, the draft mark
+# goes into the page header (_draft_header), the 版记 rows at the foot of the last page (_colophon).
 _BLOCKS: dict[str, Callable[[Any, str, _Page], None]] = {
     "office": _office,
+    "issue": _issue,
     "number": _number,
     "title": _title,
     "recipients": _recipients,
     "heading1": _heading1,
     "heading2": _heading2,
+    "annex": _annex,
     "seal": _seal,
     "signature": _signature,
     "date": _date,
+    "attachment": _attachment,
+    "attachment_title": _attachment_title,
+    "copy_to": _copy_to,
+    "printed": _printed,
+    "draft": lambda doc, text, page: None,
 }
+
+
+def _rules(para: Any, *, top: int | None, bottom: int) -> None:
+    """Rules above/below a 版记 line (w:sz in eighths of a point: 8 = 1 pt thick, 4 = 0.5 pt thin)."""
+    bdr = OxmlElement("w:pBdr")
+    for tag, size in (("w:top", top), ("w:bottom", bottom)):
+        if size is None:
+            continue
+        el = OxmlElement(tag)
+        for k, v in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "4"), ("w:color", "000000")):
+            el.set(qn(k), v)
+        bdr.append(el)
+    _insert_ordered(para._p.get_or_add_pPr(), bdr, "w:pBdr")
+
+
+def _colophon(doc: Any, rows: list[tuple[str, str]], page: _Page) -> None:
+    """版记 (GB/T 9704 7.4) after the last attachment, its lines kept together: 抄送, then 印发机关
+    left and 印发日期 right, 四号, one character in from each side, a thick rule above the first
+    line and below the last, thin rules between. (It stays in the text flow: LibreOffice does not
+    anchor a bordered paragraph frame, nor a full-width floating table, to the foot of the page.)"""
+    for n, (left, right) in enumerate(rows):
+        para = _paragraph(
+            doc, "", FONT_BODY, SIZE_COLOPHON, align=WD_PARAGRAPH_ALIGNMENT.LEFT, line=Pt(SIZE_COLOPHON.pt * 1.8),
+            before=LINE if n == 0 else None,
+        )
+        fmt = para.paragraph_format
+        fmt.left_indent = fmt.right_indent = SIZE_COLOPHON
+        fmt.keep_with_next = n < len(rows) - 1
+        _rules(para, top=8 if n == 0 else None, bottom=8 if n == len(rows) - 1 else 4)
+        if right:
+            fmt.tab_stops.add_tab_stop(Emu(page.type_width - 2 * SIZE_COLOPHON), WD_TAB_ALIGNMENT.RIGHT)
+        _fonts(para.add_run(f"{left}\t{right}" if right else left), FONT_BODY, SIZE_COLOPHON)
+
+
+def _draft_header(section: Any, text: str) -> None:
+    """The draft mark on every page of the circular: 黑体 三号, red, top right of the header."""
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        para = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+        para.alignment = RIGHT
+        _fonts(para.add_run(text), FONT_H1, SIZE_BODY, color=RED)
 
 
 def _properties(doc: Any, context: dict[str, Any]) -> None:
@@ -374,33 +545,46 @@ def _properties(doc: Any, context: dict[str, Any]) -> None:
     core.revision = 1
 
 
-def _review_page(doc: Any, context: dict[str, Any]) -> None:
+def _review_page(doc: Any, context: dict[str, Any]) -> bool:
     """The draft's 审核提示 page (the plausibility review), before the circular; never in an
-    issued circular (the context of an issued one has no review)."""
+    issued circular (the context of an issued one has no review). Whether there is one."""
     if not context.get("review"):
-        return
+        return False
     _paragraph(doc, context["review_title"], FONT_H1, SIZE_BODY, align=CENTER, color=RED, after=LINE)
     for n, item in enumerate(context["review"], start=1):
         _paragraph(doc, f"{n}. {item}", FONT_BODY, SIZE_BODY, indent=True)
-    _paragraph(doc, "", FONT_BODY, SIZE_BODY).add_run().add_break(WD_BREAK.PAGE)
+    return True
+
+
+def _office_size(blocks: list[dict[str, Any]], width: float) -> Any:
+    """One size for every organ's line of the red head: the largest up to SIZE_OFFICE_MAX at which
+    the longest name fits the type area."""
+    widest = max((_text_width(b["text"], 1.0) for b in blocks if b["kind"] == "office"), default=1.0)
+    return Pt(min(SIZE_OFFICE_MAX, int(width / max(widest, 1.0))))
 
 
 def build_docx(context: dict[str, Any], settings: Settings) -> Any:
     """The circular as a python-docx Document (not saved)."""
     doc = _new_document()
     _normal_style(doc)
-    section = _page_setup(doc)
-    _review_page(doc, context)
+    section = _circular_section(doc, _page_setup(doc), _review_page(doc, context))
     blocks = body_blocks(context, settings)
+    type_width = Emu(section.page_width - section.left_margin - section.right_margin)
     page = _Page(
-        type_width=section.page_width - section.left_margin - section.right_margin,
+        type_width=type_width,
         date_text=next((b["text"] for b in blocks if b["kind"] == "date"), ""),
+        office_size=_office_size(blocks, type_width.pt),
+        has_issue=any(b["kind"] == "issue" for b in blocks),
     )
+    draft = next((b["text"] for b in blocks if b["kind"] == "draft"), None)
+    if draft:
+        _draft_header(section, draft)
     for block in blocks:
         if block["kind"] == "table":
             _table(doc, block["rows"], page.type_width)
         else:
             _BLOCKS.get(block["kind"], _body)(doc, block["text"], page)
+    _colophon(doc, page.colophon, page)
     _properties(doc, context)
     return doc
 

@@ -75,23 +75,33 @@ def render(name: str, context: dict[str, Any], settings: Settings) -> str:
 
 
 _MARKERS = {
+    "@draft": "draft",
     "@office": "office",
+    "@issue": "issue",
     "@number": "number",
     "@title": "title",
     "@recipients": "recipients",
+    "@annex": "annex",
     "@seal": "seal",
     "@signature": "signature",
     "@date": "date",
+    "@attachment": "attachment",
+    "@attachment_title": "attachment_title",
+    "@copy_to": "copy_to",
+    "@printed": "printed",
 }
 
 
 def parse_body(text: str) -> list[dict[str, Any]]:
     """The rendered body template as blocks (kind, text, rows). One line = one paragraph:
 
-    ``@office`` 发文机关标志, ``@number`` 发文字号, ``@title`` 标题, ``@recipients`` 主送机关,
+    ``@draft`` the draft mark (征求意见稿), ``@office`` 发文机关标志 (one line per organ), ``@issue``
+    期号, ``@number`` 发文字号, ``@title`` 标题 (may break at U+200B only), ``@recipients`` 主送机关,
     ``# `` 一级标题, ``## `` 二级标题, ``| a | b |`` a table row (consecutive rows make one table,
-    the first is the header), ``@seal`` 印章位置, ``@signature`` 署名, ``@date`` 成文日期,
-    any other non-empty line a body paragraph. Blank lines are ignored."""
+    the first is the header), ``@annex`` 附件说明 (one line per attachment), ``@seal`` 印章位置,
+    ``@signature`` 署名 (one line per organ), ``@date`` 成文日期, ``@attachment`` 附件标识 (starts a
+    new page), ``@attachment_title`` 附件标题, ``@copy_to`` 抄送 and ``@printed`` 印发机关|印发日期
+    (版记), any other non-empty line a body paragraph. Blank lines are ignored."""
     blocks: list[dict[str, Any]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()

@@ -85,7 +85,7 @@ def test_templates_ship_with_the_package_and_a_folder_beside_the_config_override
     own = load_settings(config)
     assert template_dirs(own) == [tmp_path / "templates", REPO / "pipeline" / "templates"]
     context = circular_context(summary, own)
-    assert render("circular.txt.j2", context, own) == "本单位自己的摘要：泗洲街道办事处\n"
+    assert render("circular.txt.j2", context, own) == "本单位自己的摘要：中共唐河县泗洲街道工作委员会、唐河县泗洲街道办事处\n"
     # The other templates still come from the package.
     assert render("circular_body.txt.j2", context, own) == render("circular_body.txt.j2", context, settings)
 
@@ -96,20 +96,24 @@ def test_docx_heading_number_title_and_signature(written: list[Path], summary: d
     # The draft opens with the 审核提示 page (the demo's goal 333 against the quota sum 306 is on it),
     # then the circular itself on a new page.
     assert paragraphs[0].text.startswith("审核提示")
-    start = next(i for i, p in enumerate(paragraphs) if p.text == "泗洲街道办事处")
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "中共唐河县泗洲街道工作委员会")
     assert any("306" in p.text for p in paragraphs[1:start])
     texts = [p.text for p in paragraphs[start:]]
     office_run = paragraphs[start].runs[0]
     assert str(office_run.font.color.rgb) == "FF0000"
-    assert texts[1] == "唐洲文〔2020〕 号"  # a draft: the number is given when the circular is issued
+    # The joint issuing organs (config [programme] issuers), one line each, then 期号 and 文号.
+    assert texts[:4] == ["中共唐河县泗洲街道工作委员会", "唐河县泗洲街道办事处", "第5期", "唐洲文〔2020〕 号"]
     period = summary["circular_period"]
     # The first period 04-10..04-15 (6 days) is merged into 04-16..04-30: 06-16..06-30 is the 5th.
     assert period == {"number": 5, "start": "2020-06-16", "end": "2020-06-30"}
-    assert texts[2] == "关于2020年6月16日至6月30日“两筛”工作进展情况的通报"
-    assert texts[3] == "各社区、直属单位："
-    assert texts[-2:] == ["泗洲街道办事处", "2020年6月30日"]
+    # The title breaks between words only: after the dates, never inside "两筛".
+    assert texts[4] == "关于2020年6月16日至6月30日\n“两筛”工作进展情况的通报"
+    assert texts[5] == "各社区、直属单位："
+    # Signature (both organs) and the 成文日期, the day after the period end by default.
+    date = texts.index("2020年7月1日")
+    assert texts[date - 2 : date] == ["中共唐河县泗洲街道工作委员会", "唐河县泗洲街道办事处"]
     # red rule under the document number
-    ppr: Any = paragraphs[start + 1]._p.pPr
+    ppr: Any = paragraphs[start + 3]._p.pPr
     bottom = ppr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert bottom.get(qn("w:color")) == "FF0000"
 
@@ -120,7 +124,7 @@ def test_issued_number(summary: dict[str, Any], settings: Settings, tmp_path: Pa
     assert "唐洲文〔2020〕12号" in paths[1].read_text(encoding="utf-8")
     # The 审核提示 page is for the office, never part of the issued text.
     assert summary["warnings"]
-    assert [p.text for p in Document(str(paths[0])).paragraphs if p.text][0] == "泗洲街道办事处"
+    assert [p.text for p in Document(str(paths[0])).paragraphs if p.text][0] == "中共唐河县泗洲街道工作委员会"
     assert "审核提示" not in docx_text(paths[0]) and "审核提示" not in paths[1].read_text(encoding="utf-8")
     assert (
         circular_context(summary, settings, number="唐洲文〔2020〕12号")["doc_number"] == "唐洲文〔2020〕12号"
@@ -132,14 +136,21 @@ def test_ranking_table_matches_summary(
     written: list[Path], summary: dict[str, Any], settings: Settings
 ) -> None:
     doc = Document(str(written[0]))
-    assert len(doc.tables) == 1
+    # 附件1 the ranking, 附件2 the figures.
+    assert len(doc.tables) == 2
     rows = [[c.text for c in row.cells] for row in doc.tables[0].rows]
-    assert rows[0][:2] == ["排名", "社区"]
+    assert rows[0][:4] == ["序号", "社区", "排名", "累计综合完成率"]
     order = {c.key: i for i, c in enumerate(settings.communities)}
     expected = sorted(summary["communities"], key=lambda c: (c["rank"], order[c["key"]]))
-    assert [(r[0], r[1]) for r in rows[1:]] == [(str(c["rank"]), c["name"]) for c in expected]
-    first = next(c for c in summary["communities"] if c["name"] == rows[1][1])
-    assert rows[1][2] == f"{first['done']['nt']}/{first['expected']['nt']:.1f}"
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [
+        (str(n), c["name"], str(c["rank"])) for n, c in enumerate(expected, 1)
+    ]
+    # Each community's consequences: the same list the terminal and the workbooks show.
+    assert [r[5] for r in rows[1:]] == ["；".join(c["consequences"]) for c in expected]
+    figures = [[c.text for c in row.cells] for row in doc.tables[1].rows]
+    first = next(c for c in summary["communities"] if c["name"] == figures[1][1])
+    assert figures[1][2:4] == [str(first["done"]["nt"]), f"{first['expected']['nt']:.1f}"]
+    assert figures[-1][1] == "合计" and figures[-1][2] == "103"  # 6-30: 103 NT screenings in all
 
 
 def test_lagging_consequences_and_leaders(written: list[Path], summary: dict[str, Any]) -> None:
@@ -152,13 +163,18 @@ def test_lagging_consequences_and_leaders(written: list[Path], summary: dict[str
             assert consequence in text
     assert "新华社区（分包领导：张久进）" in text
     assert "银华社区：" in text and "银华社区（分包领导" not in text
+    # A lost honour carried over (新安 lagged 3 times in a row earlier) is said, not only praise.
+    assert "新安社区（分包领导：李晓峰）：本期未列入工作落后，此前的处理仍然有效：取消年底评先资格（延续）。" in text
     for path in written:
         body = path.read_text(encoding="utf-8") if path.suffix != ".docx" else text
         assert "None" not in body
         assert "分包领导：）" not in body
     assert "通报批评" in text
-    # the declared goal vs the quota table
-    assert "333" in text and "306" in text and "相差27人" in text
+    # the declared goal vs the quota table: both figures in the text; the office's question about the
+    # difference is on the review page only
+    assert "333" in text and "306" in text
+    issued = docx_text(write_circular(written[0].parent / "issued", summary, load_settings(CONFIG), AS_OF, number="12")[0])
+    assert "说明" not in issued and "研究确定" not in issued and "相差" not in issued
     # next deadlines and the hotline
     assert "7月8日前" in text and "7月10日" in text and "0377-68888686" in text
 
@@ -172,7 +188,7 @@ def test_docx_fonts_and_page_setup(written: list[Path]) -> None:
         for run in para.runs:
             rpr: Any = run._element.rPr
             east_asia = rpr.rFonts.get(qn("w:eastAsia"))
-            if para.text.startswith(("一、", "二、", "三、", "四、", "五、")):
+            if para.text.startswith(("一、", "二、", "三、", "四、", "五、", "六、", "七、")):
                 heading_fonts.add(east_asia)
             elif para.text.startswith("（"):
                 continue
@@ -181,7 +197,7 @@ def test_docx_fonts_and_page_setup(written: list[Path]) -> None:
                 assert run.font.size == Pt(16)
     assert heading_fonts == {"黑体"}
     assert {p.paragraph_format.line_spacing for p in body} == {Pt(28.95)}
-    section = doc.sections[0]
+    section = doc.sections[-1]
     sizes: list[Any] = [section.page_width, section.page_height]
     assert [round(x.mm) for x in sizes] == [210, 297]
     margins: list[Any] = [
@@ -194,8 +210,8 @@ def test_docx_fonts_and_page_setup(written: list[Path]) -> None:
     footer_xml = section.footer._element.xml
     assert "PAGE" in footer_xml and "— " in footer_xml
     core = doc.core_properties
-    assert core.author == "泗洲街道办事处" and core.revision == 1
-    assert core.created.date() == core.modified.date() == AS_OF
+    assert core.author == "中共唐河县泗洲街道工作委员会、唐河县泗洲街道办事处" and core.revision == 1
+    assert core.created.date() == core.modified.date() == dt.date(2020, 7, 1)  # the 成文日期
 
 
 def test_byte_identical_on_second_write(summary: dict[str, Any], settings: Settings, tmp_path: Path) -> None:
@@ -245,8 +261,16 @@ def test_text_summary(written: list[Path], summary: dict[str, Any]) -> None:
         assert f"{c['rank']}. {c['name']}" in text
     lagging = [c for c in summary["communities"] if c["lagging"]]
     assert lagging and "工作落后" in text
+    # A draft: the ranking and the lagging names only; what the plan sets for them is said in the
+    # group chat once the circular is issued.
+    names = [c["name"] for c in sorted(lagging, key=lambda c: -c["rank"])]
+    assert "工作落后：" + "、".join(names) in text
+    assert not any(x in text for c in lagging for x in c["consequences"])
+    issued = write_circular(written[0].parent / "issued-text", summary, load_settings(CONFIG), AS_OF, number="12")
+    issued_text = issued[2].read_text(encoding="utf-8")
+    assert "唐洲文〔2020〕12号" in issued_text
     for c in lagging:  # each lagging community with what the plan sets for it
-        assert all(x in text for x in c["consequences"]), c["name"]
+        assert all(x in issued_text for x in c["consequences"]), c["name"]
     assert len(text) < 1500
 
 
