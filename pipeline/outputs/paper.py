@@ -1,0 +1,166 @@
+"""How a sheet prints: A4, portrait or landscape by the table's width, one page wide, the table's
+header row repeated, a footer naming the workbook, the sheet and the page, and text that is
+never cut (long text wraps; a wrapped title or explanation gets the height it needs).
+
+Every print decision of the workbooks is made here, on column widths in Excel's units and on
+texts, so that another writer (issue #14) can call the same functions. The geometry is Excel's:
+a column of width ``w`` is ``int(7w + 0.5) + 5`` pixels of 0.75 pt (Calibri 11, the workbook's
+default font); the body font is 宋体 10 pt, so a sheet printed at 90 % or more prints at 9 pt or
+more (:data:`MIN_SCALE`).
+
+A sheet is *printed* (its tables are the print area) or *for the screen* (口径说明, the period
+histories, lists that another workbook carries to their reader): its print area is one empty
+cell, so "print entire workbook" skips it, and the sheet says how to print it when wanted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.fmt import excel_width
+
+PT_PER_INCH = 72.0
+A4_SHORT, A4_LONG = 595.28, 841.89  # points
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 0.4, 0.55, 0.6  # inches
+HEADER_MARGIN, FOOTER_MARGIN = 0.25, 0.3  # inches
+PAPER_A4 = 9
+
+BODY_PT = 10.0  # the body font (宋体 10)
+MIN_PRINTED_PT = 9.0
+MIN_SCALE = MIN_PRINTED_PT / BODY_PT
+# The scale columns are fitted for: LibreOffice lays a column out about 5 % wider than Excel, so a
+# table fitted to print at 96 % in Excel still prints at 9 pt or more there.
+FIT_SCALE = 0.96
+LINE_PT = 13.5  # one line of 10 pt text (Excel's row height for 宋体 10)
+ROW_PAD_PT = 3.0  # above and below the lines of a wrapped cell
+
+# Prose columns (说明, 住址, 处理措施 ...) wrap rather than widen past this, and shrink to no less
+# than FLOOR when a table is too wide for the page.
+PROSE_WIDTH = 30.0
+PROSE_FLOOR = 10.0
+
+SCREEN_NOTE = (
+    "本表供在电脑上查看，不在默认打印范围内（打印整个工作簿时跳过本表）；需要打印时，选中要打印的单元格，"
+    "打印时选择“打印选定区域”。"
+)
+
+
+def column_px(width: float) -> int:
+    """The pixels of a column ``width`` characters wide (Excel, Calibri 11)."""
+    if width <= 0:
+        return 0
+    if width < 1:
+        return int(width * 12 + 0.5)
+    return int(width * 7 + 0.5) + 5
+
+
+def column_pt(width: float) -> float:
+    return column_px(width) * 0.75
+
+
+def printable_width(landscape: bool) -> float:
+    """Points across the page between the side margins."""
+    return (A4_LONG if landscape else A4_SHORT) - 2 * MARGIN_SIDE * PT_PER_INCH
+
+
+def printable_height(landscape: bool) -> float:
+    """Points down the page between the top and bottom margins."""
+    return (A4_SHORT if landscape else A4_LONG) - (MARGIN_TOP + MARGIN_BOTTOM) * PT_PER_INCH
+
+
+def content_pt(widths: Sequence[float]) -> float:
+    return sum(column_pt(w) for w in widths)
+
+
+def is_landscape(widths: Sequence[float]) -> bool:
+    """Portrait when the columns fit across a portrait page at full size, else landscape."""
+    return content_pt(widths) > printable_width(False)
+
+
+def print_scale(widths: Sequence[float], landscape: bool) -> float:
+    """The scale "fit to one page wide" prints at (it never enlarges)."""
+    total = content_pt(widths)
+    return 1.0 if total <= 0 else min(1.0, printable_width(landscape) / total)
+
+
+def fit_widths(widths: Sequence[float], prose: Sequence[bool]) -> list[float]:
+    """``widths`` with the prose columns narrowed (widest first, to no less than
+    :data:`PROSE_FLOOR`) until the table fits a landscape page at full size, or failing that at
+    :data:`FIT_SCALE`; other columns keep their widths."""
+    out = list(widths)
+    for room in (printable_width(True), printable_width(True) / FIT_SCALE):
+        while content_pt(out) > room:
+            candidates = [i for i, p in enumerate(prose) if p and out[i] > PROSE_FLOOR]
+            if not candidates:
+                break
+            widest = max(candidates, key=lambda i: out[i])
+            others = sorted((out[i] for i in candidates if i != widest), reverse=True)
+            step = max(out[widest] - max(others[0] if others else PROSE_FLOOR, PROSE_FLOOR), 1.0)
+            excess = (content_pt(out) - room) / 7 / 0.75 + 0.5
+            out[widest] = max(PROSE_FLOOR, out[widest] - min(step, excess))
+        if content_pt(out) <= room:
+            break
+    return out
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines ``text`` wraps to in a column (or merged cells) ``width`` characters wide."""
+    usable = max(width - 1.0, 1.0)  # the cell's padding
+    return sum(max(1, math.ceil(excel_width(part) / usable)) for part in text.split("\n"))
+
+
+def wrapped_height(text: str, width: float, font_pt: float = BODY_PT) -> float:
+    """The row height (points) that shows ``text`` whole, wrapped in ``width`` characters."""
+    lines = text_lines(text, width * BODY_PT / font_pt)
+    return lines * LINE_PT * font_pt / BODY_PT + ROW_PAD_PT
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """What prints of a sheet: rows ``first_row``..``last_row`` and columns 0..``last_col``
+    (0-based, inclusive), the rows repeated on every page (``repeat``: first and last, or None),
+    the orientation, and page breaks before the rows in ``breaks``. ``printed=False``: a sheet
+    for the screen (see the module's docstring)."""
+
+    last_row: int
+    last_col: int
+    landscape: bool
+    repeat: tuple[int, int] | None = None
+    first_row: int = 0
+    printed: bool = True
+    breaks: tuple[int, ...] = ()
+    fixed: bool = False  # the orientation was chosen (a card is portrait), not derived from widths
+
+
+def footer(document: str) -> str:
+    """The footer of every page: the workbook and the sheet on the left, the page on the right."""
+    name = document.replace("&", "&&")
+    return f"&L&10{name}　&A&R&10第 &P 页，共 &N 页"
+
+
+def apply(sheet: Worksheet, layout: PrintLayout, document: str) -> None:
+    """Set ``sheet``'s page set-up (may be called again: the last call wins)."""
+    if layout.landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.set_paper(PAPER_A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP, bottom=MARGIN_BOTTOM)
+    sheet.set_header("", {"margin": HEADER_MARGIN})
+    sheet.set_footer(footer(document), {"margin": FOOTER_MARGIN})
+    if layout.repeat is not None:
+        sheet.repeat_rows(*layout.repeat)
+    else:
+        sheet.repeat_row_range = ""
+    if layout.printed:
+        sheet.print_area(layout.first_row, 0, layout.last_row, layout.last_col)
+    else:
+        # One empty cell beside the header row: nothing to print, so the sheet is skipped.
+        row = layout.repeat[0] if layout.repeat is not None else 0
+        sheet.print_area(row, layout.last_col + 2, row, layout.last_col + 2)
+    sheet.set_h_pagebreaks(list(layout.breaks))
