@@ -215,7 +215,8 @@ class _ChineseHelp:
         formatter.write_usage(ctx.command_path, " ".join(pieces).replace("[OPTIONS]", "[选项]"), prefix="用法：")
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]  # type: ignore[attr-defined]
+        params = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]  # type: ignore[attr-defined]
+        rows = [rv for p in params if (rv := p.get_help_record(ctx)) is not None]
         if rows:
             with formatter.section("选项"):
                 formatter.write_dl(rows)

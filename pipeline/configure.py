@@ -504,6 +504,7 @@ def _cadence(w: _Writer, a: Answers) -> None:
     for key in ("summary", "ranking", "circular"):
         w.rule(Cadences, key, a[key])
     w.set("text", "", "方案原文对周期的说法（如“三天一汇总、一周一排序、一旬一总结”），通报加引号引用；留空则按以上周期自动表述")
+    w.set("min_period_days", 10, "首个通报期因考核起始日被截短且不足几天时并入下一期（0 = 不合并）")
 
 
 def _rosters(w: _Writer, a: Answers) -> None:
@@ -513,11 +514,18 @@ def _rosters(w: _Writer, a: Answers) -> None:
     w.rule(Rosters, "paper", a["paper_roster"])
     w.set("conflict_assign", "latest", "同一孕妇在两个社区的花名册上时计入最近一次报送的（\"latest\"）或最早的（\"first\"）")
     w.set("reminder_days_before", 2, "截止日期前几天内可以催报（screening remind）")
+    w.set("missing_from", "next_due", "不在花名册上的已筛查孕妇：筛查后到了上报日仍未列入才算漏报（\"next_due\"，之前为待核实）或立即算漏报（\"screening\"）")
 
 
 def _ranking(w: _Writer, a: Answers) -> None:
     w.section("ranking", "排名、工作落后和处理措施")
     w.set("rank_by", "cumulative", "按累计（\"cumulative\"）或本期（\"period\"）两项合计完成率排名")
+    w.set(
+        "stage_target",
+        "behind_and_slipping",
+        "阶段性目标未完成的口径：behind_and_slipping（落后且未追赶）、period_share、cumulative_combined、"
+        "cumulative_each_test、quarterly；达到序时进度的任何口径下都不受处理",
+    )
     w.rule(Ranking, "lagging_count", a["lagging_count"])
     w.rule(Ranking, "lagging_texts", list(a["lagging_text"]))
     w.rule(Ranking, "last_text_lasts", bool(a.get("last_text_lasts", False)))
@@ -534,6 +542,7 @@ def _rewards(w: _Writer, a: Answers) -> None:
         w.rule(Rewards, "case", "both")
         w.rule(Rewards, "per_case", a["per_case"])
         w.rule(Rewards, "specialist", a["specialist"])
+        w.set("evaluation_basis", "standing", "季度评比按评比日的累计进度（\"standing\"）或刚结束的季度（\"quarter\"）评定")
     w.rule(Rewards, "year_end_money", a["year_end"])
     if a["year_end"]:
         w.rule(Rewards, "year_end", a["year_end_date"])
@@ -550,6 +559,7 @@ def _technical(w: _Writer, a: Answers) -> None:
     w.set("edd_to_lmp_days", 280, "只有预产期时：末次月经 = 预产期 - 280 天")
     w.section("followup")
     w.set("opening_within_days", 7, "“即将进入窗口期”：几天内进入")
+    w.set("past_term_days", 294, "末次月经后超过几天不再督促补筛（294 天即孕42周）")
     w.section("spot_check", "督查组随机抽查名单")
     w.set("size", 5, "每个社区抽几人")
     w.set("seed", a["start"].year, "随机种子：同样的数据和配置得到同样的名单")

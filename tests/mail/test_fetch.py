@@ -43,7 +43,6 @@ from tests.mail.imap_helpers import (
     when,
     zipped,
 )
-from tests.mail.test_mail import certificates  # noqa: F401 - the throw-away CA fixture
 
 NOW = dt.datetime(2020, 6, 20, 8, 0, tzinfo=CST)
 XINMIN, XINAN, CENTRE, STRANGER = "xinmin@example.cn", "xinan@example.cn", "wsy@example.cn", "someone@example.cn"
@@ -273,7 +272,7 @@ def test_wrong_password_and_missing_folder(server: int, folder: str, settings: S
 
 
 def test_starttls_and_implicit_tls_are_verified(
-    folder: str, server: int, settings: Settings, tmp_path: Path, certificates: dict[str, Path]  # noqa: F811
+    folder: str, server: int, settings: Settings, tmp_path: Path, certificates: dict[str, Path]
 ) -> None:
     trusted = ssl.create_default_context(cafile=str(certificates["ca"]))
     with pymap_server(cert=certificates["cert"], key=certificates["key"]) as tls_port:
