@@ -108,13 +108,13 @@ FOLLOWUP_COLUMNS = [
     Column("id", "身份证号"),
     Column("phone", "联系电话"),
     Column("test_label", "筛查项目"),
-    Column("status_label", "状态", wrap=True),
+    Column("status_label", "状态"),
     Column("window_opens", "窗口期开始", "date"),
     Column("window_closes", "窗口期结束", "date"),
     Column("days_left", "距窗口期结束天数", "int"),
-    Column("missed_label", "能否补筛", width=24, wrap=True),
+    Column("missed_label", "能否补筛", wrap=True),
     Column("lmp_used", "末次月经（含推算）", "date"),
-    Column("lmp_source", "末次月经依据", wrap=True),
+    Column("lmp_source", "末次月经依据"),
     Column("address", "住址", wrap=True),
 ]
 
@@ -125,7 +125,7 @@ FOLLOWUP_RULES = [
 ]
 
 SCREENING_SRC = [
-    Column("src_file", "来源文件", wrap=True),
+    Column("src_file", "来源文件"),  # a file name: unbroken, so that it can be searched for
     Column("src_sheet", "工作表"),
     Column("src_row", "行号", "int", 7),
 ]
@@ -232,7 +232,7 @@ SPOT_COLUMNS = [
 ]
 
 WINDOW_COLUMNS = [
-    Column("window_flag", "问题", wrap=True),
+    Column("window_flag", "问题"),
     Column("name", "姓名"),
     Column("id", "身份证号"),
     Column("phone", "联系电话"),
@@ -289,8 +289,10 @@ assert {c.key for c in PROBLEM_TABLE} == set(PROBLEM_COLUMNS)
 GROUP_TABLE = [
     *PROBLEM_TABLE[:-1],
     Column("where", "重复出现", width=40, wrap=True),
-    Column("locations", "全部位置", width=60, wrap=True),
     PROBLEM_TABLE[-1],
+    # 重复出现 says where on paper (how many files, the first and the latest); every location is
+    # for the screen, where it is looked up.
+    Column("locations", "全部位置", width=60, wrap=True, screen_only=True),
 ]
 
 REJECTED_COLUMNS = [

@@ -342,7 +342,7 @@ def write_community(path: Path, view: CommunityView) -> Path:
     book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True, screen=COMMUNITY_SCREEN)
     card_sheet(book, view.own, view.card, view.period, settings)
     _standing_sheet(book, view)
-    followup_sheet(book, view.followup, mask=mask)
+    followup_sheet(book, view.followup, mask=mask, own=True)
     high_risk_sheet(book, view.high_risk, mask=mask)
     issues = issues_frame(view.issues, settings, COMMUNITY_ISSUES, community=view.key)
     issues_sheet(

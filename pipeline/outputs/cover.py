@@ -272,7 +272,7 @@ def _brief_money(grid: Grid, communities: Sequence[Mapping[str, Any]], settings:
     if len(communities) <= LISTED_AT_MOST:
         rows = [[_name(c), *(amount(c, k) for _, k in cols)] for c in communities]
     rows.append(["合计", *(sum(amount(c, k) for c in communities) for _, k in cols)])
-    grid.table((org_words(settings).unit, *(h for h, _ in cols)), rows, ("text", *("money" for _ in cols)),
+    grid.table((org_words(settings).unit, *(h for h, _ in cols)), rows, ("text", *("yuan" for _ in cols)),
                [(0, 1), *((c, c) for c in range(2, 2 + len(cols)))])
     grid.gap()
 

@@ -37,12 +37,15 @@ MIN_SCALE = MIN_PRINTED_PT / BODY_PT
 FIT_SCALE = 0.96
 LINE_PT = 13.5  # one line of 10 pt text (Excel's row height for 宋体 10)
 ROW_PAD_PT = 3.0  # above and below the lines of a wrapped cell
+MAX_ROW_PT = 409.0
+CJK_FACTOR = 0.95  # Excel's tallest row
 
 # Prose columns (说明, 住址, 处理措施 ...) wrap rather than widen past this, and shrink to no less
 # than FLOOR when a table is too wide for the page.
 PROSE_WIDTH = 30.0
 PROSE_FLOOR = 10.0
 
+EMPTY_NOTE = "本表暂无记录，打印整个工作簿时跳过本表。"
 SCREEN_NOTE = (
     "本表供在电脑上查看，不在默认打印范围内（打印整个工作簿时跳过本表）；需要打印时，选中要打印的单元格，"
     "打印时选择“打印选定区域”。"
@@ -89,10 +92,11 @@ def print_scale(widths: Sequence[float], landscape: bool) -> float:
 
 def fit_widths(widths: Sequence[float], prose: Sequence[bool]) -> list[float]:
     """``widths`` with the prose columns narrowed (widest first, to no less than
-    :data:`PROSE_FLOOR`) until the table fits a landscape page at full size, or failing that at
-    :data:`FIT_SCALE`; other columns keep their widths."""
+    :data:`PROSE_FLOOR`) until the table fits a landscape page at :data:`FIT_SCALE`; other columns
+    keep their widths. A table printed a little smaller beats one whose rows wrap to twice the
+    height (and twice the pages)."""
     out = list(widths)
-    for room in (printable_width(True), printable_width(True) / FIT_SCALE):
+    for room in (printable_width(True) / FIT_SCALE,):
         while content_pt(out) > room:
             candidates = [i for i, p in enumerate(prose) if p and out[i] > PROSE_FLOOR]
             if not candidates:
@@ -109,14 +113,15 @@ def fit_widths(widths: Sequence[float], prose: Sequence[bool]) -> list[float]:
 
 def text_lines(text: str, width: float) -> int:
     """Lines ``text`` wraps to in a column (or merged cells) ``width`` characters wide."""
-    usable = max(width - 1.0, 1.0)  # the cell's padding
-    return sum(max(1, math.ceil(excel_width(part) / usable)) for part in text.split("\n"))
+    usable = max(width - 0.5, 1.0)  # the cell's padding
+    # A CJK character of 宋体 10 is about 1.9 column units (13 of 7 pixels); excel_width counts 2.
+    return sum(max(1, math.ceil(CJK_FACTOR * excel_width(part) / usable)) for part in text.split("\n"))
 
 
 def wrapped_height(text: str, width: float, font_pt: float = BODY_PT) -> float:
     """The row height (points) that shows ``text`` whole, wrapped in ``width`` characters."""
     lines = text_lines(text, width * BODY_PT / font_pt)
-    return lines * LINE_PT * font_pt / BODY_PT + ROW_PAD_PT
+    return min(lines * LINE_PT * font_pt / BODY_PT + ROW_PAD_PT, MAX_ROW_PT)
 
 
 @dataclass(frozen=True)

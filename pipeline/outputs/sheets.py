@@ -278,16 +278,37 @@ def circulars_sheet(book: Book, circulars: pd.DataFrame) -> None:
 # People
 
 
-def followup_sheet(book: Book, followup: pd.DataFrame, *, mask: bool) -> None:
+def followup_sheet(book: Book, followup: pd.DataFrame, *, mask: bool, own: bool = False) -> None:
+    """随访督促名单 by urgency; the women whose missed screening can no longer be made up come
+    last and, when the sheet is printed, outside the print area: paper goes to who can be helped.
+    ``own``: a community's own list, without the 社区 column (its name is in the title)."""
     w = book.settings.windows
+    frame = followup_frame(followup, book.settings)
+    beyond = _beyond_help(frame)
+    frame = pd.concat([frame[~beyond], frame[beyond]], ignore_index=True)
     subtitle = (
         f"尚未筛查的孕妇，按紧急程度排列。窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，"
         f"血清学筛查孕{w.serum_from}至{w.serum_to}周；“即将进入窗口期”指{book.settings.followup.opening_within_days}天内进入。"
     )
-    write_table(
-        book.workbook, book.fmt, "随访督促名单", mask_frame_ids(followup_frame(followup, book.settings), mask),
-        FOLLOWUP_COLUMNS, title=book.title("随访督促名单"), subtitle=subtitle, rules=FOLLOWUP_RULES,
+    printed = "随访督促名单" not in book.fmt.screen
+    cut = printed and bool(beyond.any()) and not bool(beyond.all())
+    if cut:
+        subtitle += f"已错过窗口期且无法补筛的{int(beyond.sum())}条列在最后，不在默认打印范围内。"
+    title = book.title("随访督促名单")
+    sheets = write_table(
+        book.workbook, book.fmt, "随访督促名单", mask_frame_ids(frame, mask),
+        [c for c in FOLLOWUP_COLUMNS if not (own and c.key == "community_name")], title=title, subtitle=subtitle,
+        rules=FOLLOWUP_RULES,
     )
+    if cut and len(sheets) == 1:
+        set_print(sheets[0], book.fmt, last_row=header_row_of(title, subtitle) + int((~beyond).sum()))
+
+
+def _beyond_help(frame: pd.DataFrame) -> pd.Series:
+    """The rows of women whose window is missed and whose screening can no longer be made up."""
+    if not len(frame) or "missed_reason" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return (frame["status"] == "missed") & (frame["missed_reason"].fillna("") != "screenable")
 
 
 def high_risk_sheet(book: Book, high_risk: pd.DataFrame, *, mask: bool) -> None:
@@ -446,7 +467,8 @@ def problems_sheet(
     """数据问题: errors red and warnings amber. ``grouped`` (problem groups): one row per thing to fix,
     at its latest occurrence, with every location; else one row per occurrence (a problems frame)."""
     subtitle = (
-        "每一行是一个需要改正的地方（同一问题在多份花名册中重复出现只列一次，列出最新的位置；“全部位置”列出每一处）："
+        "每一行是一个需要改正的地方（同一问题在多份花名册中重复出现只列一次，列出最新的位置；最右边的“全部位置”"
+        "列出每一处，不在默认打印范围内）："
         "文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"
         if grouped
         else "每一行是问题出现的一处：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"

@@ -34,6 +34,9 @@ class Column:
     kind: str = "text"  # text | int | number | money | date | percent | bool
     width: float | None = None
     wrap: bool = False  # prose (说明, 住址 ...): wraps, and narrows first when the table is too wide
+    # A trailing column for the screen (全部位置: every location of a problem): outside the print
+    # area, and left out when fitting the printed columns to the page.
+    screen_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ _SPECS: dict[str, dict[str, Any]] = {
     "subtitle_wrap": {"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"},
     "header": {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"},
     "block_title": {"bold": True, "font_size": 11, "font_name": "黑体"},
-    "card_title": {"bold": True, "font_size": 16, "font_name": "黑体", "align": "center", "valign": "vcenter"},
+    "card_title": {"bold": True, "font_size": 16, "font_name": "黑体", "align": "center", "valign": "vcenter",
+                   "text_wrap": True},
     "section": {"bold": True, "font_size": 11, "font_name": "黑体", "valign": "bottom"},
     "para": {"text_wrap": True, "valign": "top"},
     "note": {"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"},
@@ -68,6 +72,7 @@ _SPECS: dict[str, dict[str, Any]] = {
     "int": {"border": 1, "num_format": "0"},
     "number": {"border": 1, "num_format": "0.0"},
     "money": {"border": 1, "num_format": "#,##0.00"},
+    "yuan": {"border": 1, "num_format": "#,##0"},  # whole yuan, on the one-page sheets
     "date": {"border": 1, "num_format": "yyyy-mm-dd"},
     "percent": {"border": 1, "num_format": "0.0%"},
     "bool": {"border": 1, "align": "center"},
@@ -149,7 +154,16 @@ def column_widths(columns: Sequence[Column], series: Sequence[pd.Series]) -> tup
     ]
     natural = [min(w, paper.PROSE_WIDTH) if p and not col.width else w
                for col, w, p in zip(columns, natural, prose, strict=True)]
-    return paper.fit_widths(natural, prose), prose
+    k = printed_columns(columns)
+    return [*paper.fit_widths(natural[:k], prose[:k]), *natural[k:]], prose
+
+
+def printed_columns(columns: Sequence[Column]) -> int:
+    """How many of ``columns`` print: all but the trailing screen-only ones."""
+    k = len(columns)
+    while k > 1 and columns[k - 1].screen_only:
+        k -= 1
+    return k
 
 
 def write_heading(sheet: Worksheet, fmt: Formats, row: int, text: str, style: str, last_col: int) -> None:
@@ -187,9 +201,12 @@ def write_table(
     """
     if printed is None:
         printed = name not in fmt.screen
-    header_row = header_row_of(title, subtitle)
-    if not printed and subtitle:
+    if printed and not len(frame):  # an empty list is not worth a sheet of paper
+        printed = False
+        subtitle += paper.EMPTY_NOTE if subtitle else ""
+    elif not printed and subtitle:
         subtitle += paper.SCREEN_NOTE
+    header_row = header_row_of(title, subtitle)
     capacity = EXCEL_MAX_ROWS - header_row - 1 - (1 if totals is not None else 0)
     chunks = [frame.iloc[i : i + capacity] for i in range(0, max(len(frame), 1), capacity)]
     sheets = []
@@ -210,7 +227,7 @@ def write_table(
             write_heading(sheet, fmt, 1 if title else 0, subtitle, "subtitle", last_col)
         _write_header(sheet, fmt, header_row, columns, widths)
         kinds = ["wrap" if p else col.kind for col, p in zip(columns, prose, strict=True)]
-        _write_rows(sheet, fmt, header_row + 1, series, kinds)
+        _write_rows(sheet, fmt, header_row + 1, series, kinds, widths)
         last = header_row + max(len(chunk), 1)
         if totals is not None and n == len(chunks) - 1:
             last = last + 1 if len(chunk) else header_row + 1
@@ -221,7 +238,7 @@ def write_table(
         if len(chunk):
             apply_rules(sheet, fmt, columns, rules, header_row + 1, header_row + len(chunk))
         fmt.layouts[sheet.get_name()] = paper.PrintLayout(
-            last_row=last, last_col=last_col, landscape=True, repeat=(header_row, header_row), printed=printed
+            last_row=last, last_col=printed_columns(columns) - 1 if columns else 0, landscape=True, repeat=(header_row, header_row), printed=printed
         )
         set_print(sheet, fmt)
     return sheets
@@ -289,7 +306,8 @@ def write_block(
         write_heading(sheet, fmt, row, note, "subtitle", max(len(columns) - 1, 0))
         row += 1
     _write_header(sheet, fmt, row, columns, [fmt.widths[(name, c)] for c in range(len(columns))])
-    _write_rows(sheet, fmt, row + 1, series, ["wrap" if p else col.kind for col, p in zip(columns, prose, strict=True)])
+    _write_rows(sheet, fmt, row + 1, series, ["wrap" if p else col.kind for col, p in zip(columns, prose, strict=True)],
+                [fmt.widths[(name, c)] for c in range(len(columns))])
     end = row + len(frame)
     if len(frame):
         apply_rules(sheet, fmt, columns, rules, row + 1, end)
@@ -356,7 +374,12 @@ def _fit(col: Column, values: pd.Series) -> float:
     head = header_width(col.header)
     if col.kind == "date":
         return max(head, 10.5)
-    if col.kind in ("percent", "int", "number", "money", "bool"):
+    # Wide enough for the longest figure in bold (a total): never "###" on paper.
+    if col.kind == "money":
+        return max(head, 10)
+    if col.kind == "percent":
+        return max(head, 8.5)
+    if col.kind in ("int", "number", "bool"):
         return max(head, 7)
     longest = 0.0
     seen = 0
@@ -394,17 +417,46 @@ def _column_cells(
     return None
 
 
+def _wrapped_heights(
+    lists: Sequence[Sequence[Any]], kinds: Sequence[str], widths: Sequence[float]
+) -> dict[int, float]:
+    """The height (points) of each row whose wrapped cells need more than one line, by row index:
+    a row is never left at one line's height with its text cut (Excel and LibreOffice do not
+    re-measure rows on opening)."""
+    heights: dict[int, float] = {}
+    for values, kind, width in zip(lists, kinds, widths, strict=True):
+        if kind != "wrap":
+            continue
+        short = (width - 1.0) / 2.0  # characters that surely fit on one line (CJK is 2 units)
+        for i, v in enumerate(values):
+            if v is None or (isinstance(v, str) and len(v) <= short and "\n" not in v):
+                continue
+            text = str(v)
+            if paper.text_lines(text, width) > 1:
+                heights[i] = max(heights.get(i, 0.0), paper.wrapped_height(text, width))
+    return heights
+
+
 def _write_rows(
-    sheet: Worksheet, fmt: Formats, first_row: int, columns: Sequence[pd.Series], kinds: Sequence[str]
+    sheet: Worksheet,
+    fmt: Formats,
+    first_row: int,
+    columns: Sequence[pd.Series],
+    kinds: Sequence[str],
+    widths: Sequence[float] | None = None,
 ) -> None:
-    """The cells of ``columns`` from ``first_row`` down, one row after another."""
+    """The cells of ``columns`` from ``first_row`` down, one row after another; ``widths``: the
+    columns' widths, so that rows with wrapped text get the height they need."""
     styles = [fmt.get(kind if kind in VALUE_KINDS or kind == "wrap" else "text") for kind in kinds]
     plans = [_column_cells(sheet, fmt, values, kind, style) for values, kind, style in zip(columns, kinds, styles, strict=True)]
     lists = [plan[0] if plan is not None else values.tolist() for plan, values in zip(plans, columns, strict=True)]
+    heights = _wrapped_heights(lists, kinds, widths) if widths is not None else {}
     blank = sheet.write_blank
     n = len(lists[0]) if lists else 0
     for i in range(n):
         r = first_row + i
+        if i in heights:  # before the row's cells: constant_memory writes rows in order
+            sheet.set_row(r, heights[i])
         for c, values in enumerate(lists):
             plan = plans[c]
             if plan is None:
