@@ -281,7 +281,8 @@ PROBLEM_TABLE = [
     Column("severity", PROBLEM_HEADERS["severity"], width=9),
     Column("message", PROBLEM_HEADERS["message"], width=50, wrap=True),
     Column("fix", PROBLEM_HEADERS["fix"], width=50, wrap=True),
-    Column("code", PROBLEM_HEADERS["code"]),
+    # The catalogue's code, looked up in the README at the computer: not on paper.
+    Column("code", PROBLEM_HEADERS["code"], screen_only=True),
 ]
 assert {c.key for c in PROBLEM_TABLE} == set(PROBLEM_COLUMNS)
 
@@ -289,10 +290,10 @@ assert {c.key for c in PROBLEM_TABLE} == set(PROBLEM_COLUMNS)
 GROUP_TABLE = [
     *PROBLEM_TABLE[:-1],
     Column("where", "重复出现", width=40, wrap=True),
-    PROBLEM_TABLE[-1],
     # 重复出现 says where on paper (how many files, the first and the latest); every location is
     # for the screen, where it is looked up.
     Column("locations", "全部位置", width=60, wrap=True, screen_only=True),
+    PROBLEM_TABLE[-1],
 ]
 
 REJECTED_COLUMNS = [

@@ -139,10 +139,11 @@ PROGRESS_KINDS = ("text", "int", "number", "int", "percent", "int")
 
 
 def verdict(c: Mapping[str, Any]) -> str:
-    """The community's line of the last circular: 工作落后 with its consequences, or its praise."""
+    """The community's line of the last circular, as 汇总 has it: 工作落后 with its consequences,
+    or its praise and any consequence still running (取消年底评先资格（延续）)."""
     if c.get("lagging"):
         return "工作落后" + (f"：{c['consequence']}" if c.get("consequence") else "")
-    return str(c.get("commendation") or "")
+    return "；".join(str(c[k]) for k in ("commendation", "consequence") if c.get(k))
 
 
 def _name(c: Mapping[str, Any]) -> str:

@@ -19,13 +19,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.fmt import excel_width
 
 PT_PER_INCH = 72.0
 A4_SHORT, A4_LONG = 595.28, 841.89  # points
-MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 0.4, 0.55, 0.6  # inches
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 0.3, 0.55, 0.6  # inches (0.3 in: 7.6 mm, within any printer's reach)
 HEADER_MARGIN, FOOTER_MARGIN = 0.25, 0.3  # inches
 PAPER_A4 = 9
 
@@ -90,25 +91,65 @@ def print_scale(widths: Sequence[float], landscape: bool) -> float:
     return 1.0 if total <= 0 else min(1.0, printable_width(landscape) / total)
 
 
-def fit_widths(widths: Sequence[float], prose: Sequence[bool]) -> list[float]:
-    """``widths`` with the prose columns narrowed (widest first, to no less than
-    :data:`PROSE_FLOOR`) until the table fits a landscape page at :data:`FIT_SCALE`; other columns
-    keep their widths. A table printed a little smaller beats one whose rows wrap to twice the
-    height (and twice the pages)."""
+def fit_widths(
+    widths: Sequence[float], prose: Sequence[bool], texts: Sequence[Sequence[str]] | None = None
+) -> list[float]:
+    """``widths`` with the prose columns narrowed so that the table fits a landscape page at
+    :data:`FIT_SCALE` (other columns keep their widths; a table printed a little smaller beats one
+    whose rows wrap to twice the height and twice the pages). With ``texts`` (a sample of each
+    column's cells) the room left is shared so that the rows wrap the least; else the widest
+    prose column narrows first. No prose column goes below :data:`PROSE_FLOOR`."""
+    room = printable_width(True) / FIT_SCALE
     out = list(widths)
-    for room in (printable_width(True) / FIT_SCALE,):
-        while content_pt(out) > room:
-            candidates = [i for i, p in enumerate(prose) if p and out[i] > PROSE_FLOOR]
-            if not candidates:
-                break
-            widest = max(candidates, key=lambda i: out[i])
-            others = sorted((out[i] for i in candidates if i != widest), reverse=True)
-            step = max(out[widest] - max(others[0] if others else PROSE_FLOOR, PROSE_FLOOR), 1.0)
-            excess = (content_pt(out) - room) / 7 / 0.75 + 0.5
-            out[widest] = max(PROSE_FLOOR, out[widest] - min(step, excess))
-        if content_pt(out) <= room:
+    if content_pt(out) <= room or not any(prose):
+        return out
+    if texts is not None:
+        return _share_room(out, prose, texts, room)
+    while content_pt(out) > room:
+        candidates = [i for i, p in enumerate(prose) if p and out[i] > PROSE_FLOOR]
+        if not candidates:
             break
+        widest = max(candidates, key=lambda i: out[i])
+        others = sorted((out[i] for i in candidates if i != widest), reverse=True)
+        step = max(out[widest] - max(others[0] if others else PROSE_FLOOR, PROSE_FLOOR), 1.0)
+        excess = (content_pt(out) - room) / 7 / 0.75 + 0.5
+        out[widest] = max(PROSE_FLOOR, out[widest] - min(step, excess))
     return out
+
+
+def _share_room(
+    widths: list[float], prose: Sequence[bool], texts: Sequence[Sequence[str]], room: float
+) -> list[float]:
+    """Prose columns start at :data:`PROSE_FLOOR` and grow one unit at a time (up to their own
+    width), each time the column that saves the most wrapped lines (rows first, then cells),
+    while the table fits ``room``."""
+    cols = [i for i, p in enumerate(prose) if p]
+    target = {i: widths[i] for i in cols}
+    out = [PROSE_FLOOR if p else w for w, p in zip(widths, prose, strict=True)]
+    n = max((len(texts[i]) for i in cols), default=0)
+    need = {i: np.array([CJK_FACTOR * excel_width(t) for t in texts[i]] + [0.0] * (n - len(texts[i]))) for i in cols}
+
+    def lines(i: int, width: float) -> np.ndarray:
+        return np.maximum(1.0, np.ceil(need[i] / max(width - 0.5, 1.0)))
+
+    current = {i: lines(i, out[i]) for i in cols}
+    while True:
+        rows = np.maximum.reduce([current[i] for i in cols]) if n else np.zeros(0)
+        best: tuple[float, float, float] | None = None
+        pick = -1
+        for i in cols:
+            if out[i] + 1 > target[i] or content_pt([*out[:i], out[i] + 1, *out[i + 1 :]]) > room:
+                continue
+            trial = lines(i, out[i] + 1)
+            others = [current[j] for j in cols if j != i]
+            rows_after = np.maximum.reduce([trial, *others]) if n else rows
+            score = (float(rows.sum() - rows_after.sum()), float(current[i].sum() - trial.sum()), target[i] - out[i])
+            if best is None or score > best:
+                best, pick = score, i
+        if pick < 0:
+            return out
+        out[pick] += 1
+        current[pick] = lines(pick, out[pick])
 
 
 def text_lines(text: str, width: float) -> int:
@@ -139,6 +180,7 @@ class PrintLayout:
     printed: bool = True
     breaks: tuple[int, ...] = ()
     fixed: bool = False  # the orientation was chosen (a card is portrait), not derived from widths
+    used_cols: int = 0  # columns written, printed or not: the empty cell of a screen sheet is beyond
 
 
 def footer(document: str) -> str:
@@ -167,5 +209,6 @@ def apply(sheet: Worksheet, layout: PrintLayout, document: str) -> None:
     else:
         # One empty cell beside the header row: nothing to print, so the sheet is skipped.
         row = layout.repeat[0] if layout.repeat is not None else 0
-        sheet.print_area(row, layout.last_col + 2, row, layout.last_col + 2)
+        col = max(layout.last_col, layout.used_cols - 1) + 2
+        sheet.print_area(row, col, row, col)
     sheet.set_h_pagebreaks(list(layout.breaks))

@@ -187,8 +187,8 @@ def _warning_lines(book: Book, sheet: Worksheet, row: int, warnings: Sequence[di
     return row + 1 if texts else row
 
 
-CHART_HEIGHT = 300  # pixels: 15 rows of the default 20 pixels
-CHART_ROWS = 16
+CHART_HEIGHT = 280  # pixels: 14 rows of the default 20 pixels
+CHART_ROWS = 15
 CHART_GAP = 12
 
 
@@ -230,8 +230,9 @@ def summary_sheet(
     if len(cum):
         line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum),
                    Place(chart_row, half + CHART_GAP, half, CHART_HEIGHT), label, whole)
-    # One page: the table and the charts; the cumulative block is the line chart's figures.
-    set_print(sheet, book.fmt, last_row=chart_row + CHART_ROWS - 1, repeat=None)
+    # One page for a sub-district (the table and the charts; the cumulative block is the line
+    # chart's figures); a longer table repeats its header.
+    set_print(sheet, book.fmt, last_row=chart_row + CHART_ROWS - 1)
 
 
 def _recent_periods(frame: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str]:
@@ -467,8 +468,8 @@ def problems_sheet(
     """数据问题: errors red and warnings amber. ``grouped`` (problem groups): one row per thing to fix,
     at its latest occurrence, with every location; else one row per occurrence (a problems frame)."""
     subtitle = (
-        "每一行是一个需要改正的地方（同一问题在多份花名册中重复出现只列一次，列出最新的位置；最右边的“全部位置”"
-        "列出每一处，不在默认打印范围内）："
+        "每一行是一个需要改正的地方（同一问题在多份花名册中重复出现只列一次，列出最新的位置；“全部位置”列出每一处；"
+        "“全部位置”和“问题代码”两列不在默认打印范围内）："
         "文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"
         if grouped
         else "每一行是问题出现的一处：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"

@@ -155,7 +155,13 @@ def column_widths(columns: Sequence[Column], series: Sequence[pd.Series]) -> tup
     natural = [min(w, paper.PROSE_WIDTH) if p and not col.width else w
                for col, w, p in zip(columns, natural, prose, strict=True)]
     k = printed_columns(columns)
-    return [*paper.fit_widths(natural[:k], prose[:k]), *natural[k:]], prose
+    texts = [_sample_texts(values) if p else [] for values, p in zip(series[:k], prose[:k], strict=True)]
+    return [*paper.fit_widths(natural[:k], prose[:k], texts), *natural[k:]], prose
+
+
+def _sample_texts(values: pd.Series, at_most: int = 400) -> list[str]:
+    """The first ``at_most`` cells of a prose column as text (blank as "")."""
+    return ["" if _cell(v) is None else str(v)[:400] for v in values.iloc[:at_most].tolist()]
 
 
 def printed_columns(columns: Sequence[Column]) -> int:
@@ -238,7 +244,12 @@ def write_table(
         if len(chunk):
             apply_rules(sheet, fmt, columns, rules, header_row + 1, header_row + len(chunk))
         fmt.layouts[sheet.get_name()] = paper.PrintLayout(
-            last_row=last, last_col=printed_columns(columns) - 1 if columns else 0, landscape=True, repeat=(header_row, header_row), printed=printed
+            last_row=last,
+            last_col=printed_columns(columns) - 1 if columns else 0,
+            landscape=True,
+            repeat=(header_row, header_row),
+            printed=printed,
+            used_cols=len(columns),
         )
         set_print(sheet, fmt)
     return sheets
