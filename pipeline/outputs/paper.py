@@ -16,13 +16,12 @@ cell, so "print entire workbook" skips it, and the sheet says how to print it wh
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from xlsxwriter.worksheet import Worksheet
-
-from pipeline.fmt import excel_width
 
 PT_PER_INCH = 72.0
 A4_SHORT, A4_LONG = 595.28, 841.89  # points
@@ -38,13 +37,13 @@ MIN_SCALE = MIN_PRINTED_PT / BODY_PT
 FIT_SCALE = 0.96
 LINE_PT = 13.5  # one line of 10 pt text (Excel's row height for 宋体 10)
 ROW_PAD_PT = 3.0  # above and below the lines of a wrapped cell
-MAX_ROW_PT = 409.0
-CJK_FACTOR = 0.95  # Excel's tallest row
+MAX_ROW_PT = 409.0  # Excel's tallest row
 
 # Prose columns (说明, 住址, 处理措施 ...) wrap rather than widen past this, and shrink to no less
 # than FLOOR when a table is too wide for the page.
 PROSE_WIDTH = 30.0
 PROSE_FLOOR = 10.0
+HEADER_MIN = 5.0  # a header of four characters over two lines
 
 EMPTY_NOTE = "本表暂无记录，打印整个工作簿时跳过本表。"
 SCREEN_NOTE = (
@@ -124,10 +123,12 @@ def _share_room(
     width), each time the column that saves the most wrapped lines (rows first, then cells),
     while the table fits ``room``."""
     cols = [i for i, p in enumerate(prose) if p]
-    target = {i: widths[i] for i in cols}
-    out = [PROSE_FLOOR if p else w for w, p in zip(widths, prose, strict=True)]
     n = max((len(texts[i]) for i in cols), default=0)
-    need = {i: np.array([CJK_FACTOR * excel_width(t) for t in texts[i]] + [0.0] * (n - len(texts[i]))) for i in cols}
+    need = {i: np.array([text_units(t) for t in texts[i]] + [0.0] * (n - len(texts[i]))) for i in cols}
+    # No wider than the longest printed text needs (可补筛 in a 能否补筛 column), header included.
+    longest = {i: max(float(need[i].max()) if n else 0.0, HEADER_MIN) + 1.0 for i in cols}
+    target = {i: min(widths[i], math.ceil(longest[i])) for i in cols}
+    out = [min(PROSE_FLOOR, target[i]) if i in target else w for i, w in enumerate(widths)]
 
     def lines(i: int, width: float) -> np.ndarray:
         return np.maximum(1.0, np.ceil(need[i] / max(width - 0.5, 1.0)))
@@ -155,8 +156,14 @@ def _share_room(
 def text_lines(text: str, width: float) -> int:
     """Lines ``text`` wraps to in a column (or merged cells) ``width`` characters wide."""
     usable = max(width - 0.5, 1.0)  # the cell's padding
-    # A CJK character of 宋体 10 is about 1.9 column units (13 of 7 pixels); excel_width counts 2.
-    return sum(max(1, math.ceil(CJK_FACTOR * excel_width(part) / usable)) for part in text.split("\n"))
+    return sum(max(1, math.ceil(text_units(part) / usable)) for part in text.split("\n"))
+
+
+def text_units(text: str) -> float:
+    """The width of ``text`` in 宋体 10 in column units (7 pixels): a CJK character is 13.3
+    pixels (1.9 units), a Latin one 6.7 (about 1). :func:`pipeline.fmt.excel_width` (2 and 1.1)
+    sizes columns with some room; this measures where a line wraps."""
+    return sum(1.9 if unicodedata.east_asian_width(ch) in "WF" else 1.0 for ch in text)
 
 
 def wrapped_height(text: str, width: float, font_pt: float = BODY_PT) -> float:

@@ -296,13 +296,11 @@ def followup_sheet(book: Book, followup: pd.DataFrame, *, mask: bool, own: bool 
     if cut:
         subtitle += f"已错过窗口期且无法补筛的{int(beyond.sum())}条列在最后，不在默认打印范围内。"
     title = book.title("随访督促名单")
-    sheets = write_table(
+    write_table(
         book.workbook, book.fmt, "随访督促名单", mask_frame_ids(frame, mask),
         [c for c in FOLLOWUP_COLUMNS if not (own and c.key == "community_name")], title=title, subtitle=subtitle,
-        rules=FOLLOWUP_RULES,
+        rules=FOLLOWUP_RULES, print_rows=int((~beyond).sum()) if cut else None,
     )
-    if cut and len(sheets) == 1:
-        set_print(sheets[0], book.fmt, last_row=header_row_of(title, subtitle) + int((~beyond).sum()))
 
 
 def _beyond_help(frame: pd.DataFrame) -> pd.Series:

@@ -144,9 +144,12 @@ def header_row_of(title: str, subtitle: str) -> int:
     return (1 if title else 0) + (1 if subtitle else 0)
 
 
-def column_widths(columns: Sequence[Column], series: Sequence[pd.Series]) -> tuple[list[float], list[bool]]:
+def column_widths(
+    columns: Sequence[Column], series: Sequence[pd.Series], print_rows: int | None = None
+) -> tuple[list[float], list[bool]]:
     """Each column's width and whether it wraps: prose (long text) wraps, and prose narrows so that
-    the table prints one page wide at 9 pt or more (:func:`pipeline.outputs.paper.fit_widths`)."""
+    the table prints one page wide at 9 pt or more (:func:`pipeline.outputs.paper.fit_widths`,
+    sharing the room by the first ``print_rows`` rows, the ones printed)."""
     natural = [col.width or _fit(col, values) for col, values in zip(columns, series, strict=True)]
     prose = [
         col.kind == "text" and (col.wrap or w > paper.PROSE_WIDTH)
@@ -155,7 +158,7 @@ def column_widths(columns: Sequence[Column], series: Sequence[pd.Series]) -> tup
     natural = [min(w, paper.PROSE_WIDTH) if p and not col.width else w
                for col, w, p in zip(columns, natural, prose, strict=True)]
     k = printed_columns(columns)
-    texts = [_sample_texts(values) if p else [] for values, p in zip(series[:k], prose[:k], strict=True)]
+    texts = [_sample_texts(values.iloc[:print_rows]) if p else [] for values, p in zip(series[:k], prose[:k], strict=True)]
     return [*paper.fit_widths(natural[:k], prose[:k], texts), *natural[k:]], prose
 
 
@@ -196,6 +199,7 @@ def write_table(
     rules: Sequence[Rule] = (),
     totals: Mapping[str, Any] | None = None,
     printed: bool | None = None,
+    print_rows: int | None = None,
 ) -> list[Worksheet]:
     """Write ``frame`` as a titled table; a frame over Excel's row limit continues on 续 sheets.
 
@@ -203,7 +207,8 @@ def write_table(
     bold total row written after the last data row (on the last sheet), outside the filter range.
     The print area is the title, explanation and table (``printed=False``: a sheet for the screen,
     see :mod:`pipeline.outputs.paper`; by default the workbook's ``screen`` sheets), with its header
-    row repeated on every page.
+    row repeated on every page; ``print_rows``: only the first rows print (the rest follow below
+    the print area).
     """
     if printed is None:
         printed = name not in fmt.screen
@@ -221,7 +226,7 @@ def write_table(
         sheet = book.add_worksheet(sheet_name[:31])
         sheets.append(sheet)
         series = [chunk[col.key] if col.key in chunk.columns else pd.Series([None] * len(chunk)) for col in columns]
-        widths, prose = column_widths(columns, series)
+        widths, prose = column_widths(columns, series, print_rows)
         for c, w in enumerate(widths):
             sheet.set_column(c, c, w)
             fmt.widths[(sheet.get_name(), c)] = w
@@ -244,7 +249,7 @@ def write_table(
         if len(chunk):
             apply_rules(sheet, fmt, columns, rules, header_row + 1, header_row + len(chunk))
         fmt.layouts[sheet.get_name()] = paper.PrintLayout(
-            last_row=last,
+            last_row=last if print_rows is None or n else header_row + max(print_rows, 1),
             last_col=printed_columns(columns) - 1 if columns else 0,
             landscape=True,
             repeat=(header_row, header_row),

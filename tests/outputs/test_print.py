@@ -14,7 +14,6 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
-from pipeline.fmt import excel_width
 from pipeline.outputs import paper, xlsx
 from pipeline.outputs.community import COMMUNITY_SCREEN
 from pipeline.outputs.master import MASTER_SCREEN
@@ -147,7 +146,7 @@ def test_no_printed_text_is_cut(books: dict[str, OpenpyxlWorkbook]) -> None:
                 span = merged.get((cell.row, cell.column))
                 cols = range(span.min_col, span.max_col + 1) if span else [cell.column]
                 width = sum(w.get(c, 8.43) for c in cols)
-                if excel_width(cell.value) * paper.CJK_FACTOR <= width - 0.5:
+                if paper.text_units(cell.value) <= width - 0.5:
                     continue
                 where = (name, ws.title, cell.coordinate, cell.value[:30])
                 assert cell.alignment.wrap_text, where
@@ -259,5 +258,5 @@ def test_a_long_explanation_wraps_in_a_narrow_table(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["表"]
     assert ws.page_setup.orientation == "portrait"
     assert ws["B3"].alignment.wrap_text
-    # 240 units of CJK (×0.95 = 228) in a 30-unit column (29.5 usable): 8 lines of 13.5 pt + 3.
+    # 120 CJK characters of 1.9 units (228) in a 30-unit column (29.5 usable): 8 lines of 13.5 pt + 3.
     assert ws.row_dimensions[3].height == pytest.approx(8 * 13.5 + 3)
