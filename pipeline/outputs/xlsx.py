@@ -230,7 +230,7 @@ def write_table(
         for c, w in enumerate(widths):
             sheet.set_column(c, c, w)
             fmt.widths[(sheet.get_name(), c)] = w
-        last_col = max(len(columns) - 1, 0)
+        last_col = max(printed_columns(columns) - 1, 0) if columns else 0  # the headings span the printed columns
         # Rows in order (title, explanation, header, data): constant_memory flushes them as written.
         if title:
             write_heading(sheet, fmt, 0, title, "title", last_col)
@@ -250,7 +250,7 @@ def write_table(
             apply_rules(sheet, fmt, columns, rules, header_row + 1, header_row + len(chunk))
         fmt.layouts[sheet.get_name()] = paper.PrintLayout(
             last_row=last if print_rows is None or n else header_row + max(print_rows, 1),
-            last_col=printed_columns(columns) - 1 if columns else 0,
+            last_col=last_col,
             landscape=True,
             repeat=(header_row, header_row),
             printed=printed,
