@@ -57,6 +57,8 @@ class Grid:
 
     def gap(self) -> None:
         self.sheet.set_row(self.row, 6)
+        # A blank cell keeps the row (and its height) in a workbook written with constant_memory.
+        self.sheet.write_blank(self.row, 0, None, self.fmt.get("para"))
         self.row += 1
 
 

@@ -14,11 +14,12 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
-from pipeline.outputs import paper, xlsx
+from pipeline.outputs import paper, readers, xlsx
 from pipeline.outputs.community import COMMUNITY_SCREEN
 from pipeline.outputs.master import MASTER_SCREEN
 from pipeline.outputs.readers import HEALTH_CENTRE_SCREEN, LEADER_SCREEN
-from tests.conftest import demo_result
+from pipeline.settings import load_settings
+from tests.conftest import CONFIG, demo_result
 
 COVERS = ("简报", "概况")
 DEFAULT_ROW_PT = 15.0  # a row without a set height (Calibri 11, the workbook's default font)
@@ -260,3 +261,36 @@ def test_a_long_explanation_wraps_in_a_narrow_table(tmp_path: Path) -> None:
     assert ws["B3"].alignment.wrap_text
     # 120 CJK characters of 1.9 units (228) in a 30-unit column (29.5 usable): 8 lines of 13.5 pt + 3.
     assert ws.row_dimensions[3].height == pytest.approx(8 * 13.5 + 3)
+
+
+def test_roster_timeliness_prints_its_summary_not_the_detail(books: dict[str, OpenpyxlWorkbook]) -> None:
+    """花名册上报情况 prints one row per community; the due-by-due detail below it (another header)
+    stays on the screen, so no page repeats the wrong header."""
+    ws = books["master"]["花名册上报情况"]
+    header = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) - 1
+    r = header + 1
+    while ws.cell(row=r, column=1).value not in (None, ""):
+        r += 1
+    assert r - header - 1 == 5  # the demo's five communities
+    assert area(ws)[3] == r - 1
+    assert any(ws.cell(row=x, column=1).value for x in range(r + 1, ws.max_row + 1))  # the detail is there
+
+
+def test_same_print_set_up_when_written_row_by_row(
+    books: dict[str, OpenpyxlWorkbook], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large result is written with constant_memory (rows flushed in order): the leaders' copy
+    comes out the same, row heights and print areas included (the brief's spacing rows too)."""
+    monkeypatch.setattr(readers, "large_result", lambda result: True)
+    result = demo_result(dt.date(2020, 12, 31))
+    flushed = openpyxl.load_workbook(readers.write_leaders(tmp_path / "l.xlsx", result, load_settings(CONFIG)))
+    for ws in books["leaders"].worksheets:
+        other = flushed[ws.title]
+        assert cells(ws) == cells(other), ws.title
+        heights = {k: d.height for k, d in ws.row_dimensions.items() if d.height}
+        assert heights == {k: d.height for k, d in other.row_dimensions.items() if d.height}, ws.title
+        assert ws.print_area == other.print_area, ws.title
+
+
+def cells(ws: Any) -> dict[tuple[int, int], Any]:
+    return {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
