@@ -125,7 +125,7 @@ FOLLOWUP_RULES = [
 ]
 
 SCREENING_SRC = [
-    Column("src_file", "来源文件"),  # a file name: unbroken, so that it can be searched for
+    Column("src_file", "来源文件", wrap=True),
     Column("src_sheet", "工作表"),
     Column("src_row", "行号", "int", 7),
 ]

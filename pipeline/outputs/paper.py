@@ -38,6 +38,7 @@ FIT_SCALE = 0.96
 LINE_PT = 13.5  # one line of 10 pt text (Excel's row height for 宋体 10)
 ROW_PAD_PT = 3.0  # above and below the lines of a wrapped cell
 MAX_ROW_PT = 409.0  # Excel's tallest row
+DEFAULT_ROW_PT = 15.0  # a row whose height is not set (the workbook's default, Calibri 11)
 
 # Prose columns (说明, 住址, 处理措施 ...) wrap rather than widen past this, and shrink to no less
 # than FLOOR when a table is too wide for the page.
@@ -170,6 +171,34 @@ def wrapped_height(text: str, width: float, font_pt: float = BODY_PT) -> float:
     """The row height (points) that shows ``text`` whole, wrapped in ``width`` characters."""
     lines = text_lines(text, width * BODY_PT / font_pt)
     return min(lines * LINE_PT * font_pt / BODY_PT + ROW_PAD_PT, MAX_ROW_PT)
+
+
+def balanced_breaks(first: float, header: float, rows: Sequence[float], capacity: float) -> tuple[int, ...]:
+    """Where a table's pages should start (indexes into ``rows``) so that its rows are shared
+    evenly: as many pages as filling them would take, each about as full, none a lone row. A page
+    holds ``capacity`` points; the first has ``first`` of titles and header, the others the
+    repeated ``header``. No breaks for a table on one page, or when even sharing does not fit."""
+    room = capacity  # Excel's: LibreOffice prints a little smaller, so its pages hold more
+    pages, used = 1, first
+    for h in rows:
+        if used + h > room and used > header:
+            pages, used = pages + 1, header
+        used += h
+    if pages == 1:
+        return ()
+    avail = [room - first] + [room - header] * (pages - 1)
+    total = sum(rows)
+    starts, done, page = [], 0.0, 0
+    goal = total * avail[0] / sum(avail)  # the cumulative height where page 1 should end
+    for i, h in enumerate(rows):
+        if page < pages - 1 and done + h / 2 > goal:
+            starts.append(i)
+            page += 1
+            goal += total * avail[page] / sum(avail)
+        done += h
+    bounds = [0, *starts, len(rows)]
+    fits = all(sum(rows[a:b]) <= avail[k] for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)))
+    return tuple(starts) if fits and len(starts) == pages - 1 else ()
 
 
 @dataclass(frozen=True)

@@ -175,16 +175,19 @@ def printed_columns(columns: Sequence[Column]) -> int:
     return k
 
 
-def write_heading(sheet: Worksheet, fmt: Formats, row: int, text: str, style: str, last_col: int) -> None:
-    """A title or explanation across columns 0..``last_col``, wrapped, its row as tall as it needs."""
+def write_heading(sheet: Worksheet, fmt: Formats, row: int, text: str, style: str, last_col: int) -> float:
+    """A title or explanation across columns 0..``last_col``, wrapped, its row as tall as it needs
+    (returned, in points)."""
     width = sum(fmt.widths.get((sheet.get_name(), c), 8.43) for c in range(last_col + 1))
     font = float(_SPECS[style].get("font_size", paper.BODY_PT))
-    sheet.set_row(row, paper.wrapped_height(text, width, font))
+    height = paper.wrapped_height(text, width, font)
+    sheet.set_row(row, height)
     cell = fmt.get(f"{style}_wrap")
     if last_col > 0:
         sheet.merge_range(row, 0, row, last_col, text, cell)
     else:
         sheet.write_string(row, 0, text, cell)
+    return height
 
 
 def write_table(
@@ -232,13 +235,12 @@ def write_table(
             fmt.widths[(sheet.get_name(), c)] = w
         last_col = max(printed_columns(columns) - 1, 0) if columns else 0  # the headings span the printed columns
         # Rows in order (title, explanation, header, data): constant_memory flushes them as written.
-        if title:
-            write_heading(sheet, fmt, 0, title, "title", last_col)
+        tops = [write_heading(sheet, fmt, 0, title, "title", last_col)] if title else []
         if subtitle:
-            write_heading(sheet, fmt, 1 if title else 0, subtitle, "subtitle", last_col)
-        _write_header(sheet, fmt, header_row, columns, widths)
+            tops.append(write_heading(sheet, fmt, 1 if title else 0, subtitle, "subtitle", last_col))
+        tops.append(_write_header(sheet, fmt, header_row, columns, widths))
         kinds = ["wrap" if p else col.kind for col, p in zip(columns, prose, strict=True)]
-        _write_rows(sheet, fmt, header_row + 1, series, kinds, widths)
+        heights = _write_rows(sheet, fmt, header_row + 1, series, kinds, widths)
         last = header_row + max(len(chunk), 1)
         if totals is not None and n == len(chunks) - 1:
             last = last + 1 if len(chunk) else header_row + 1
@@ -257,17 +259,36 @@ def write_table(
             used_cols=len(columns),
         )
         set_print(sheet, fmt)
+        if printed:
+            rows = [heights.get(i, paper.DEFAULT_ROW_PT) for i in range(fmt.layouts[sheet.get_name()].last_row - header_row)]
+            _balance_pages(sheet, fmt, tops, rows)
     return sheets
+
+
+def _balance_pages(sheet: Worksheet, fmt: Formats, tops: Sequence[float], rows: Sequence[float]) -> None:
+    """Page breaks that share a long table's rows evenly over its pages, so that no page holds a
+    lone row (LibreOffice and WPS follow them; Excel's fit-to-width printing may not).
+    ``tops``: the heights of the title rows and the header; ``rows``: of the printed rows below."""
+    name = sheet.get_name()
+    layout = fmt.layouts[name]
+    widths = [fmt.widths.get((name, c), 8.43) for c in range(layout.last_col + 1)]
+    capacity = paper.printable_height(layout.landscape) / paper.print_scale(widths, layout.landscape)
+    starts = paper.balanced_breaks(sum(tops), tops[-1], rows, capacity)
+    if starts:
+        set_print(sheet, fmt, breaks=tuple(len(tops) + i for i in starts))
 
 
 def _write_header(
     sheet: Worksheet, fmt: Formats, row: int, columns: Sequence[Column], widths: Sequence[float]
-) -> None:
-    """The header row, as tall as its longest wrapped header."""
+) -> float:
+    """The header row, as tall as its longest wrapped header (returned, in points)."""
+    height = paper.DEFAULT_ROW_PT
     if columns:
-        sheet.set_row(row, max(paper.wrapped_height(col.header, w) for col, w in zip(columns, widths, strict=True)))
+        height = max(paper.wrapped_height(col.header, w) for col, w in zip(columns, widths, strict=True))
+        sheet.set_row(row, height)
     for c, col in enumerate(columns):
         sheet.write_string(row, c, col.header, fmt.get("header"))
+    return height
 
 
 def set_print(sheet: Worksheet, fmt: Formats, **changes: Any) -> None:
@@ -403,11 +424,13 @@ def _fit(col: Column, values: pd.Series) -> float:
         if _cell(v) is None:
             continue
         text = str(v)[:80]  # widths stop at 60: a 10 MB cell need not be measured
-        longest = max(longest, float(len(text)) if text.isascii() else excel_width(text))
+        longest = max(longest, paper.text_units(text))
         seen += 1
         if seen >= 500:
             break
-    return float(min(max(head, longest + 2, 6), 60))
+    # The text as 宋体 10 draws it and a little room: a column is no wider than it needs to be, so
+    # that a table fits the page at a size people read.
+    return float(min(max(head, math.ceil(longest + 1.5), 6), 60))
 
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -444,12 +467,15 @@ def _wrapped_heights(
         if kind != "wrap":
             continue
         short = (width - 1.0) / 2.0  # characters that surely fit on one line (CJK is 2 units)
+        seen: dict[str, float] = {}  # by text: addresses and explanations repeat in long lists
         for i, v in enumerate(values):
             if v is None or (isinstance(v, str) and len(v) <= short and "\n" not in v):
                 continue
             text = str(v)
-            if paper.text_lines(text, width) > 1:
-                heights[i] = max(heights.get(i, 0.0), paper.wrapped_height(text, width))
+            if text not in seen:
+                seen[text] = paper.wrapped_height(text, width) if paper.text_lines(text, width) > 1 else 0.0
+            if seen[text]:
+                heights[i] = max(heights.get(i, 0.0), seen[text])
     return heights
 
 
@@ -460,9 +486,10 @@ def _write_rows(
     columns: Sequence[pd.Series],
     kinds: Sequence[str],
     widths: Sequence[float] | None = None,
-) -> None:
+) -> dict[int, float]:
     """The cells of ``columns`` from ``first_row`` down, one row after another; ``widths``: the
-    columns' widths, so that rows with wrapped text get the height they need."""
+    columns' widths, so that rows with wrapped text get the height they need (returned: the
+    heights set, by row index from ``first_row``)."""
     styles = [fmt.get(kind if kind in VALUE_KINDS or kind == "wrap" else "text") for kind in kinds]
     plans = [_column_cells(sheet, fmt, values, kind, style) for values, kind, style in zip(columns, kinds, styles, strict=True)]
     lists = [plan[0] if plan is not None else values.tolist() for plan, values in zip(plans, columns, strict=True)]
@@ -483,6 +510,7 @@ def _write_rows(
                 blank(r, c, None, styles[c])
             else:
                 plan[1](r, c, v, styles[c])
+    return heights
 
 
 def _write_value(sheet: Worksheet, fmt: Formats, r: int, c: int, value: Any, kind: str, style: Any) -> None:

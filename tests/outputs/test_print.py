@@ -294,3 +294,14 @@ def test_same_print_set_up_when_written_row_by_row(
 
 def cells(ws: Any) -> dict[tuple[int, int], Any]:
     return {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+
+
+def test_balanced_breaks_share_the_rows_and_leave_no_lone_row() -> None:
+    # A page of 100 pt: the first has 30 of titles and header, the others a 10 pt header.
+    # 8 rows of 10: filling gives 7 + 1 (a lone row); shared by the pages' room (70 and 90 of 160,
+    # page 1 ending near 80 × 70/160 = 35 pt): 4 + 4.
+    assert paper.balanced_breaks(30, 10, [10.0] * 8, 100) == (4,)
+    # 12 rows: filling gives 7 + 5; shared: page 1 ends near 120 × 70/160 = 52.5 pt: 5 + 7.
+    assert paper.balanced_breaks(30, 10, [10.0] * 12, 100) == (5,)
+    # One page: no break.
+    assert paper.balanced_breaks(30, 10, [10.0] * 7, 100) == ()
