@@ -39,6 +39,8 @@ LINE_PT = 13.5  # one line of 10 pt text (Excel's row height for 宋体 10)
 ROW_PAD_PT = 3.0  # above and below the lines of a wrapped cell
 MAX_ROW_PT = 409.0  # Excel's tallest row
 DEFAULT_ROW_PT = 15.0  # a row whose height is not set (the workbook's default, Calibri 11)
+RENDERER_SLACK = 1.08  # LibreOffice prints a table a little smaller than Excel: its pages hold more
+ORPHAN_ROWS = 2  # a last page of this many rows or fewer is worth page breaks
 
 # Prose columns (说明, 住址, 处理措施 ...) wrap rather than widen past this, and shrink to no less
 # than FLOOR when a table is too wide for the page.
@@ -173,20 +175,32 @@ def wrapped_height(text: str, width: float, font_pt: float = BODY_PT) -> float:
     return min(lines * LINE_PT * font_pt / BODY_PT + ROW_PAD_PT, MAX_ROW_PT)
 
 
-def balanced_breaks(first: float, header: float, rows: Sequence[float], capacity: float) -> tuple[int, ...]:
-    """Where a table's pages should start (indexes into ``rows``) so that its rows are shared
-    evenly: as many pages as filling them would take, each about as full, none a lone row. A page
-    holds ``capacity`` points; the first has ``first`` of titles and header, the others the
-    repeated ``header``. No breaks for a table on one page, or when even sharing does not fit."""
-    room = capacity  # Excel's: LibreOffice prints a little smaller, so its pages hold more
-    pages, used = 1, first
+def fill_pages(first: float, header: float, rows: Sequence[float], room: float) -> list[int]:
+    """The rows on each page when pages are filled in turn (a printer's own page breaks)."""
+    counts, used = [0], first
     for h in rows:
-        if used + h > room and used > header:
-            pages, used = pages + 1, header
+        if used + h > room and counts[-1]:
+            counts.append(0)
+            used = header
         used += h
+        counts[-1] += 1
+    return counts
+
+
+def balanced_breaks(first: float, header: float, rows: Sequence[float], capacity: float) -> tuple[int, ...]:
+    """Where a table's pages should start (indexes into ``rows``) when filling pages in turn could
+    leave a last page of one or two rows, in Excel (pages of ``capacity`` points) or in a printer
+    that fits a little more (LibreOffice, :data:`RENDERER_SLACK`): then the rows are shared evenly,
+    each page about as full. The first page has ``first`` points of titles and header, the others
+    the repeated ``header``. No breaks when the last page is full enough, or when sharing does not
+    fit."""
+    fills = [fill_pages(first, header, rows, capacity * k) for k in (1.0, RENDERER_SLACK)]
+    if not any(len(f) > 1 and f[-1] <= ORPHAN_ROWS for f in fills):
+        return ()
+    pages = len(fills[0])
     if pages == 1:
         return ()
-    avail = [room - first] + [room - header] * (pages - 1)
+    avail = [capacity - first] + [capacity - header] * (pages - 1)
     total = sum(rows)
     starts, done, page = [], 0.0, 0
     goal = total * avail[0] / sum(avail)  # the cumulative height where page 1 should end

@@ -301,7 +301,13 @@ def test_balanced_breaks_share_the_rows_and_leave_no_lone_row() -> None:
     # 8 rows of 10: filling gives 7 + 1 (a lone row); shared by the pages' room (70 and 90 of 160,
     # page 1 ending near 80 × 70/160 = 35 pt): 4 + 4.
     assert paper.balanced_breaks(30, 10, [10.0] * 8, 100) == (4,)
-    # 12 rows: filling gives 7 + 5; shared: page 1 ends near 120 × 70/160 = 52.5 pt: 5 + 7.
-    assert paper.balanced_breaks(30, 10, [10.0] * 12, 100) == (5,)
+    # 10 rows: filling gives 7 + 3 (with LibreOffice's 108 pt pages too): no breaks. 9 rows give
+    # 7 + 2: shared, page 1 ends near 90 × 70/160 = 39.4 pt: 4 + 5.
+    assert paper.fill_pages(30, 10, [10.0] * 10, 100) == [7, 3]
+    assert paper.balanced_breaks(30, 10, [10.0] * 10, 100) == ()
+    assert paper.balanced_breaks(30, 10, [10.0] * 9, 100) == (4,)
     # One page: no break.
     assert paper.balanced_breaks(30, 10, [10.0] * 7, 100) == ()
+    # 13 rows: filling gives 7 + 6 here and 7 + 6 with LibreOffice's slack (108 pt: 7 + 6): no breaks.
+    assert paper.fill_pages(30, 10, [10.0] * 13, 108) == [7, 6]
+    assert paper.balanced_breaks(30, 10, [10.0] * 13, 100) == ()
