@@ -1,6 +1,8 @@
 """How a sheet prints: A4, portrait or landscape by the table's width, one page wide, the table's
 header row repeated, a footer naming the workbook, the sheet and the page, and text that is
-never cut (long text wraps; a wrapped title or explanation gets the height it needs).
+never cut (long text wraps; a wrapped title or explanation gets the height it needs). Long
+texts share the page's width so that rows wrap the least (:func:`fit_widths`), and a table whose
+last page would hold a lone row gets page breaks that share its rows (:func:`balanced_breaks`).
 
 Every print decision of the workbooks is made here, on column widths in Excel's units and on
 texts, so that another writer (issue #14) can call the same functions. The geometry is Excel's:
