@@ -163,6 +163,13 @@ def _period_text(period: Mapping[str, Any] | None) -> str:
     return f"第{period['number']}期通报期（{cn_date(start, year=False)}至{cn_date(end, year=False)}）"
 
 
+def _two_lines(title: str, settings: Settings) -> str:
+    """A one-page sheet's title on two lines, the programme's name on the first: it never breaks
+    inside a word or leaves a bracket alone."""
+    name = settings.programme.name
+    return name + "\n" + title.removeprefix(name).strip() if title.startswith(name) else title
+
+
 def dt_of(text: str) -> Any:
     return pd.Timestamp(text).date()
 
@@ -178,7 +185,7 @@ def brief_sheet(book: Any, summary: Mapping[str, Any], settings: Settings) -> No
     org = org_words(settings)
     communities = list(summary.get("communities") or [])
     period = summary.get("circular_period")
-    grid.line(book.title("进度简报"), "card_title")
+    grid.line(_two_lines(book.title("进度简报"), settings), "card_title")
     grid.line(f"排名和处理措施按{_period_text(period)}。", "para")
     grid.gap()
     _brief_progress(grid, summary, communities)
@@ -251,13 +258,13 @@ def _money_columns(settings: Settings) -> list[tuple[str, str]]:
     """(header, key of a community's record) of the money the plan has."""
     rw, cols = settings.rewards, []
     if rw.quarterly:
-        cols.append(("按例补助（元）", "cases"))
+        cols.append(("按例补助", "cases"))
         if rw.specialist:
-            cols.append(("专干奖励（元）", "specialist"))
+            cols.append(("专干奖励", "specialist"))
     if rw.year_end_money:
-        cols += [("年终奖励（元）", "year_end_reward"), ("罚款（元）", "fine")]
+        cols += [("年终奖励", "year_end_reward"), ("罚款", "fine")]
     if settings.programme.subsidy:
-        cols.append(("1-3月补助（元）", "subsidy"))
+        cols.append(("1-3月补助", "subsidy"))
     return cols
 
 
@@ -270,7 +277,7 @@ def _brief_money(grid: Grid, communities: Sequence[Mapping[str, Any]], settings:
         value = c.get("subsidy") if key == "subsidy" else (c.get("payments") or {}).get(key)
         return float(value or 0)
 
-    grid.line("四、奖惩兑现（累计至统计日）", "section")
+    grid.line("四、奖惩兑现（元，累计至统计日）", "section")
     rows: list[list[Any]] = []
     if len(communities) <= LISTED_AT_MOST:
         rows = [[_name(c), *(amount(c, k) for _, k in cols)] for c in communities]
@@ -326,7 +333,7 @@ def card_sheet(book: Any, own: Mapping[str, Any], facts: CardFacts, period: Mapp
     sheet = book.workbook.add_worksheet(CARD_SHEET)
     grid = Grid(sheet, book.fmt, (16, 9, 9, 9, 9, 9, 20))
     unit = org_words(settings).unit
-    grid.line(book.title(f"{facts.name}工作概况"), "card_title")
+    grid.line(_two_lines(book.title(f"{facts.name}工作概况"), settings), "card_title")
     grid.gap()
     standing = facts.rank_text
     if period:
