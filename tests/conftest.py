@@ -63,3 +63,26 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
     return {"ca": d / "ca.pem", "cert": d / "server.pem", "key": d / "server.key"}
+
+
+@pytest.fixture(scope="session")
+def demo_workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every workbook kind of the demo at 12-31 (the README's page counts), written once per
+    session: ``master``, ``leaders``, ``health`` and one per community key."""
+    from pipeline.outputs.community import community_views, write_community
+    from pipeline.outputs.master import write_master
+    from pipeline.outputs.readers import write_health_centre, write_leaders
+    from pipeline.settings import load_settings
+
+    settings = load_settings(CONFIG)
+    result = demo_result(dt.date(2020, 12, 31))
+    out = tmp_path_factory.mktemp("workbooks-1231")
+    paths = {
+        "master": write_master(out / "master.xlsx", result, settings),
+        "leaders": write_leaders(out / "leaders.xlsx", result, settings),
+        "health": write_health_centre(out / "health.xlsx", result, settings),
+    }
+    views = community_views(result, settings)
+    for key in settings.community_keys:
+        paths[key] = write_community(out / f"community-{key}.xlsx", views[key])
+    return paths

@@ -8,6 +8,9 @@ are :data:`~pipeline.outputs.columns.SUMMARY_COLUMNS` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -15,9 +18,19 @@ from pipeline.outputs.columns import CUMULATIVE_COLUMNS, SHORT, SUMMARY_COLUMNS
 from pipeline.settings import TESTS
 
 
-def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, each: str) -> None:
+@dataclass(frozen=True)
+class Place:
+    """Where a chart goes: its top row, its offset from column A and its size (pixels)."""
+
+    row: int
+    x_offset: int = 0
+    width: int = 760
+    height: int = 340
+
+
+def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, place: Place, each: str) -> None:
     """Each community's done and expected per test (rows ``first``..``last`` of 汇总's table),
-    placed at ``row``; ``each``: the communities as people say it (各社区)."""
+    placed at ``place``; ``each``: the communities as people say it (各社区)."""
     name = sheet.get_name()
     index = {col.key: c for c, col in enumerate(SUMMARY_COLUMNS)}
     chart = book.add_chart({"type": "column"})
@@ -37,13 +50,19 @@ def column_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: i
     chart.set_title({"name": f"{each}已完成与应完成（人）", "name_font": {"size": 12}})
     chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": 340})
-    sheet.insert_chart(row, 0, chart)
+    _place(sheet, chart, place)
 
 
-def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int, label: str, whole: str) -> None:
+def _place(sheet: Worksheet, chart: Any, place: Place) -> None:
+    chart.set_size({"width": place.width, "height": place.height})
+    sheet.insert_chart(place.row, 0, chart, {"x_offset": place.x_offset, "object_position": 3})
+
+
+def line_chart(
+    book: Workbook, sheet: Worksheet, first: int, last: int, place: Place, label: str, whole: str
+) -> None:
     """The cumulative done and expected per test by period (rows ``first``..``last`` of the
-    cumulative block), placed below the column chart; ``whole``: the organisation (全街道)."""
+    cumulative block), placed at ``place``; ``whole``: the organisation (全街道)."""
     name = sheet.get_name()
     index = {col.key: c for c, col in enumerate(CUMULATIVE_COLUMNS)}
     chart = book.add_chart({"type": "line"})
@@ -75,5 +94,4 @@ def line_chart(book: Workbook, sheet: Worksheet, first: int, last: int, row: int
     chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"rotation": -45}})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": 360})
-    sheet.insert_chart(row + 18, 0, chart)
+    _place(sheet, chart, place)

@@ -31,8 +31,8 @@ SUMMARY_COLUMNS = [
     Column("rank", "排名", "int", 7),
     Column("on_target", "达到序时进度（两项合计）", "bool"),
     Column("lagging", "工作落后", "bool"),
-    Column("consequence", "处理措施"),
-    Column("commendation", "通报表扬/批评"),
+    Column("consequence", "处理措施", wrap=True),
+    Column("commendation", "通报表扬/批评", wrap=True),
 ]
 
 SUMMARY_RULES = [Rule("lagging", "row", "是", "red"), *[Rule(f"rate_{t}") for t in TESTS], Rule("rate")]
@@ -74,8 +74,8 @@ CIRCULAR_COLUMNS = [
     Column("stage_missed", "未完成阶段性目标", "bool"),
     Column("lag_streak", "连续落后期数", "int"),
     Column("miss_streak", "连续未完成阶段性目标期数", "int"),
-    Column("consequence", "处理措施"),
-    Column("commendation", "通报表扬/批评"),
+    Column("consequence", "处理措施", wrap=True),
+    Column("commendation", "通报表扬/批评", wrap=True),
     Column("issued", "已印发通报", "bool"),
     Column("computed_lagging", "按数据计算为落后", "bool"),
     Column("differs_from_issued", "与已印发通报不一致", "bool"),
@@ -88,7 +88,7 @@ CIRCULAR_RULES = [
 ]
 
 CUMULATIVE_COLUMNS = [
-    Column("label", "期次"),
+    Column("label", "期次", width=10, wrap=True),
     *[
         col
         for t in TESTS
@@ -112,10 +112,10 @@ FOLLOWUP_COLUMNS = [
     Column("window_opens", "窗口期开始", "date"),
     Column("window_closes", "窗口期结束", "date"),
     Column("days_left", "距窗口期结束天数", "int"),
-    Column("missed_label", "能否补筛", width=24),
+    Column("missed_label", "能否补筛", wrap=True),
     Column("lmp_used", "末次月经（含推算）", "date"),
     Column("lmp_source", "末次月经依据"),
-    Column("address", "住址"),
+    Column("address", "住址", wrap=True),
 ]
 
 FOLLOWUP_RULES = [
@@ -125,7 +125,7 @@ FOLLOWUP_RULES = [
 ]
 
 SCREENING_SRC = [
-    Column("src_file", "来源文件"),
+    Column("src_file", "来源文件", wrap=True),
     Column("src_sheet", "工作表"),
     Column("src_row", "行号", "int", 7),
 ]
@@ -137,9 +137,9 @@ HIGH_RISK_COLUMNS = [
     Column("phone", "联系电话"),
     Column("test_label", "筛查项目"),
     Column("screen_date", "筛查日期", "date"),
-    Column("result", "筛查结果"),
+    Column("result", "筛查结果", wrap=True),
     Column("ga_text", "筛查时孕周"),
-    Column("address", "住址"),
+    Column("address", "住址", wrap=True),
     *SCREENING_SRC,
 ]
 
@@ -151,8 +151,8 @@ ISSUE_COLUMNS = [
     Column("phone", "联系电话"),
     Column("test_label", "筛查项目"),
     Column("date", "日期", "date"),
-    Column("address", "住址"),
-    Column("detail", "说明", width=50),
+    Column("address", "住址", wrap=True),
+    Column("detail", "说明", width=50, wrap=True),
     *SCREENING_SRC,
 ]
 
@@ -164,7 +164,7 @@ TIMELINESS_SUMMARY_COLUMNS = [
     Column("missing", "未报", "int"),
     Column("rate", "按时上报率", "percent"),
     Column("latest", "最近一次上报", "date"),
-    Column("paper", "纸质花名册签收"),
+    Column("paper", "纸质花名册签收", wrap=True),
 ]
 
 TIMELINESS_COLUMNS = [
@@ -180,8 +180,8 @@ TIMELINESS_RULES = [Rule("status", "cell", "未报", "red"), Rule("status", "cel
 PAPER_COLUMNS = [
     Column("name", "社区"),
     Column("event_date", "签收日期", "date"),
-    Column("note", "备注"),
-    Column("src_file", "登记文件"),
+    Column("note", "备注", wrap=True),
+    Column("src_file", "登记文件", wrap=True),
     Column("src_row", "行号", "int", 7),
 ]
 
@@ -195,7 +195,7 @@ PAYMENT_COLUMNS = [
     Column("specialist", "专干奖励（元）", "money"),
     Column("secretary_reward", "年终奖励（元）", "money"),
     Column("fine", "罚款（元）", "money"),
-    Column("rule", "计算依据", width=60),
+    Column("rule", "计算依据", width=60, wrap=True),
 ]
 
 MONEY = ("case_amount", "specialist", "secretary_reward", "fine")
@@ -222,12 +222,12 @@ SPOT_COLUMNS = [
     Column("name", "姓名"),
     Column("id", "身份证号"),
     Column("phone", "联系电话"),
-    Column("address", "住址"),
+    Column("address", "住址", wrap=True),
     Column("lmp_used", "末次月经（含推算）", "date"),
     Column("last_seen", "最近一次在花名册上", "date"),
     Column("draw_period", "抽查期次", "int", 8),
-    Column("src_file", "花名册文件"),
-    Column("check_result", "抽查结果（核实后填写）", width=22),
+    Column("src_file", "花名册文件", wrap=True),
+    Column("check_result", "抽查结果（核实后填写）", width=22, wrap=True),
     Column("checker", "核实人", width=10),
 ]
 
@@ -246,17 +246,17 @@ WINDOW_COLUMNS = [
 
 COUNT_COLUMNS = [Column("parent", "上级"), Column("name", "社区"), Column("count", "人数", "int")]
 
-SETTINGS_COLUMNS = [Column("c0", "配置项"), Column("c1", "取值", width=60), Column("c2", "来源")]
+SETTINGS_COLUMNS = [Column("c0", "配置项", wrap=True), Column("c1", "取值", width=60, wrap=True), Column("c2", "来源")]
 
 FILES_COLUMNS = [
-    Column("file", "文件"),
-    Column("sha256", "SHA-256 校验值", width=60),
+    Column("file", "文件", wrap=True),
+    Column("sha256", "SHA-256 校验值", width=60, wrap=True),
     Column("format", "格式"),
     Column("size", "大小（字节）", "int"),
     Column("readable", "已读取", "bool"),
 ]
 
-INFO_COLUMNS = [Column("c0", "项目"), Column("c1", "内容", width=60)]
+INFO_COLUMNS = [Column("c0", "项目"), Column("c1", "内容", width=60, wrap=True)]
 
 
 # The community workbook's block below its own row: every community's rank, no personal data.
@@ -269,34 +269,37 @@ RANKING_COLUMNS = [
 RANKING_RULES = [Rule("rate")]
 
 # 口径说明's further blocks.
-PLAN_NOTE_COLUMNS = [Column("c0", "方案条款"), Column("c1", "本工具的处理", width=60)]
-WARNING_COLUMNS = [Column("c0", "代码"), Column("c1", "提醒", width=60)]
+PLAN_NOTE_COLUMNS = [Column("c0", "方案条款", wrap=True), Column("c1", "本工具的处理", width=60, wrap=True)]
+WARNING_COLUMNS = [Column("c0", "代码"), Column("c1", "提醒", width=60, wrap=True)]
 
 PROBLEM_TABLE = [
-    Column("file", PROBLEM_HEADERS["file"]),
+    Column("file", PROBLEM_HEADERS["file"], wrap=True),
     Column("sheet", PROBLEM_HEADERS["sheet"]),
     Column("row", PROBLEM_HEADERS["row"], "int", 7),
     Column("column", PROBLEM_HEADERS["column"]),
-    Column("value", PROBLEM_HEADERS["value"]),
+    Column("value", PROBLEM_HEADERS["value"], wrap=True),
     Column("severity", PROBLEM_HEADERS["severity"], width=9),
-    Column("message", PROBLEM_HEADERS["message"], width=50),
-    Column("fix", PROBLEM_HEADERS["fix"], width=50),
-    Column("code", PROBLEM_HEADERS["code"]),
+    Column("message", PROBLEM_HEADERS["message"], width=50, wrap=True),
+    Column("fix", PROBLEM_HEADERS["fix"], width=50, wrap=True),
+    # The catalogue's code, looked up in the README at the computer: not on paper.
+    Column("code", PROBLEM_HEADERS["code"], screen_only=True),
 ]
 assert {c.key for c in PROBLEM_TABLE} == set(PROBLEM_COLUMNS)
 
 # A problem counted once with all its occurrences (pipeline.problems.problem_groups).
 GROUP_TABLE = [
     *PROBLEM_TABLE[:-1],
-    Column("where", "重复出现", width=40),
-    Column("locations", "全部位置", width=60),
+    Column("where", "重复出现", width=40, wrap=True),
+    # 重复出现 says where on paper (how many files, the first and the latest); every location is
+    # for the screen, where it is looked up.
+    Column("locations", "全部位置", width=60, wrap=True, screen_only=True),
     PROBLEM_TABLE[-1],
 ]
 
 REJECTED_COLUMNS = [
-    Column("src_file", "文件"),
+    Column("src_file", "文件", wrap=True),
     Column("src_sheet", "工作表"),
     Column("src_row", "行号", "int", 7),
     Column("kind", "表类型"),
-    Column("reason", "原因", width=40),
+    Column("reason", "原因", width=40, wrap=True),
 ]

@@ -18,11 +18,13 @@ import datetime as dt
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from pipeline.model import SRC, Analysis, FileResult
 from pipeline.outputs.columns import RANKING_COLUMNS, RANKING_RULES, SUMMARY_COLUMNS, SUMMARY_RULES
+from pipeline.outputs.cover import CardFacts, card_sheet
 from pipeline.outputs.frames import (
     RosterTimeliness,
     issues_frame,
@@ -48,6 +50,7 @@ from pipeline.settings import Community, Settings, settings_rows
 from pipeline.wording import health_centre, org_words
 
 COMMUNITY_SHEETS = (
+    "概况",
     "汇总",
     "随访督促名单",
     "高风险追踪",
@@ -56,6 +59,9 @@ COMMUNITY_SHEETS = (
     "数据问题",
     "口径说明",
 )
+# Kept out of the default print (pipeline.outputs.paper): the card carries 汇总's figures, and the
+# rest are corrections made in the roster files at the computer. Printed: 概况 and the women to contact.
+COMMUNITY_SCREEN = ("汇总", "漏报与冲突", "花名册上报情况", "数据问题", "口径说明")
 # A community is shown the issues it can act on (无法归属 and 重复筛查 are the health centre's).
 COMMUNITY_ISSUES = ("漏报", "待核实", "花名册冲突", "花名册重复行", "自报未核实")
 
@@ -88,6 +94,9 @@ class CommunityView:
     problems: pd.DataFrame  # the problem groups of its own roster submissions
     settings_rows: Sequence[tuple[str, str, str]]  # its 口径说明 table
     run: RunInfo  # with the input files it is shown
+    own: Mapping[str, Any]  # its record in summary.json's communities
+    card: CardFacts  # what its 概况 card shows besides ``own``
+    period: Mapping[str, Any] | None  # summary.json's circular_period
 
 
 # ----------------------------------------------------------------------------------------------
@@ -227,6 +236,7 @@ def _view(
     run: RunInfo,
     files_by_path: Mapping[str, FileResult],
     as_of: dt.date,
+    summary: Mapping[str, Any],
 ) -> CommunityView:
     key = community.key
     if peers.own_files_only:
@@ -254,7 +264,38 @@ def _view(
         problems=problems,
         settings_rows=peers.settings_rows,
         run=run,
+        own=_own_record(summary, key),
+        card=CardFacts(
+            name=name,
+            rank_text=_rank_text(key, name, peers, peers.settings),
+            scope=peers.scope,
+            peers=_peer_records(peers.ranking),
+            late_dues=_late_dues(rows.timeliness(key)),
+            problems=len(problems),
+        ),
+        period=summary.get("circular_period"),
     )
+
+
+def _own_record(summary: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    return next((c for c in summary.get("communities") or [] if c.get("key") == key), {})
+
+
+def _peer_records(ranking: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ranking block's rows as the card lists them (ranks among these communities)."""
+    return [
+        {"display_name": n, "rank": None if pd.isna(r) else int(r), "rate": None if pd.isna(v) else float(v),
+         "lagging": bool(g)}
+        for n, r, v, g in zip(ranking["name"], ranking["rank"], ranking["rate"], ranking["lagging"], strict=True)
+    ]
+
+
+def _late_dues(timeliness: pd.DataFrame) -> list[tuple[Any, str]]:
+    """(due date, 迟报/未报) of the submissions that were not on time, in date order."""
+    if not len(timeliness):
+        return []
+    late = timeliness[timeliness["status"].isin(["迟报", "未报"])].sort_values("due")
+    return [(d.date(), str(s)) for d, s in zip(late["due"], late["status"], strict=True)]
 
 
 def community_views(result: Analysis, settings: Settings) -> dict[str, CommunityView]:
@@ -273,7 +314,7 @@ def community_views(result: Analysis, settings: Settings) -> dict[str, Community
     views = {}
     for peers in _peer_groups(settings, summary_frame(result.scored, settings)):
         for c in peers.settings.communities:
-            views[c.key] = _view(c, peers, rows, problems[c.key], run, files_by_path, result.as_of)
+            views[c.key] = _view(c, peers, rows, problems[c.key], run, files_by_path, result.as_of, result.summary)
     return views
 
 
@@ -298,9 +339,10 @@ def write_community(path: Path, view: CommunityView) -> Path:
     """One community's workbook (:data:`COMMUNITY_SHEETS`), from its view only."""
     settings = view.settings
     mask = settings.privacy.mask_ids_in_community_workbooks
-    book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True)
+    book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True, screen=COMMUNITY_SCREEN)
+    card_sheet(book, view.own, view.card, view.period, settings)
     _standing_sheet(book, view)
-    followup_sheet(book, view.followup, mask=mask)
+    followup_sheet(book, view.followup, mask=mask, own=True)
     high_risk_sheet(book, view.high_risk, mask=mask)
     issues = issues_frame(view.issues, settings, COMMUNITY_ISSUES, community=view.key)
     issues_sheet(

@@ -61,6 +61,11 @@ MASTER_SHEETS = (
     "数据问题",
     "口径说明",
 )
+# Kept out of the default print (pipeline.outputs.paper): histories, the lists each reader gets in
+# their own workbook (a community's follow-up list, the inspection group's draw, 数据问题.xlsx),
+# corrections made in files, the subsidy's detail and 口径说明. Printed: 汇总, 高风险追踪, the
+# roster summary and 奖惩.
+MASTER_SCREEN = ("周排序", "三日汇总", "通报期", "随访督促名单", "1-3月补助", "漏报与冲突", "随机抽查名单", "数据问题", "口径说明")
 
 
 def issues_subtitle(settings: Settings) -> str:
@@ -156,7 +161,7 @@ def write_spot_checks(path: Path, result: Analysis, settings: Settings) -> Path:
     """督查抽查名单: the inspection group's own list of the period's spot checks, never sent to a
     community. It leaves the office with the group: names, phones and addresses to find the women,
     IDs masked (the master workbook has them in full)."""
-    book = open_book(path, "督查抽查名单", settings, result.as_of)
+    book = open_book(path, "督查抽查名单", settings, result.as_of, screen=("口径说明",))
     spot_sheet(book, spot_check_frame(result.reconciled.spot_check, settings), mask=True)
     explanation_sheet(book, run_info(result))
     book.close()
@@ -168,7 +173,8 @@ def write_master(path: Path, result: Analysis, settings: Settings) -> Path:
     ``privacy.mask_ids_in_master_workbook``)."""
     mask = settings.privacy.mask_ids_in_master_workbook
     large = large_organisation(settings)
-    book = open_book(path, "两筛进度汇总", settings, result.as_of, constant_memory=large_result(result))
+    book = open_book(path, "两筛进度汇总", settings, result.as_of, constant_memory=large_result(result),
+                     screen=MASTER_SCREEN)
     _progress_sheets(book, result)
     _people_sheets(book, result, large=large, mask=mask)
     _roster_and_payment_sheets(book, result, large=large, mask=mask)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.model import KIND_LABELS, Analysis
 from pipeline.outputs.columns import ISSUE_COLUMNS, REJECTED_COLUMNS, WINDOW_COLUMNS
+from pipeline.outputs.cover import brief_sheet
 from pipeline.outputs.frames import (
     RosterTimeliness,
     health_centre_problems,
@@ -41,13 +42,21 @@ from pipeline.outputs.xlsx import write_table
 from pipeline.settings import Settings
 from pipeline.wording import health_centre
 
-LEADER_SHEETS = ("汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明")
+LEADER_SHEETS = ("简报", "汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明")
 HEALTH_CENTRE_SHEETS = ("数据问题", "窗口期外筛查", "未在花名册", "重复筛查", "口径说明")
+# Kept out of the default print (pipeline.outputs.paper). The leaders print the brief, 汇总 and the
+# money; the health centre the women it checks against its paper registers, not the corrections it
+# makes in its log files (数据问题, 重复筛查).
+LEADER_SCREEN = ("周排序", "通报期", "花名册上报情况", "口径说明")
+HEALTH_CENTRE_SCREEN = ("数据问题", "重复筛查", "口径说明")
+PROBLEMS_SCREEN = ("逐处清单",)
 
 
 def write_leaders(path: Path, result: Analysis, settings: Settings) -> Path:
     """The leaders' copy: community-level sheets only, no personal data."""
-    book = open_book(path, "两筛进度（领导版）", settings, result.as_of, constant_memory=large_result(result))
+    book = open_book(path, "两筛进度（领导版）", settings, result.as_of, constant_memory=large_result(result),
+                     screen=LEADER_SCREEN)
+    brief_sheet(book, result.summary, settings)
     sc = result.scored
     summary_sheet(book, sc, circular_period=result.summary.get("circular_period"), warnings=result.warnings)
     history_sheet(book, "周排序", sc.weekly, "每周排序", "ranking")
@@ -97,7 +106,8 @@ def write_health_centre(path: Path, result: Analysis, settings: Settings) -> Pat
     """The health centre's checklist: problems in its own log rows, its screenings outside the
     gestational window, on no roster, and repeated, so that it can correct its records. Rows are
     found by file, sheet and row number; ID numbers are masked (the list travels by email)."""
-    book = open_book(path, f"{health_centre(settings)}核对清单", settings, result.as_of, constant_memory=large_result(result))
+    book = open_book(path, f"{health_centre(settings)}核对清单", settings, result.as_of,
+                     constant_memory=large_result(result), screen=HEALTH_CENTRE_SCREEN)
     _health_centre_problems_sheet(book, result)
     _window_sheet(book, result)
     _issue_sheets(book, result)
@@ -116,7 +126,7 @@ def write_problems_workbook(path: Path, result: Analysis, settings: Settings) ->
     failing their check digit) and mobiles are masked: the full values are only in the master
     workbook (unless ``privacy.mask_ids_in_master_workbook``), which this file points back to by
     file, sheet and row."""
-    book = open_book(path, "数据问题", settings, result.as_of)
+    book = open_book(path, "数据问题", settings, result.as_of, screen=PROBLEMS_SCREEN)
     title = f"{settings.programme.name} 数据问题清单（截至 {result.as_of.isoformat()}）"
     problems_sheet(book, mask_problem_ids(result.problem_groups, phones=True), name="问题汇总", title=title)
     problems_sheet(book, mask_problem_ids(result.problems, phones=True), grouped=False, name="逐处清单", title=title)

