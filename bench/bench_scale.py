@@ -149,10 +149,10 @@ def capture_tables(result: Any, settings: Any, out: Path) -> None:
     tables: list[tuple[str, str, int, pd.DataFrame]] = []
     original = xlsx._write_rows
 
-    def recording(sheet: Any, fmt: Any, first_row: int, columns: Any, kinds: Any) -> None:
+    def recording(sheet: Any, fmt: Any, first_row: int, columns: Any, kinds: Any, *rest: Any) -> Any:
         frame = pd.DataFrame({f"c{i}": pd.Series(v).reset_index(drop=True) for i, v in enumerate(columns)})
         tables.append((Path(fmt.book.filename).name, sheet.get_name(), first_row, frame))
-        original(sheet, fmt, first_row, columns, kinds)
+        return original(sheet, fmt, first_row, columns, kinds, *rest)
 
     xlsx._write_rows = recording  # type: ignore[assignment]
     try:
