@@ -358,18 +358,16 @@ def _due_text(r: Row) -> str:
 def _missing_detail(r: Row, names: Mapping[str, str]) -> str:
     where = _name_of(r, names)
     due = _due_text(r)
-    return (
-        f"筛查登记中有{_test_text(r)}记录，住址在{where}，但{due + '应报的' if due else ''}花名册中没有她："
-        f"已按住址计入{where}，请补报到花名册"
-    )
+    # The row's own columns say the test, the date and the address: the note says only what to do.
+    return f"{due + '应报的' if due else ''}花名册中没有她；已按住址计入{where}，请补报到花名册"
 
 
 def _pending_detail(r: Row, names: Mapping[str, str]) -> str:
     where = _name_of(r, names)
     due = _due_text(r)
     return (
-        f"筛查登记中有{_test_text(r)}记录，住址在{where}，筛查后尚未到花名册上报日：已按住址计入{where}，"
-        f"请在{due + '上报的' if due else '下次上报的'}花名册中列入（届时仍未列入的为漏报）"
+        f"筛查后尚未到花名册上报日；已按住址计入{where}，"
+        f"请在{due + '上报的' if due else '下次上报的'}花名册中列入（届时仍未列入即为漏报）"
     )
 
 
