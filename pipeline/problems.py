@@ -139,6 +139,7 @@ CODES: dict[str, CodeInfo] = {
     "community_no_roster": CodeInfo("社区没有报送任何花名册", (W,), "programme"),
     "review_all_penalised": CodeInfo("所有社区都将被通报批评或处理", (W,), "programme"),
     "review_top_penalised": CodeInfo("排名第一的社区将被通报批评或处理", (W,), "programme"),
+    "review_carried_on_target": CodeInfo("已达序时进度的社区仍延续此前的处理", (W,), "programme"),
 }
 
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "value", "severity", "code", "message", "fix"]

@@ -118,7 +118,37 @@ def review_period(last: pd.DataFrame, settings: Settings) -> list[Problem]:
                 details={**details, "communities": [settings.display_name(k) for k in hit]},
             )
         )
+    found += _carried_on_target(last, settings, period, details)
     return found
+
+
+def _carried_on_target(last: pd.DataFrame, settings: Settings, period: str, details: dict[str, object]) -> list[Problem]:
+    """Honours lost in an earlier period, still said (（延续）) of communities now at or above their
+    expected count: the plan's rule, but a leader asks whether to keep it before the circular praises
+    a community in one line and repeats its loss in the next (at the year end, beside its reward)."""
+    if "on_target" not in last.columns:
+        return []
+    carried = {
+        key: [str(c).removesuffix(CARRIED) for c in row["consequences"] if str(c).endswith(CARRIED)]
+        for key, row in last.iterrows()
+        if bool(row["on_target"])
+    }
+    carried = {key: items for key, items in carried.items() if items}
+    if not carried:
+        return []
+    ranked = sorted(carried, key=lambda k: (last.at[k, "rank"], k))
+    names = "、".join(
+        f"{settings.display_name(k)}（第{int(last.at[k, 'rank'])}名）" for k in ranked
+    )
+    what = "、".join(dict.fromkeys(i for k in ranked for i in carried[k]))
+    return [
+        problem(
+            "review_carried_on_target",
+            f"{period}{names}已达到序时进度、予以通报表扬，但此前的处理“{what}”仍在延续，通报中照此写明。是否维持，请办事处在印发前研究确定。",
+            "如决定不再延续，请修改通报后印发；本工具按实施方案的规定照写，不自行取舍。",
+            details={**details, "communities": [settings.display_name(k) for k in ranked]},
+        )
+    ]
 
 
 def penalties(row: pd.Series, criticism: str) -> list[str]:

@@ -22,7 +22,7 @@ from tests.score.test_readings import _readings_scenario
 from tests.score.test_score import scored
 
 REVIEW_CODES = {"no_screening_log", "no_quota_table", "community_no_roster", "review_all_penalised",
-                "review_top_penalised"}
+                "review_top_penalised", "review_carried_on_target"}
 
 
 def test_review_codes_are_programme_warnings() -> None:
@@ -94,10 +94,18 @@ def test_a_publishable_period_has_no_finding() -> None:
     fake = dataclasses.replace(scored([], s, D(2020, 4, 30)), circulars=p1)
     assert review_scored(fake, s) == []
     # Honours lost in an earlier period and carried on are a record, not a new sanction: 新民
-    # (ranked first, praised) carrying one is still not a finding; a new consequence is.
+    # (ranked first, praised) carrying one is not "the top-ranked penalised"; but the circular would
+    # praise it and repeat its loss in the next line, so the office is asked whether to keep it.
     carried = p1.assign(consequences=[["取消年底评先资格（延续）"] if k == A else c
                                       for k, c in zip(p1["community"], p1["consequences"], strict=True)])
-    assert review_scored(dataclasses.replace(fake, circulars=carried), s) == []
+    found = review_scored(dataclasses.replace(fake, circulars=carried), s)
+    assert [p.code for p in found] == ["review_carried_on_target"]
+    assert dict(found[0].details)["communities"] == [A]
+    assert "新民社区（第1名）已达到序时进度" in found[0].message and "“取消年底评先资格”仍在延续" in found[0].message
+    # Carried by a community still behind (新华, criticised): the plan's rule at work, no finding.
+    behind = p1.assign(consequences=[["取消年底评先资格（延续）"] if k == C else c
+                                     for k, c in zip(p1["community"], p1["consequences"], strict=True)])
+    assert review_scored(dataclasses.replace(fake, circulars=behind), s) == []
     fresh = p1.assign(consequences=[["社区相关责任人表态发言"] if k == A else c
                                     for k, c in zip(p1["community"], p1["consequences"], strict=True)])
     assert [p.code for p in review_scored(dataclasses.replace(fake, circulars=fresh), s)] == ["review_top_penalised"]
