@@ -338,18 +338,26 @@ def _standing_sheet(book: Book, view: CommunityView) -> None:
 def write_community(path: Path, view: CommunityView) -> Path:
     """One community's workbook (:data:`COMMUNITY_SHEETS`), from its view only."""
     settings = view.settings
-    mask = settings.privacy.mask_ids_in_community_workbooks
     book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True, screen=COMMUNITY_SCREEN)
     card_sheet(book, view.own, view.card, view.period, settings)
     _standing_sheet(book, view)
-    followup_sheet(book, view.followup, mask=mask, own=True)
-    high_risk_sheet(book, view.high_risk, mask=mask)
-    issues = issues_frame(view.issues, settings, COMMUNITY_ISSUES, community=view.key)
-    issues_sheet(
-        book, issues, name="漏报与冲突", what=f"{view.name}漏报、冲突与待核实", subtitle=issues_subtitle(view.settings), mask=mask
-    )
-    timeliness_sheet(book, view.timeliness, view.key)
-    problems_sheet(book, mask_problem_ids(view.problems) if mask else view.problems)
-    explanation_sheet(book, view.run, rows=view.settings_rows)
+    people_sheets(book, view, own=view.key)
     book.close()
     return path
+
+
+def people_sheets(book: Book, view: CommunityView, *, own: str | None) -> None:
+    """The sheets after 汇总, as one community (``own``: its key, its lists without a 社区 column)
+    or a township of several (``None``) sees them: its women to contact, its issues, its rosters,
+    its data problems and 口径说明 (IDs masked as the privacy setting says)."""
+    settings = view.settings
+    mask = settings.privacy.mask_ids_in_community_workbooks
+    followup_sheet(book, view.followup, mask=mask, own=own is not None)
+    high_risk_sheet(book, view.high_risk, mask=mask)
+    issues = issues_frame(view.issues, settings, COMMUNITY_ISSUES, community=own)
+    issues_sheet(
+        book, issues, name="漏报与冲突", what=f"{view.name}漏报、冲突与待核实", subtitle=issues_subtitle(settings), mask=mask
+    )
+    timeliness_sheet(book, view.timeliness, own)
+    problems_sheet(book, mask_problem_ids(view.problems) if mask else view.problems)
+    explanation_sheet(book, view.run, rows=view.settings_rows)

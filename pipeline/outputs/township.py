@@ -18,19 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.outputs.columns import RANKING_COLUMNS, RANKING_RULES, SUMMARY_COLUMNS, SUMMARY_RULES
-from pipeline.outputs.community import COMMUNITY_ISSUES, CommunityView, issues_subtitle
-from pipeline.outputs.frames import RosterTimeliness, issues_frame, mask_problem_ids
+from pipeline.outputs.community import CommunityView, people_sheets
+from pipeline.outputs.frames import RosterTimeliness
 from pipeline.outputs.names import township_names
-from pipeline.outputs.sheets import (
-    Book,
-    explanation_sheet,
-    followup_sheet,
-    high_risk_sheet,
-    issues_sheet,
-    open_book,
-    problems_sheet,
-    timeliness_sheet,
-)
+from pipeline.outputs.sheets import Book, open_book
 from pipeline.outputs.xlsx import header_row_of, write_block, write_table
 from pipeline.settings import Settings
 from pipeline.wording import org_words
@@ -108,19 +99,10 @@ def _standing_sheet(book: Book, view: CommunityView) -> None:
 def write_township(path: Path, view: CommunityView) -> Path:
     """One township's workbook: the sheets of a community's workbook, over its communities."""
     settings = view.settings
-    mask = settings.privacy.mask_ids_in_community_workbooks
     # Printed: 汇总 (its communities) and the women to contact, as in a community's workbook.
     screen = ("漏报与冲突", "花名册上报情况", "数据问题", "口径说明")
     book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True, screen=screen)
     _standing_sheet(book, view)
-    followup_sheet(book, view.followup, mask=mask)
-    high_risk_sheet(book, view.high_risk, mask=mask)
-    issues = issues_frame(view.issues, settings, COMMUNITY_ISSUES)
-    issues_sheet(
-        book, issues, name="漏报与冲突", what=f"{view.name}漏报、冲突与待核实", subtitle=issues_subtitle(settings), mask=mask
-    )
-    timeliness_sheet(book, view.timeliness)
-    problems_sheet(book, mask_problem_ids(view.problems) if mask else view.problems)
-    explanation_sheet(book, view.run, rows=view.settings_rows)
+    people_sheets(book, view, own=None)
     book.close()
     return path
