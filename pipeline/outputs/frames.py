@@ -376,7 +376,7 @@ def _out_of_programme_detail(r: Row, names: Mapping[str, str]) -> str:
 
 
 def _unassignable_detail(r: Row, names: Mapping[str, str]) -> str:
-    return f"筛查登记中有{_test_text(r)}记录，但不在任何花名册上，住址中也没有可识别的名称，未计入"
+    return "住址中没有可识别的名称，无法计入；请核对住址"
 
 
 def _conflict_detail(r: Row, names: Mapping[str, str]) -> str:

@@ -89,10 +89,18 @@ def _issue_sheets(book: Book, result: Analysis) -> None:
     rec, settings = result.reconciled, book.settings
     unlisted = ("漏报", "待核实", "无法归属")
     none = issues_frame(issue_sources(rec, unlisted), settings, unlisted)
+    # The centre acts on the rows it alone can fix, the addresses naming no community (无法归属);
+    # 漏报 and 待核实 are already counted for the community the address names, which lists them
+    # (its workbook says so): they follow, for the record, below the print area.
+    own = none["type"] == "无法归属"
+    none = pd.concat([none[own], none[~own]], ignore_index=True)
+    subtitle = "这些孕妇有筛查记录但不在任何社区的花名册上；请核对姓名、身份证号和住址（写明社区），便于归属到社区。"
+    cut = "未在花名册" not in book.fmt.screen and bool(own.any()) and not bool(own.all())
+    if cut:
+        subtitle += f"已按住址计入社区、由社区补报的{int((~own).sum())}条（漏报、待核实）列在最后，不在默认打印范围内。"
     write_table(
         book.workbook, book.fmt, "未在花名册", mask_people(none), ISSUE_COLUMNS,
-        title=book.title("未在社区花名册上的筛查"),
-        subtitle="这些孕妇有筛查记录但不在任何社区的花名册上；请核对姓名、身份证号和住址（写明社区），便于归属到社区。",
+        title=book.title("未在社区花名册上的筛查"), subtitle=subtitle, print_rows=int(own.sum()) if cut else None,
     )
     dups = issues_frame(issue_sources(rec, ("重复筛查",)), settings, ("重复筛查",))
     write_table(

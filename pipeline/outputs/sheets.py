@@ -189,6 +189,8 @@ def _warning_lines(book: Book, sheet: Worksheet, row: int, warnings: Sequence[di
 
 CHART_HEIGHT = 280  # pixels: 14 rows of the default 20 pixels
 CHART_ROWS = 15
+CHART_MIN_ROWS = 10
+ROW_PX = 20
 CHART_GAP = 12
 
 
@@ -218,21 +220,25 @@ def summary_sheet(
     first, last_row = head + 1, head + len(frame)
     last_col = len(SUMMARY_COLUMNS) - 1
     chart_row = _warning_lines(book, sheet, last_row + 3, warnings, last_col)
+    # Each warning beyond the first takes two rows' height from the charts, so that the table, the
+    # warnings and the charts still print on one page.
+    chart_rows = max(CHART_MIN_ROWS, CHART_ROWS - 2 * max(0, len({w["message"] for w in warnings if w.get("message")}) - 1))
+    chart_px = CHART_HEIGHT - (CHART_ROWS - chart_rows) * ROW_PX
     width = sum(paper.column_px(book.fmt.widths[(sheet.get_name(), c)]) for c in range(last_col + 1))
     half = (width - CHART_GAP) // 2
     each, whole = org_words(book.settings).each, org_words(book.settings).whole
-    column_chart(book.workbook, sheet, first, last_row, Place(chart_row, 0, half, CHART_HEIGHT), each)
+    column_chart(book.workbook, sheet, first, last_row, Place(chart_row, 0, half, chart_px), each)
     cum, label = cumulative_frame(scored)
-    cum_row = chart_row + CHART_ROWS + 1
+    cum_row = chart_row + chart_rows + 1
     cum_title = f"{whole}累计进度（各{label}末）"
     block_first = block_header_row(cum_row, cum_title)
     write_block(sheet, book.fmt, cum_row, cum, CUMULATIVE_COLUMNS, title=cum_title, rules=[Rule("rate")])
     if len(cum):
         line_chart(book.workbook, sheet, block_first + 1, block_first + len(cum),
-                   Place(chart_row, half + CHART_GAP, half, CHART_HEIGHT), label, whole)
+                   Place(chart_row, half + CHART_GAP, half, chart_px), label, whole)
     # One page for a sub-district (the table and the charts; the cumulative block is the line
     # chart's figures); a longer table repeats its header.
-    set_print(sheet, book.fmt, last_row=chart_row + CHART_ROWS - 1)
+    set_print(sheet, book.fmt, last_row=chart_row + chart_rows - 1)
 
 
 def _recent_periods(frame: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str]:

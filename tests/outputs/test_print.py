@@ -127,7 +127,7 @@ def test_table_header_repeats_on_every_page(books: dict[str, OpenpyxlWorkbook]) 
         if ws.title == "汇总":
             rows = sum(row_pt(ws, r) for r in range(1, area(ws)[3] + 1))
             landscape = ws.page_setup.orientation == "landscape"
-            # The charts are 280 pixels (210 pt) tall, on 15 rows from the row after the warnings.
+            # The charts (15 rows, two fewer for each warning beyond the first) follow the warnings.
             assert rows * paper.print_scale(printed_widths(ws), landscape) <= paper.printable_height(landscape), name
         assert (ws.print_title_rows or "").replace("$", "") == f"{header}:{header}", (name, ws.title, ws.print_title_rows)
 
@@ -197,6 +197,23 @@ def test_missed_for_good_are_listed_last_and_not_printed(books: dict[str, Openpy
         assert f"无法补筛的{beyond}条列在最后" in ws["A2"].value
         checked += 1
     assert checked
+
+
+def test_the_health_centre_prints_the_rows_only_it_can_fix(books: dict[str, OpenpyxlWorkbook]) -> None:
+    """未在花名册: the screenings whose address names no community (无法归属) print; the 漏报 and
+    待核实 rows, already counted for the community the address names, follow below the print area."""
+    result = demo_result(dt.date(2020, 12, 31))
+    rec = result.reconciled
+    unassignable, listed = len(rec.unassignable), len(rec.missing_from_roster) + len(rec.pending_roster)
+    assert unassignable and listed  # the demo at 12-31 has both
+    ws = books["health"]["未在花名册"]
+    _, top, _, bottom = area(ws)
+    header = top + 2  # title, explanation, header
+    assert bottom - header == unassignable
+    kinds = [ws.cell(row=r, column=_col(ws, header, "类型")).value for r in range(header + 1, header + unassignable + listed + 1)]
+    assert kinds[:unassignable] == ["无法归属"] * unassignable
+    assert set(kinds[unassignable:]) <= {"漏报", "待核实"} and len(kinds[unassignable:]) == listed
+    assert f"由社区补报的{listed}条（漏报、待核实）列在最后" in ws["A2"].value
 
 
 def _col(ws: Any, header: int, name: str) -> int:
