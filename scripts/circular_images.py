@@ -1,5 +1,6 @@
-"""The README's pictures of the circular: the first page of the demo's circular at 2020-06-30 and at
-2020-12-31 (the last one, with the year-end results), as a clerk would print them.
+"""The README's pictures: the first page of the demo's circular at 2020-06-30 and at 2020-12-31 (the
+last one, with the year-end results), as a clerk would print them, and the master workbook's 汇总
+sheet as printed at 2020-12-31 (``summary.png``).
 
     python scripts/circular_images.py [--target docs/img]
 
@@ -24,7 +25,8 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.analyse import analyse  # noqa: E402  (after the path is set: runs from a checkout)
 from pipeline.outputs.circular import write_circular  # noqa: E402
-from pipeline.settings import load_settings  # noqa: E402
+from pipeline.outputs.master import write_master  # noqa: E402
+from pipeline.settings import Settings, load_settings  # noqa: E402
 
 PICTURES = {dt.date(2020, 6, 30): "circular.png", dt.date(2020, 12, 31): "circular_2020-12-31.png"}
 
@@ -60,7 +62,21 @@ def main() -> int:
             args.target.mkdir(parents=True, exist_ok=True)
             shutil.copy(stem.with_suffix(".png"), args.target / picture)
             print(f"{args.target / picture}（{day} 通报第一页）")
+        _summary_picture(work, settings, args.target)
     return 0
+
+
+def _summary_picture(work: Path, settings: Settings, target: Path) -> None:
+    """The 汇总 sheet, the first printed page of the master workbook at 2020-12-31."""
+    day = dt.date(2020, 12, 31)
+    book = write_master(work / "master.xlsx", analyse(REPO / "input", settings, day), settings)
+    subprocess.run(["libreoffice", f"-env:UserInstallation=file://{work}/lo", "--headless", "--convert-to", "pdf",
+                    book.name], cwd=work, check=True, capture_output=True, timeout=600)
+    stem = work / "summary"
+    subprocess.run(["pdftoppm", "-r", "75", "-f", "1", "-l", "1", "-png", "-singlefile", str(book.with_suffix(".pdf")),
+                    str(stem)], check=True, timeout=600)
+    shutil.copy(stem.with_suffix(".png"), target / "summary.png")
+    print(f"{target / 'summary.png'}（{day} 汇总表打印页）")
 
 
 if __name__ == "__main__":

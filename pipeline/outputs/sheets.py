@@ -220,9 +220,9 @@ def summary_sheet(
     first, last_row = head + 1, head + len(frame)
     last_col = len(SUMMARY_COLUMNS) - 1
     chart_row = _warning_lines(book, sheet, last_row + 3, warnings, last_col)
-    # Each warning beyond the first takes two rows' height from the charts, so that the table, the
+    # Each warning beyond the first takes a row's height from the charts, so that the table, the
     # warnings and the charts still print on one page.
-    chart_rows = max(CHART_MIN_ROWS, CHART_ROWS - 2 * max(0, len({w["message"] for w in warnings if w.get("message")}) - 1))
+    chart_rows = max(CHART_MIN_ROWS, CHART_ROWS - max(0, len({w["message"] for w in warnings if w.get("message")}) - 1))
     chart_px = CHART_HEIGHT - (CHART_ROWS - chart_rows) * ROW_PX
     width = sum(paper.column_px(book.fmt.widths[(sheet.get_name(), c)]) for c in range(last_col + 1))
     half = (width - CHART_GAP) // 2

@@ -127,7 +127,7 @@ def test_table_header_repeats_on_every_page(books: dict[str, OpenpyxlWorkbook]) 
         if ws.title == "汇总":
             rows = sum(row_pt(ws, r) for r in range(1, area(ws)[3] + 1))
             landscape = ws.page_setup.orientation == "landscape"
-            # The charts (15 rows, two fewer for each warning beyond the first) follow the warnings.
+            # The charts (15 rows, one fewer for each warning beyond the first) follow the warnings.
             assert rows * paper.print_scale(printed_widths(ws), landscape) <= paper.printable_height(landscape), name
         assert (ws.print_title_rows or "").replace("$", "") == f"{header}:{header}", (name, ws.title, ws.print_title_rows)
 
