@@ -322,16 +322,16 @@ def community_views(result: Analysis, settings: Settings) -> dict[str, Community
 # The workbook
 
 
-def _standing_sheet(book: Book, view: CommunityView) -> None:
-    """汇总: its own row, then the community-level ranking it is part of (no personal data)."""
-    mine = view.ranking[view.ranking["community"] == view.key]
+def standing_sheet(book: Book, view: CommunityView, mine: pd.DataFrame, ranking: pd.DataFrame) -> None:
+    """汇总: its own rows (``mine``: a community's one, a township's communities), then the
+    community-level ranking they are part of (no personal data)."""
     title = book.title(f"{view.name}进度")
     subtitle = view.rank_text + "完成率=已完成÷应完成。"
     sheet = write_table(
         book.workbook, book.fmt, "汇总", mine, SUMMARY_COLUMNS, title=title, subtitle=subtitle, rules=SUMMARY_RULES
     )[0]
     row = header_row_of(title, subtitle) + max(len(mine), 1) + 2
-    ranking = view.ranking.sort_values(["rank", "community"], kind="stable", na_position="last")
+    ranking = ranking.sort_values(["rank", "community"], kind="stable", na_position="last")
     write_block(sheet, book.fmt, row, ranking, RANKING_COLUMNS, title=view.ranking_title, rules=RANKING_RULES)
 
 
@@ -340,7 +340,7 @@ def write_community(path: Path, view: CommunityView) -> Path:
     settings = view.settings
     book = open_book(path, f"{view.name} 两筛", settings, view.as_of, in_memory=True, screen=COMMUNITY_SCREEN)
     card_sheet(book, view.own, view.card, view.period, settings)
-    _standing_sheet(book, view)
+    standing_sheet(book, view, view.ranking[view.ranking["community"] == view.key], view.ranking)
     people_sheets(book, view, own=view.key)
     book.close()
     return path

@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.outputs.columns import RANKING_COLUMNS, RANKING_RULES, SUMMARY_COLUMNS, SUMMARY_RULES
-from pipeline.outputs.community import CommunityView, people_sheets
+from pipeline.outputs.community import CommunityView, people_sheets, standing_sheet
 from pipeline.outputs.frames import RosterTimeliness
 from pipeline.outputs.names import township_names
 from pipeline.outputs.sheets import Book, open_book
-from pipeline.outputs.xlsx import header_row_of, write_block, write_table
 from pipeline.settings import Settings
 from pipeline.wording import org_words
 
@@ -82,18 +80,10 @@ def township_views(views: Mapping[str, CommunityView], settings: Settings) -> di
 
 def _standing_sheet(book: Book, view: CommunityView) -> None:
     """汇总: the township's communities in config order, then their ranking (no personal data)."""
-    keys = view.settings.community_keys
-    order = {k: i for i, k in enumerate(keys)}
+    order = {k: i for i, k in enumerate(view.settings.community_keys)}
     mine = view.ranking[view.ranking["community"].isin(order)]
     mine = mine.sort_values("community", key=lambda s: s.map(order), kind="stable")
-    title = book.title(f"{view.name}进度")
-    subtitle = view.rank_text + "完成率=已完成÷应完成。"
-    sheet = write_table(
-        book.workbook, book.fmt, "汇总", mine, SUMMARY_COLUMNS, title=title, subtitle=subtitle, rules=SUMMARY_RULES
-    )[0]
-    row = header_row_of(title, subtitle) + max(len(mine), 1) + 2
-    ranking = mine.sort_values(["rank", "community"], kind="stable", na_position="last")
-    write_block(sheet, book.fmt, row, ranking, RANKING_COLUMNS, title=view.ranking_title, rules=RANKING_RULES)
+    standing_sheet(book, view, mine, mine)
 
 
 def write_township(path: Path, view: CommunityView) -> Path:
