@@ -575,3 +575,22 @@ def test_property_community_done_adds_up_to_the_total(case: tuple) -> None:
         assert per_community.sum() == total
         assert per_community.sum() <= len(screened)
         assert (per_community >= 0).all()
+
+
+def test_a_task_is_met_only_when_both_tests_are() -> None:
+    """Year end and quarterly evaluations alike: the task is each test's count, so one test at its
+    quota and the other below is not met (no reward, the year-end fine)."""
+    women = [
+        woman(1, A, nt="2020-04-20", serum="2020-05-20"),
+        woman(2, A, nt="2020-05-01", serum="2020-06-10"),  # 新民: NT 2, serum 2 of 2
+        woman(3, B, nt="2020-04-20", serum="2020-05-20"),
+        woman(4, B, nt="2020-05-01"),  # 新安: NT 2 of 2, serum 1 of 2
+    ]
+    for basis in ("standing", "quarter"):
+        s = make_settings([community(A, quota=2), community(B, quota=2)],
+                          rewards={"evaluation_basis": basis})
+        pay = scored(women, s, YEAR_END).payments.set_index(["kind", "community"])
+        assert pay.loc[("年终考核", A), ["met", "secretary_reward", "fine"]].tolist() == [True, 3000, 0]
+        assert pay.loc[("年终考核", B), ["met", "secretary_reward", "fine"]].tolist() == [False, 0, 2000]
+        # 1st evaluation (07-10): expected min(1 × 92/7, 2) = 2 per test: 新民 met, 新安 (serum 1) not.
+        assert pay.loc[("第1次季度评比", A), "met"] and not pay.loc[("第1次季度评比", B), "met"], basis
